@@ -1,0 +1,50 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is
+# installed here, from PyPI and the npm registry, into .venv and node_modules.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error
+
+.PHONY: run test lint check deps dev-deps web js-deps bench clean
+
+$(VENV)/.deps: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-deps: pyproject.toml $(VENV)/.deps
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+web/node_modules/.stamp: $(wildcard web/package-lock.json)
+	if [ -f web/package.json ]; then cd web && $(NPM_CI) && touch node_modules/.stamp; fi
+
+web: web/node_modules/.stamp
+	if [ -f web/build.mjs ]; then cd web && node build.mjs; fi
+
+tests/interop/node_modules/.stamp: tests/interop/package-lock.json
+	cd tests/interop && $(NPM_CI)
+	touch $@
+
+js-deps: tests/interop/node_modules/.stamp
+
+run: deps web
+	CHARTER_SEED_DEMO=$${CHARTER_SEED_DEMO:-true} $(VENV)/bin/charter serve
+
+lint: dev-deps
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: dev-deps web js-deps lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deps
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) web/node_modules web/dist tests/interop/node_modules

@@ -1,0 +1,1 @@
+"""Pure, synchronous CRDT and protocol code. The only package that imports pycrdt."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 (async) storage: ordinary rows and opaque CRDT bytes. Never imports pycrdt."""

@@ -1,0 +1,65 @@
+"""Charter-level operations shared by the API, the CLI and the demo seed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from crdt.article import ArticleDoc, update_from_ops
+from crdt.markdown import CharterSource, markdown_from_ops
+from persistence.repo import CharterRecord, NewArticle, NewSection, Repo
+from server.names import article_document
+
+DocReader = Callable[[int], Awaitable[ArticleDoc]]
+
+
+async def create_from_source(
+    repo: Repo, slug: str, title: str, language: str, source: CharterSource | None
+) -> CharterRecord:
+    """Create a charter; each article's text is written once, as its first CRDT update."""
+    sections = [
+        NewSection(
+            s.title,
+            [NewArticle(a.title, update_from_ops(a.body) if a.body else None) for a in s.articles],
+        )
+        for s in (source.sections if source else [])
+    ]
+    return await repo.create_charter(slug, title, language, sections)
+
+
+def charter_json(charter: CharterRecord) -> dict[str, Any]:
+    return {
+        "slug": charter.slug,
+        "title": charter.title,
+        "language": charter.language,
+        "sections": [
+            {
+                "id": section.id,
+                "position": section.position,
+                "title": section.title,
+                "articles": [
+                    {
+                        "id": article.key,
+                        "position": article.position,
+                        "title": article.title,
+                        "document": article_document(charter.slug, article.key),
+                    }
+                    for article in section.articles
+                ],
+            }
+            for section in charter.sections
+        ],
+    }
+
+
+async def export_markdown(charter: CharterRecord, read: DocReader) -> str:
+    """The charter file format read by ``charter init --from-markdown`` (round trip)."""
+    parts = [f"---\ntitle: {charter.title}\nlanguage: {charter.language}\n---\n"]
+    for section in charter.sections:
+        parts.append(f"# {section.title}\n")
+        for article in section.articles:
+            parts.append(f"## {article.title}\n")
+            body = markdown_from_ops((await read(article.document_id)).ops())
+            if body:
+                parts.append(body)
+    return "\n".join(parts)

@@ -1,0 +1,177 @@
+"""The ``charter`` command (also ``python -m server``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from crdt.article import ArticleDoc
+from crdt.markdown import CharterSource, MarkdownError, parse_charter
+from persistence.docs import DocStore
+from persistence.engine import make_engine, migrate
+from persistence.repo import Conflict, NotFound, Repo
+from server import settings as settings_mod
+from server.api.validate import LANGUAGE
+from server.charters import charter_json, create_from_source, export_markdown
+from server.names import SLUG
+from server.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="charter", description="Collaborative charter editor")
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="run the server")
+    settings_mod.add_arguments(serve)
+    serve.set_defaults(handler=cmd_serve)
+
+    init = commands.add_parser("init", help="create a charter")
+    init.add_argument("--title", required=True)
+    init.add_argument("--slug", required=True)
+    init.add_argument("--language", default=None, help="language tag (default fr)")
+    init.add_argument("--from-markdown", type=Path, help="'# Section' / '## Article' file")
+    init.add_argument("--database-url", default=None)
+    init.add_argument("--json", action="store_true")
+    init.set_defaults(handler=cmd_init)
+
+    export = commands.add_parser("export", help="print a charter's live text")
+    export.add_argument("slug")
+    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("--database-url", default=None)
+    export.set_defaults(handler=cmd_export)
+
+    migrate_cmd = commands.add_parser("migrate", help="create or upgrade the database")
+    migrate_cmd.add_argument("--database-url", default=None)
+    migrate_cmd.set_defaults(handler=cmd_migrate)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return settings_mod.load(args)
+
+
+def _with_repo(args: argparse.Namespace, work: Callable[[Repo, DocStore], Awaitable[int]]) -> int:
+    from crdt.article import fold
+
+    async def run() -> int:
+        engine = make_engine(_settings(args).database_url)
+        try:
+            await migrate(engine)
+            return await work(Repo(engine), DocStore(engine, fold))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(message: str) -> int:
+    print(f"charter: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    async def work(repo: Repo, store: DocStore) -> int:
+        print("database is up to date")
+        return 0
+
+    return _with_repo(args, work)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    if not SLUG.match(args.slug):
+        return _fail("--slug must be lowercase letters, digits and dashes")
+    source: CharterSource | None = None
+    if args.from_markdown is not None:
+        try:
+            source = parse_charter(args.from_markdown.read_text(encoding="utf-8"))
+        except (OSError, MarkdownError) as exc:
+            return _fail(f"{args.from_markdown}: {exc}")
+    language = args.language or (source.language if source else None) or "fr"
+    if not LANGUAGE.match(language):
+        return _fail("--language must be a language tag such as fr or en")
+
+    async def work(repo: Repo, store: DocStore) -> int:
+        try:
+            charter = await create_from_source(repo, args.slug, args.title, language, source)
+        except Conflict as exc:
+            return _fail(str(exc))
+        settings = _settings(args)
+        link = f"{settings.base_url}/charters/{charter.slug}"
+        if args.json:
+            print(json.dumps({**charter_json(charter), "link": link}, ensure_ascii=False))
+        else:
+            sections, count = len(charter.sections), len(charter.articles())
+            print(f"Created charter {charter.slug!r} ({sections} sections, {count} articles)")
+            print(f"Link: {link}")
+        return 0
+
+    return _with_repo(args, work)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    async def work(repo: Repo, store: DocStore) -> int:
+        try:
+            charter = await repo.get_charter(args.slug)
+        except NotFound as exc:
+            return _fail(str(exc))
+
+        async def read(document_id: int) -> ArticleDoc:
+            return ArticleDoc.from_updates(await store.load(document_id))
+
+        if args.format == "md":
+            sys.stdout.write(await export_markdown(charter, read))
+            return 0
+        data: dict[str, Any] = charter_json(charter)
+        for section in data["sections"]:
+            for article in section["articles"]:
+                record = next(a for _, a in charter.articles() if a.key == article["id"])
+                article["text"] = (await read(record.document_id)).text()
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+
+    return _with_repo(args, work)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from server.app import create_app
+
+    settings = _settings(args)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    port = sock.getsockname()[1]
+    settings = settings.with_overrides(port=port)
+    config = uvicorn.Config(
+        create_app(settings),
+        log_level=settings.log_level,
+        ws_max_size=settings.max_message_bytes,
+        lifespan="on",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    print(f"Charter server on {settings.base_url}  (port {port})", flush=True)
+    server.run(sockets=[sock])
+    return 0

@@ -1,0 +1,89 @@
+"""A connection: one websocket, its principal, a bounded outbox and the writer that drains it.
+
+``offer`` never blocks and never awaits, so a room can fan out inside a plain ``def``.
+A connection whose outbox overflows is closed (4408) rather than slowing the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+
+import anyio
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from crdt.protocol import KEEPALIVE
+from server import closecodes
+from server.access import Principal
+
+log = logging.getLogger("charter.connection")
+
+
+class Connection:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        principal: Principal,
+        conn_id: int,
+        *,
+        outbox_frames: int,
+        keepalive_seconds: float,
+    ) -> None:
+        self.websocket = websocket
+        self.principal = principal
+        self.id = conn_id
+        self.awareness_ids: set[int] = set()
+        self._outbox: deque[bytes] = deque()
+        self._limit = outbox_frames
+        self._keepalive = keepalive_seconds
+        self._ready = asyncio.Event()
+        self._close_request: tuple[int, str] | None = None
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"conn={self.id}"
+
+    def offer(self, frame: bytes) -> None:
+        if self.closed or self._close_request is not None:
+            return
+        if len(self._outbox) >= self._limit:
+            self.request_close(closecodes.TOO_SLOW, "outbox overflow: connection too slow")
+            return
+        self._outbox.append(frame)
+        self._ready.set()
+
+    def request_close(self, code: int, reason: str) -> None:
+        """Ask the writer to close after what is already queued (callable from plain code)."""
+        if self._close_request is None:
+            self._close_request = (code, reason)
+            self._ready.set()
+
+    async def run_writer(self) -> None:
+        """Drain the outbox until the socket closes. Sends a no-op frame when idle."""
+        ws = self.websocket
+        try:
+            while not self.closed:
+                with anyio.move_on_after(self._keepalive) as idle:
+                    await self._ready.wait()
+                self._ready.clear()
+                if idle.cancelled_caught and not self._outbox:
+                    await ws.send_bytes(KEEPALIVE)
+                while self._outbox:
+                    await ws.send_bytes(self._outbox.popleft())
+                if self._close_request is not None:
+                    await self.close(*self._close_request)
+        except (WebSocketDisconnect, OSError, RuntimeError) as exc:
+            log.debug("%r writer stopped: %s", self, exc)
+            self.closed = True
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if code not in (1000, closecodes.GOING_AWAY):
+            log.info("%r closed code=%d reason=%s", self, code, reason)
+        try:
+            await self.websocket.close(code, reason[:120])
+        except (WebSocketDisconnect, OSError, RuntimeError) as exc:
+            log.debug("%r close after disconnect: %s", self, exc)

@@ -1,0 +1,23 @@
+"""Document names: ``charters/{slug}/articles/{key}``. URL-safe by construction."""
+
+from __future__ import annotations
+
+import re
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+KEY = re.compile(r"^[a-z0-9]{1,32}$")
+
+
+def article_document(slug: str, key: str) -> str:
+    return f"charters/{slug}/articles/{key}"
+
+
+def parse_document(name: str) -> tuple[str, str] | None:
+    """Return (slug, article key), or None if the name is not an article document."""
+    parts = name.strip("/").split("/")
+    if len(parts) != 4 or parts[0] != "charters" or parts[2] != "articles":
+        return None
+    slug, key = parts[1], parts[3]
+    if not SLUG.match(slug) or not KEY.match(key):
+        return None
+    return slug, key

@@ -1,0 +1,268 @@
+"""Rooms: one live article document in memory, its members and their presence.
+
+``Room.apply`` is the one door for every change to a document. It is a plain
+``def``: apply, fan out to the other members' outboxes, queue for the store. On
+one event loop that is atomic without locks, and per-document order is the
+order in which the loop runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+import anyio
+from anyio.abc import TaskGroup
+
+from crdt import protocol
+from crdt.article import ArticleDoc, CrdtPanic
+from crdt.awareness import AwarenessStates, Entry, decode_entries, encode_entries
+from crdt.protocol import (
+    AuthMessage,
+    AwarenessUpdate,
+    Message,
+    QueryAwareness,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+)
+from persistence.docs import DocStore
+from server import closecodes
+from server.access import Action, Principal, decide
+
+log = logging.getLogger("charter.room")
+
+EMPTY_STATE_VECTOR = b"\x00"
+
+
+class Member(Protocol):
+    """One connection's presence in one room (a y-websocket socket, or one document
+    of a multiplexed socket). ``prefix`` is prepended to every frame sent to it."""
+
+    prefix: bytes
+    principal: Principal
+    awareness_ids: set[int]
+
+    def offer(self, frame: bytes) -> None: ...
+
+    def acknowledge(self, applied: bool) -> None: ...
+
+    def refuse_write(self, reason: str) -> None: ...
+
+    def request_close(self, code: int, reason: str) -> None: ...
+
+
+class Room:
+    def __init__(
+        self, name: str, document_id: int, doc: ArticleDoc, store: DocStore, max_awareness: int
+    ) -> None:
+        self.name = name
+        self.document_id = document_id
+        self.doc = doc
+        self.members: list[Member] = []
+        self.awareness = AwarenessStates()
+        self.broken = False
+        self._store = store
+        self._max_awareness = max_awareness
+        self._full_state: bytes | None = None  # cached answer to an empty state vector
+        self.on_empty: Callable[[Room], None] = lambda room: None
+
+    def __repr__(self) -> str:
+        return f"document={self.name}"
+
+    # -- membership --
+
+    def join(self, member: Member, *, send_step1: bool) -> None:
+        self.members.append(member)
+        if send_step1:
+            member.offer(member.prefix + protocol.sync_step1(self.doc.state_vector()))
+        if len(self.awareness):
+            member.offer(member.prefix + protocol.awareness(self._all_awareness()))
+
+    def leave(self, member: Member) -> None:
+        if member not in self.members:
+            return
+        self.members.remove(member)
+        removed = self.awareness.remove(member.awareness_ids)
+        if removed:
+            self._broadcast(protocol.awareness(encode_entries(removed)), exclude=None)
+        if not self.members:
+            self.on_empty(self)
+
+    # -- messages --
+
+    def handle(self, member: Member, message: Message) -> None:
+        """Act on one decoded message from ``member``. Raises ProtocolError / CrdtError."""
+        if isinstance(message, SyncStep1):
+            if member.prefix:  # Hocuspocus expects the server's own step 1 first
+                member.offer(member.prefix + protocol.sync_step1(self.doc.state_vector()))
+            member.offer(
+                member.prefix + protocol.sync_step2(self._update_since(message.state_vector))
+            )
+        elif isinstance(message, SyncStep2 | SyncUpdate):
+            self._write(member, message.update)
+        elif isinstance(message, AwarenessUpdate):
+            self._awareness(member, message.payload)
+        elif isinstance(message, QueryAwareness):
+            member.offer(member.prefix + protocol.awareness(self._all_awareness()))
+        elif isinstance(message, AuthMessage):
+            pass  # y-websocket's auth message is a client-side notice; nothing to do
+
+    def _write(self, member: Member, update: bytes) -> None:
+        decision = decide(member.principal, Action.WRITE)
+        if not decision.allowed:
+            if self.doc.would_change(update, self._update_since(EMPTY_STATE_VECTOR)):
+                member.refuse_write(decision.reason)
+            else:
+                member.acknowledge(True)  # nothing new: a no-op step 2 from a reader
+            return
+        self.apply(update, origin=member, on_commit=lambda: member.acknowledge(True))
+
+    def apply(
+        self,
+        update: bytes,
+        origin: Member | None,
+        on_commit: Callable[[], None] | None = None,
+        participant_id: int | None = None,
+    ) -> bytes | None:
+        """The one door: apply, fan out to everyone but ``origin``, queue for the store.
+
+        Returns the change the update made (None when it was already known).
+        Raises CrdtError for an update pycrdt refuses; nothing is then stored or sent.
+        """
+        if participant_id is None and origin is not None:
+            participant_id = origin.principal.participant_id
+        try:
+            delta = self.doc.apply(update)
+        except CrdtPanic:
+            self.broken = True
+            raise
+        if delta is None:
+            self._store.append(self.document_id, None, None, on_commit)
+            return None
+        self._full_state = None
+        self._broadcast(protocol.sync_update(delta), exclude=origin)
+        self._store.append(self.document_id, delta, participant_id, on_commit)
+        return delta
+
+    def _update_since(self, state_vector: bytes) -> bytes:
+        if state_vector == EMPTY_STATE_VECTOR:
+            if self._full_state is None:
+                self._full_state = self.doc.full_update()
+            return self._full_state
+        return self.doc.update_since(state_vector)
+
+    def _awareness(self, member: Member, payload: bytes) -> None:
+        entries = decode_entries(payload, self._max_awareness)
+        owned_elsewhere = {cid for m in self.members if m is not member for cid in m.awareness_ids}
+        mine = [e for e in entries if e.client_id not in owned_elsewhere]
+        accepted = self.awareness.apply(mine)
+        for entry in accepted:
+            if entry.removed:
+                member.awareness_ids.discard(entry.client_id)
+            else:
+                member.awareness_ids.add(entry.client_id)
+        if accepted:
+            # Everyone, the sender included: clients count the echo as traffic (keepalive).
+            self._broadcast(protocol.awareness(encode_entries(accepted)), exclude=None)
+
+    def _all_awareness(self) -> bytes:
+        entries: list[Entry] = self.awareness.all_entries()
+        return encode_entries(entries)
+
+    def _broadcast(self, message: bytes, exclude: Member | None) -> None:
+        frames: dict[bytes, bytes] = {b"": message}
+        for member in self.members:
+            if member is exclude:
+                continue
+            frame = frames.get(member.prefix)
+            if frame is None:
+                frame = frames[member.prefix] = member.prefix + message
+            member.offer(frame)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for member in list(self.members):
+            member.request_close(code, reason)
+
+
+class RoomRegistry:
+    """Loads each document once (single flight), unloads idle rooms once stored."""
+
+    def __init__(
+        self,
+        store: DocStore,
+        task_group: TaskGroup,
+        *,
+        idle_unload_seconds: float,
+        max_awareness_bytes: int,
+    ) -> None:
+        self._store = store
+        self._tg = task_group
+        self._idle = idle_unload_seconds
+        self._max_awareness = max_awareness_bytes
+        self._rooms: dict[int, Room] = {}
+        self._loading: dict[int, anyio.Event] = {}
+        self._failures: dict[int, BaseException] = {}
+
+    def loaded(self) -> list[Room]:
+        return list(self._rooms.values())
+
+    def get_loaded(self, document_id: int) -> Room | None:
+        return self._rooms.get(document_id)
+
+    async def get(self, document_id: int, name: str) -> Room:
+        while True:
+            room = self._rooms.get(document_id)
+            if room is not None:
+                return room
+            loading = self._loading.get(document_id)
+            if loading is None:
+                return await self._load(document_id, name)
+            await loading.wait()
+            failure = self._failures.pop(document_id, None)
+            if failure is not None:
+                raise failure
+
+    async def _load(self, document_id: int, name: str) -> Room:
+        done = self._loading[document_id] = anyio.Event()
+        try:
+            await self._store.flush()  # a room being rebuilt: its last updates first
+            updates = await self._store.load(document_id)
+            doc = ArticleDoc.from_updates(updates)
+            room = Room(name, document_id, doc, self._store, self._max_awareness)
+            room.on_empty = self._schedule_unload
+            self._rooms[document_id] = room
+            log.info("loaded %r updates=%d", room, len(updates))
+            return room
+        except BaseException as exc:
+            if done is self._loading.get(document_id):
+                self._failures[document_id] = exc
+            log.error("load failed document=%s error=%r", name, exc)
+            raise
+        finally:
+            self._loading.pop(document_id, None)
+            done.set()
+
+    def discard(self, room: Room, reason: str) -> None:
+        """Drop a room whose document can no longer be trusted; members reconnect."""
+        if self._rooms.get(room.document_id) is room:
+            del self._rooms[room.document_id]
+        log.error("%r discarded: %s", room, reason)
+        room.close_all(closecodes.INTERNAL_ERROR, "document reloaded, please reconnect")
+
+    def _schedule_unload(self, room: Room) -> None:
+        self._tg.start_soon(self._unload_when_idle, room)
+
+    async def _unload_when_idle(self, room: Room) -> None:
+        await anyio.sleep(self._idle)
+        if room.members or self._rooms.get(room.document_id) is not room:
+            return
+        await self._store.flush()
+        if not room.members and self._rooms.get(room.document_id) is room:
+            del self._rooms[room.document_id]
+            log.info("unloaded %r", room)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for room in self._rooms.values():
+            room.close_all(code, reason)

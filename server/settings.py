@@ -1,0 +1,114 @@
+"""One frozen Settings object. Every field is a ``CHARTER_*`` environment variable and a
+``--flag`` of ``charter serve``; a flag beats the environment, which beats the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
+from typing import Any
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = _setting("127.0.0.1", "Address to listen on.")
+    port: int = _setting(8000, "Port to listen on (0 picks a free port).")
+    database_url: str = _setting(
+        "sqlite:///./charter.db", "SQLAlchemy URL: sqlite:///PATH or postgresql://…"
+    )
+    public_url: str = _setting("", "Base URL printed in links (default: http://HOST:PORT).")
+    max_message_bytes: int = _setting(
+        1024 * 1024, "Largest websocket frame accepted; bigger frames close with 1009."
+    )
+    max_awareness_bytes: int = _setting(
+        4096, "Largest presence (awareness) state of one client, in bytes."
+    )
+    outbox_frames: int = _setting(
+        2048, "Frames queued for one slow connection before it is closed (4408)."
+    )
+    compact_every: int = _setting(
+        500, "Fold a document's update log into its checkpoint after this many updates."
+    )
+    idle_unload_seconds: float = _setting(
+        30.0, "Unload a room this long after its last connection left and its updates are stored."
+    )
+    keepalive_seconds: float = _setting(
+        20.0, "Send a no-op frame to a connection that received nothing for this long."
+    )
+    seed_demo: bool = _setting(
+        False, "Create the demo charter when the database has no charter yet."
+    )
+    log_level: str = _setting("info", "Log level: debug, info, warning, error.")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def with_overrides(self, **values: Any) -> Settings:
+        return replace(self, **values)
+
+
+def env_name(name: str) -> str:
+    return f"CHARTER_{name.upper()}"
+
+
+def flag_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _parse(kind: Any, raw: str) -> Any:
+    if kind in (bool, "bool"):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"not a boolean: {raw!r}")
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
+    return raw
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for f in fields(Settings):
+        kind = f.type if isinstance(f.type, str) else f.type.__name__
+        if kind == "bool":
+            parser.add_argument(
+                flag_name(f.name),
+                dest=f.name,
+                default=None,
+                action=argparse.BooleanOptionalAction,
+                help=f.metadata["help"],
+            )
+        else:
+            parser.add_argument(
+                flag_name(f.name), dest=f.name, default=None, help=f.metadata["help"]
+            )
+
+
+def load(args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from flags (if given), then the environment, then defaults."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        kind = f.type if isinstance(f.type, str) else f.type.__name__
+        flag_value = getattr(args, f.name, None) if args is not None else None
+        if flag_value is not None:
+            values[f.name] = (
+                flag_value if isinstance(flag_value, bool) else _parse(kind, flag_value)
+            )
+        elif env_name(f.name) in env:
+            try:
+                values[f.name] = _parse(kind, env[env_name(f.name)])
+            except ValueError as exc:
+                raise SystemExit(f"{env_name(f.name)}: {exc}") from exc
+        elif f.default is MISSING:
+            raise SystemExit(f"missing setting {f.name}")
+    return Settings(**values)

@@ -1,0 +1,226 @@
+"""Test support: a real uvicorn server on port 0 (in-process or as a killable process),
+and real clients: pycrdt's own Provider over a ``websockets`` connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import httpx
+import uvicorn
+import websockets
+from pycrdt import Doc, Provider, Text
+
+from server.app import create_app
+from server.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Poll a condition on the event loop until it holds; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+        await asyncio.sleep(0.01)
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    ws_url: str
+    settings: Settings
+    server: uvicorn.Server
+
+    @property
+    def services(self):  # type: ignore[no-untyped-def]
+        return self.server.config.loaded_app.app.state.services  # type: ignore[union-attr]
+
+
+@contextlib.asynccontextmanager
+async def running_server(settings: Settings) -> AsyncIterator[RunningServer]:
+    """uvicorn serving ``create_app(settings)`` on 127.0.0.1, port 0, in this event loop."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    settings = settings.with_overrides(host="127.0.0.1", port=port)
+    config = uvicorn.Config(
+        create_app(settings),
+        lifespan="on",
+        log_level="warning",
+        ws_max_size=settings.max_message_bytes,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve(sockets=[sock]))
+    await wait_for(lambda: server.started or task.done(), what="server start")
+    if task.done():
+        task.result()
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", settings, server)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+class WsChannel:
+    """pycrdt's Channel protocol over a ``websockets`` client connection."""
+
+    def __init__(self, ws: websockets.ClientConnection, path: str) -> None:
+        self._ws = ws
+        self._path = path
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def __aiter__(self) -> WsChannel:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return await self.recv()
+        except websockets.ConnectionClosed:
+            raise StopAsyncIteration from None
+
+    async def send(self, message: bytes) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self._ws.send(message)
+
+    async def recv(self) -> bytes:
+        message = await self._ws.recv()
+        assert isinstance(message, bytes), "the server sent a text frame"
+        return message
+
+
+class PyClient:
+    """A pycrdt Doc synced with the server by pycrdt's own Provider."""
+
+    def __init__(self, ws_url: str, document: str) -> None:
+        self.url = f"{ws_url}/ws/{document}"
+        self.document = document
+        self.doc: Doc = Doc()
+        self.text: Text = self.doc.get("body", type=Text)
+        self._stack = contextlib.AsyncExitStack()
+        self.ws: websockets.ClientConnection | None = None
+
+    async def __aenter__(self) -> PyClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.disconnect()
+
+    async def connect(self, timeout: float = 10.0) -> None:
+        self._stack = contextlib.AsyncExitStack()
+        self.ws = await self._stack.enter_async_context(websockets.connect(self.url, max_size=None))
+        self.provider = await self._stack.enter_async_context(
+            Provider(self.doc, WsChannel(self.ws, self.document))
+        )
+        with anyio.fail_after(timeout):
+            await self.provider.synced.wait()
+
+    async def disconnect(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._stack.aclose()
+
+    def value(self) -> str:
+        return str(self.text)
+
+    def append(self, value: str) -> None:
+        self.text.insert(len(self.text), value)
+
+    async def wait_text(self, predicate: Callable[[str], bool], timeout: float = 10.0) -> str:
+        await wait_for(lambda: predicate(self.value()), timeout, f"text of {self.document}")
+        return self.value()
+
+
+async def first_document(base_url: str, slug: str) -> str:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        charter = (await http.get(f"/api/charters/{slug}")).json()
+    return str(charter["sections"][0]["articles"][0]["document"])
+
+
+class ServerProcess:
+    """``charter serve`` in its own process, for restarts and kill -9."""
+
+    def __init__(self, database_url: str, *extra_env: tuple[str, str]) -> None:
+        self.database_url = database_url
+        self.env = {**os.environ, **dict(extra_env), "PYTHONUNBUFFERED": "1"}
+        self.proc: subprocess.Popen[str] | None = None
+        self.port = 0
+
+    def start(self, port: int = 0) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server",
+                "serve",
+                "--port",
+                str(port or self.port),
+                "--database-url",
+                self.database_url,
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        match = re.search(r"port (\d+)", line)
+        assert match, f"unexpected first line from charter serve: {line!r}"
+        self.port = int(match[1])
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert self.proc.poll() is None, "server exited during start-up"
+            assert time.monotonic() < deadline, "server did not become healthy"
+            time.sleep(0.05)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise
+
+
+def load_json(text: str) -> object:
+    return json.loads(text)
