@@ -39,9 +39,8 @@ def create_app(settings: Settings) -> Starlette:
         await migrate(engine)
         await check_durability(engine)
         repo = Repo(engine)
-        if settings.seed_demo and await repo.count_charters() == 0:
-            charter = await seed_demo(repo)
-            log.info("seeded demo charter slug=%s", charter.slug)
+        if settings.seed_demo:
+            await _seed_and_announce(repo, settings)
         store = DocStore(engine, fold, compact_every=settings.compact_every)
         try:
             async with anyio.create_task_group() as tg:
@@ -73,6 +72,15 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
         exception_handlers={ApiError: api_error_handler},
     )
+
+
+async def _seed_and_announce(repo: Repo, settings: Settings) -> None:
+    """Create the demo charter when the database has none (never again), print its link."""
+    if await repo.count_charters() == 0:
+        charter = await seed_demo(repo)
+        log.info("seeded demo charter slug=%s", charter.slug)
+    for charter in await repo.list_charters():
+        print(f"Charter {charter.title!r}: {settings.base_url}/charters/{charter.slug}", flush=True)
 
 
 async def healthz(request: Request) -> Response:

@@ -21,7 +21,14 @@ import anyio
 import httpx
 import uvicorn
 import websockets
-from pycrdt import Doc, Provider, Text
+from pycrdt import (
+    Doc,
+    Text,
+    TransactionEvent,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+)
 
 from server.app import create_app
 from server.settings import Settings
@@ -76,46 +83,27 @@ async def running_server(settings: Settings) -> AsyncIterator[RunningServer]:
         sock.close()
 
 
-class WsChannel:
-    """pycrdt's Channel protocol over a ``websockets`` client connection."""
-
-    def __init__(self, ws: websockets.ClientConnection, path: str) -> None:
-        self._ws = ws
-        self._path = path
-
-    @property
-    def path(self) -> str:
-        return self._path
-
-    def __aiter__(self) -> WsChannel:
-        return self
-
-    async def __anext__(self) -> bytes:
-        try:
-            return await self.recv()
-        except websockets.ConnectionClosed:
-            raise StopAsyncIteration from None
-
-    async def send(self, message: bytes) -> None:
-        with contextlib.suppress(websockets.ConnectionClosed):
-            await self._ws.send(message)
-
-    async def recv(self) -> bytes:
-        message = await self._ws.recv()
-        assert isinstance(message, bytes), "the server sent a text frame"
-        return message
-
-
 class PyClient:
-    """A pycrdt Doc synced with the server by pycrdt's own Provider."""
+    """A pycrdt Doc kept in sync with the server over /ws/{document}.
+
+    Sync messages are handled by pycrdt's own ``handle_sync_message``; local changes
+    are sent as updates while connected and recovered by sync step 2 after a reconnect.
+    The reader and sender are plain tasks, so a server that dies only ends them.
+    """
 
     def __init__(self, ws_url: str, document: str) -> None:
         self.url = f"{ws_url}/ws/{document}"
         self.document = document
         self.doc: Doc = Doc()
         self.text: Text = self.doc.get("body", type=Text)
-        self._stack = contextlib.AsyncExitStack()
         self.ws: websockets.ClientConnection | None = None
+        self.synced = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+        self._remote = False
+        self._outgoing: asyncio.Queue[bytes] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.doc.observe(self._on_change)
 
     async def __aenter__(self) -> PyClient:
         await self.connect()
@@ -124,18 +112,58 @@ class PyClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.disconnect()
 
+    def _on_change(self, event: TransactionEvent) -> None:
+        if not self._remote and self.ws is not None:
+            self._outgoing.put_nowait(create_update_message(event.update))
+
     async def connect(self, timeout: float = 10.0) -> None:
-        self._stack = contextlib.AsyncExitStack()
-        self.ws = await self._stack.enter_async_context(websockets.connect(self.url, max_size=None))
-        self.provider = await self._stack.enter_async_context(
-            Provider(self.doc, WsChannel(self.ws, self.document))
-        )
+        self.synced.clear()
+        self.closed.clear()
+        self.close_code = None
+        self.ws = await websockets.connect(self.url, max_size=None)
+        self._outgoing = asyncio.Queue()
+        await self.ws.send(create_sync_message(self.doc))
+        self._tasks = [
+            asyncio.ensure_future(self._read(self.ws)),
+            asyncio.ensure_future(self._send(self.ws)),
+        ]
         with anyio.fail_after(timeout):
-            await self.provider.synced.wait()
+            await self.synced.wait()
+
+    async def _read(self, ws: websockets.ClientConnection) -> None:
+        try:
+            async for frame in ws:
+                assert isinstance(frame, bytes), "the server sent a text frame"
+                if frame[0] != 0:
+                    continue  # awareness and keepalive
+                self._remote = True
+                try:
+                    reply = handle_sync_message(frame[1:], self.doc)
+                finally:
+                    self._remote = False
+                if frame[1] == 1:
+                    self.synced.set()
+                if reply is not None:
+                    await ws.send(reply)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.close_code = ws.close_code
+            self.closed.set()
+
+    async def _send(self, ws: websockets.ClientConnection) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await ws.send(await self._outgoing.get())
 
     async def disconnect(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._stack.aclose()
+        if self.ws is not None:
+            await self.ws.close()
+            self.ws = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
 
     def value(self) -> str:
         return str(self.text)
@@ -152,6 +180,25 @@ async def first_document(base_url: str, slug: str) -> str:
     async with httpx.AsyncClient(base_url=base_url) as http:
         charter = (await http.get(f"/api/charters/{slug}")).json()
     return str(charter["sections"][0]["articles"][0]["document"])
+
+
+async def server_text(base_url: str, document: str) -> str:
+    """The server's current text of a document, read over the JSON API."""
+    _, slug, _, key = document.split("/")
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.get(f"/api/charters/{slug}/articles/{key}", params={"format": "text"})
+        response.raise_for_status()
+        return response.text
+
+
+async def settle(server: RunningServer, client: PyClient, timeout: float = 10.0) -> str:
+    """Wait until the server holds the client's text and has committed it."""
+    deadline = time.monotonic() + timeout
+    while await server_text(server.base_url, client.document) != client.value():
+        assert time.monotonic() < deadline, "the server never caught up with the client"
+        await asyncio.sleep(0.02)
+    await server.services.store.flush()
+    return client.value()
 
 
 class ServerProcess:
