@@ -191,14 +191,25 @@ async def server_text(base_url: str, document: str) -> str:
         return response.text
 
 
+async def until_server_has(
+    base_url: str, document: str, predicate: Callable[[str], bool], timeout: float = 10.0
+) -> str:
+    """Poll the server's text of ``document`` until ``predicate`` holds; fail after timeout."""
+    deadline = time.monotonic() + timeout
+    text = await server_text(base_url, document)
+    while not predicate(text):
+        assert time.monotonic() < deadline, f"the server's text never matched: {text[-200:]!r}"
+        await asyncio.sleep(0.02)
+        text = await server_text(base_url, document)
+    return text
+
+
 async def settle(server: RunningServer, client: PyClient, timeout: float = 10.0) -> str:
     """Wait until the server holds the client's text and has committed it."""
-    deadline = time.monotonic() + timeout
-    while await server_text(server.base_url, client.document) != client.value():
-        assert time.monotonic() < deadline, "the server never caught up with the client"
-        await asyncio.sleep(0.02)
+    expected = client.value()
+    await until_server_has(server.base_url, client.document, lambda t: t == expected, timeout)
     await server.services.store.flush()
-    return client.value()
+    return expected
 
 
 class ServerProcess:

@@ -1,0 +1,113 @@
+"""Room life: presence, single-flight load, keepalive, idle unload, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import websockets
+
+from crdt import protocol
+from crdt.awareness import Entry, decode_entries, encode_entries
+from server.demo import DEMO_SLUG
+from server.settings import Settings
+from tests.support import (
+    PyClient,
+    RunningServer,
+    ServerProcess,
+    first_document,
+    running_server,
+    server_text,
+    until_server_has,
+    wait_for,
+)
+from tests.test_durability import stored_text
+
+
+async def recv_until(ws: websockets.ClientConnection, kind: type, timeout: float = 5) -> object:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = protocol.decode(await ws.recv())  # type: ignore[arg-type]
+            if isinstance(message, kind):
+                return message
+
+
+def presence(client_id: int, clock: int, state: object) -> bytes:
+    return protocol.awareness(encode_entries([Entry(client_id, clock, json.dumps(state))]))
+
+
+async def test_presence_is_relayed_echoed_and_removed_on_disconnect(server: RunningServer) -> None:
+    name = await first_document(server.base_url, DEMO_SLUG)
+    url = f"{server.ws_url}/ws/{name}"
+    async with websockets.connect(url) as alice, websockets.connect(url) as bob:
+        await alice.send(presence(11, 1, {"user": {"name": "Alice"}}))
+        echoed = await recv_until(alice, protocol.AwarenessUpdate)
+        seen = await recv_until(bob, protocol.AwarenessUpdate)
+        for message in (echoed, seen):
+            assert isinstance(message, protocol.AwarenessUpdate)
+            [entry] = decode_entries(message.payload, 4096)
+            assert entry.client_id == 11 and "Alice" in entry.state
+        # Bob may not speak for Alice's client id.
+        await bob.send(presence(11, 5, None))
+        async with websockets.connect(url) as carol:  # a late joiner sees Alice
+            joined = await recv_until(carol, protocol.AwarenessUpdate)
+            assert isinstance(joined, protocol.AwarenessUpdate)
+            assert [e.client_id for e in decode_entries(joined.payload, 4096)] == [11]
+        await alice.close()
+        gone = await recv_until(bob, protocol.AwarenessUpdate)
+        assert isinstance(gone, protocol.AwarenessUpdate)
+        [removal] = decode_entries(gone.payload, 4096)
+        assert removal.client_id == 11 and removal.removed
+
+
+async def test_concurrent_first_joiners_share_one_load(server: RunningServer) -> None:
+    name = await first_document(server.base_url, DEMO_SLUG)
+    clients = [PyClient(server.ws_url, name) for _ in range(20)]
+    await asyncio.gather(*(c.connect() for c in clients))
+    try:
+        assert len(server.services.registry.loaded()) == 1
+        texts = {c.value() for c in clients}
+        assert len(texts) == 1 and texts != {""}
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in clients))
+
+
+async def test_idle_connection_gets_keepalive_frames(settings: Settings) -> None:
+    async with running_server(settings.with_overrides(keepalive_seconds=0.2)) as server:
+        name = await first_document(server.base_url, DEMO_SLUG)
+        async with websockets.connect(f"{server.ws_url}/ws/{name}") as ws:
+            await recv_until(ws, protocol.SyncStep1)
+            async with asyncio.timeout(2):
+                frame = await ws.recv()
+            assert frame == protocol.KEEPALIVE
+
+
+async def test_idle_room_is_unloaded_after_its_updates_are_stored(settings: Settings) -> None:
+    async with running_server(settings.with_overrides(idle_unload_seconds=0.2)) as server:
+        name = await first_document(server.base_url, DEMO_SLUG)
+        async with PyClient(server.ws_url, name) as client:
+            client.append(" [unload-me]")
+            await client.wait_text(lambda t: "[unload-me]" in t)
+            await wait_for(lambda: "[unload-me]" in server.services.registry.loaded()[0].doc.text())
+        await wait_for(lambda: not server.services.registry.loaded(), what="unload")
+        assert "[unload-me]" in await server_text(server.base_url, name)
+
+
+async def test_sigterm_stores_everything_the_server_applied(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    proc = ServerProcess(f"sqlite:///{db}", ("CHARTER_SEED_DEMO", "true"))
+    proc.start()
+    try:
+        name = await first_document(proc.base_url, DEMO_SLUG)
+        async with PyClient(proc.ws_url, name) as client:
+            for i in range(200):
+                client.append(f"[t{i}]")
+            text = await client.wait_text(lambda t: "[t199]" in t)
+            await until_server_has(proc.base_url, name, lambda t: "[t199]" in t)
+            proc.stop()  # SIGTERM: close sockets, commit the queue, exit
+            # uvicorn re-raises SIGTERM after its graceful shutdown has completed
+            assert proc.proc is not None and proc.proc.returncode in (0, -15)
+    finally:
+        proc.stop()
+    assert stored_text(db) == text
