@@ -23,7 +23,7 @@ from server import closecodes
 from server.api import charters as charters_api
 from server.demo import seed_demo
 from server.errors import ApiError, api_error_handler
-from server.rooms import RoomRegistry
+from server.rooms import RoomRegistry, SizeLimits
 from server.services import Services
 from server.settings import Settings
 from server.ws_yjs import yjs_endpoint
@@ -50,6 +50,7 @@ def create_app(settings: Settings) -> Starlette:
                     tg,
                     idle_unload_seconds=settings.idle_unload_seconds,
                     max_awareness_bytes=settings.max_awareness_bytes,
+                    limits=SizeLimits(settings.warn_document_bytes, settings.max_document_bytes),
                 )
                 app.state.services = Services(settings, engine, repo, store, registry)
                 try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import anyio
@@ -29,11 +30,17 @@ from crdt.protocol import (
 )
 from persistence.docs import DocStore
 from server import closecodes
-from server.access import Action, Principal, decide
+from server.access import Action, Decision, Principal, decide
 
 log = logging.getLogger("charter.room")
 
 EMPTY_STATE_VECTOR = b"\x00"
+
+
+@dataclass(frozen=True)
+class SizeLimits:
+    warn_bytes: int = 8 * 1024 * 1024
+    max_bytes: int = 32 * 1024 * 1024
 
 
 class Member(Protocol):
@@ -55,7 +62,13 @@ class Member(Protocol):
 
 class Room:
     def __init__(
-        self, name: str, document_id: int, doc: ArticleDoc, store: DocStore, max_awareness: int
+        self,
+        name: str,
+        document_id: int,
+        doc: ArticleDoc,
+        store: DocStore,
+        max_awareness: int,
+        limits: SizeLimits | None = None,
     ) -> None:
         self.name = name
         self.document_id = document_id
@@ -66,6 +79,9 @@ class Room:
         self._store = store
         self._max_awareness = max_awareness
         self._full_state: bytes | None = None  # cached answer to an empty state vector
+        self._limits = limits or SizeLimits()
+        # Size of the stored history: the state at load plus every change since (cheap to keep).
+        self.stored_bytes = len(doc.full_update())
         self.on_empty: Callable[[Room], None] = lambda room: None
 
     def __repr__(self) -> str:
@@ -111,6 +127,8 @@ class Room:
 
     def _write(self, member: Member, update: bytes) -> None:
         decision = decide(member.principal, Action.WRITE)
+        if decision.allowed and self.stored_bytes > self._limits.max_bytes:
+            decision = Decision(False, "the article is too large: split it into several articles")
         if not decision.allowed:
             if self.doc.would_change(update, self._update_since(EMPTY_STATE_VECTOR)):
                 member.refuse_write(decision.reason)
@@ -142,6 +160,9 @@ class Room:
             self._store.append(self.document_id, None, None, on_commit)
             return None
         self._full_state = None
+        before, self.stored_bytes = self.stored_bytes, self.stored_bytes + len(delta)
+        if before <= self._limits.warn_bytes < self.stored_bytes:
+            log.warning("%r stored state passed %d bytes", self, self._limits.warn_bytes)
         self._broadcast(protocol.sync_update(delta), exclude=origin)
         self._store.append(self.document_id, delta, participant_id, on_commit)
         return delta
@@ -196,11 +217,13 @@ class RoomRegistry:
         *,
         idle_unload_seconds: float,
         max_awareness_bytes: int,
+        limits: SizeLimits | None = None,
     ) -> None:
         self._store = store
         self._tg = task_group
         self._idle = idle_unload_seconds
         self._max_awareness = max_awareness_bytes
+        self._limits = limits or SizeLimits()
         self._rooms: dict[int, Room] = {}
         self._loading: dict[int, anyio.Event] = {}
         self._failures: dict[int, BaseException] = {}
@@ -230,7 +253,7 @@ class RoomRegistry:
             await self._store.flush()  # a room being rebuilt: its last updates first
             updates = await self._store.load(document_id)
             doc = ArticleDoc.from_updates(updates)
-            room = Room(name, document_id, doc, self._store, self._max_awareness)
+            room = Room(name, document_id, doc, self._store, self._max_awareness, self._limits)
             room.on_empty = self._schedule_unload
             self._rooms[document_id] = room
             log.info("loaded %r updates=%d", room, len(updates))

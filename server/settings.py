@@ -32,6 +32,12 @@ class Settings:
     outbox_frames: int = _setting(
         2048, "Frames queued for one slow connection before it is closed (4408)."
     )
+    max_document_bytes: int = _setting(
+        32 * 1024 * 1024, "Refuse further edits to an article whose stored state passes this size."
+    )
+    warn_document_bytes: int = _setting(
+        8 * 1024 * 1024, "Log a warning when an article's stored state passes this size."
+    )
     compact_every: int = _setting(
         500, "Fold a document's update log into its checkpoint after this many updates."
     )

@@ -111,3 +111,16 @@ async def test_sigterm_stores_everything_the_server_applied(tmp_path: Path) -> N
     finally:
         proc.stop()
     assert stored_text(db) == text
+
+
+async def test_an_article_past_the_size_limit_refuses_more_edits(settings: Settings) -> None:
+    async with running_server(settings.with_overrides(max_document_bytes=3000)) as server:
+        name = await first_document(server.base_url, DEMO_SLUG)
+        async with PyClient(server.ws_url, name) as client:
+            client.append("x" * 3000)  # accepted: the article was under the limit
+            await until_server_has(server.base_url, name, lambda t: t.endswith("x" * 3000))
+            client.append("one more")
+            await asyncio.wait_for(client.closed.wait(), 5)
+            assert client.close_code == 4403
+        text = await server_text(server.base_url, name)
+        assert "one more" not in text
