@@ -26,6 +26,7 @@ from server.errors import ApiError, api_error_handler
 from server.rooms import RoomRegistry, SizeLimits
 from server.services import Services
 from server.settings import Settings
+from server.ws_collab import collab_endpoint
 from server.ws_yjs import yjs_endpoint
 
 log = logging.getLogger("charter.app")
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/charters/{slug}", read_charter),
             *charters_api.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
+            WebSocketRoute("/collab", collab_endpoint),
         ],
         lifespan=lifespan,
         exception_handlers={ApiError: api_error_handler},

@@ -53,6 +53,10 @@ class Connection:
         self._outbox.append(frame)
         self._ready.set()
 
+    def keepalive_frame(self) -> bytes | None:
+        """A frame that changes nothing but counts as traffic for the client's timeout."""
+        return KEEPALIVE
+
     def request_close(self, code: int, reason: str) -> None:
         """Ask the writer to close after what is already queued (callable from plain code)."""
         if self._close_request is None:
@@ -68,7 +72,9 @@ class Connection:
                     await self._ready.wait()
                 self._ready.clear()
                 if idle.cancelled_caught and not self._outbox:
-                    await ws.send_bytes(KEEPALIVE)
+                    keepalive = self.keepalive_frame()
+                    if keepalive is not None:
+                        await ws.send_bytes(keepalive)
                 while self._outbox:
                     await ws.send_bytes(self._outbox.popleft())
                 if self._close_request is not None:

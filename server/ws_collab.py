@@ -1,0 +1,216 @@
+"""``/collab``: the Hocuspocus protocol, many documents over one socket.
+
+Each document is authenticated by its own Auth message; anything sent for a document
+before its Auth is queued (with limits). SyncStatus is sent exactly once per client
+update, and only after the update is committed: "saved" means saved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+import anyio
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from crdt import hocuspocus as hp
+from crdt.article import CrdtError, CrdtPanic
+from crdt.lib0 import write_var_bytes
+from crdt.protocol import ProtocolError
+from persistence.repo import NotFound
+from server import closecodes
+from server.access import Action, Principal, decide, local_facilitator
+from server.connection import Connection
+from server.rooms import Room
+from server.services import Services
+
+log = logging.getLogger("charter.collab")
+
+MAX_PENDING_DOCUMENTS = 100
+MAX_PENDING_MESSAGES = 1000
+MAX_PENDING_BYTES = 5 * 1024 * 1024
+
+
+class DocSession:
+    """One document of a multiplexed socket: the room member for that document."""
+
+    def __init__(self, conn: CollabConnection, name: str, room: Room, principal: Principal) -> None:
+        self.conn = conn
+        self.name = name
+        self.room = room
+        self.principal = principal
+        self.prefix = hp.prefix(name)
+        self.awareness_ids: set[int] = set()
+
+    def offer(self, frame: bytes) -> None:
+        self.conn.offer(frame)
+
+    def acknowledge(self, applied: bool) -> None:
+        self.conn.offer(hp.sync_status(self.prefix, applied))
+
+    def refuse_write(self, reason: str) -> None:
+        log.info("%r document=%s write refused: %s", self.conn, self.name, reason)
+        self.acknowledge(False)
+
+    def request_close(self, code: int, reason: str) -> None:
+        self.conn.request_close(code, reason)
+
+
+@dataclass
+class _Pending:
+    frames: list[hp.DocMessage] = field(default_factory=list)
+
+
+class CollabConnection(Connection):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.sessions: dict[str, DocSession] = {}
+        self.pending: dict[str, list[hp.DocMessage]] = {}
+        self.pending_bytes = 0
+        self.provider_version: str | None = None
+
+    def keepalive_frame(self) -> bytes | None:
+        if self.provider_version and self.provider_version.split(".")[0].isdigit():
+            if int(self.provider_version.split(".")[0]) >= 4:
+                return hp.PING  # answered by a bare Pong from 4.x providers
+        for session in self.sessions.values():  # older providers: an empty awareness update
+            return session.prefix + bytes((hp.AWARENESS,)) + write_var_bytes(b"\x00")
+        return None
+
+
+def authenticate(token: str) -> Principal | None:
+    # Identities arrive with invites and participants; until then the local server is open.
+    return local_facilitator()
+
+
+async def collab_endpoint(websocket: WebSocket) -> None:
+    services: Services = websocket.app.state.services
+    await websocket.accept()
+    conn = CollabConnection(
+        websocket,
+        local_facilitator(),
+        services.next_connection_id(),
+        outbox_frames=services.settings.outbox_frames,
+        keepalive_seconds=services.settings.keepalive_seconds,
+    )
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(conn.run_writer)
+            await _read_frames(conn, services)
+            tg.cancel_scope.cancel()
+    finally:
+        for session in conn.sessions.values():
+            session.room.leave(session)
+
+
+async def _read_frames(conn: CollabConnection, services: Services) -> None:
+    limit = services.settings.max_message_bytes
+    while not conn.closed:
+        try:
+            event = await conn.websocket.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        if event["type"] == "websocket.disconnect":
+            conn.closed = True
+            return
+        frame = event.get("bytes")
+        if frame is None:
+            await conn.close(closecodes.BAD_FRAME, "text frames are not part of the protocol")
+            return
+        if len(frame) > limit:
+            await conn.close(closecodes.MESSAGE_TOO_BIG, "frame too large")
+            return
+        if frame == hp.PONG:
+            continue
+        try:
+            name, message = hp.decode(frame)
+            await _dispatch(conn, services, name, message, len(frame))
+        except CrdtPanic as exc:
+            session = conn.sessions.get(name)
+            if session is not None:
+                services.registry.discard(session.room, str(exc))
+            await conn.close(closecodes.BAD_FRAME, "update rejected")
+            return
+        except (ProtocolError, CrdtError) as exc:
+            log.warning("%r bad frame: %s", conn, exc)
+            await conn.close(closecodes.BAD_FRAME, "bad frame")
+            return
+
+
+async def _dispatch(
+    conn: CollabConnection, services: Services, name: str, message: hp.DocMessage, size: int
+) -> None:
+    session = conn.sessions.get(name)
+    if isinstance(message, hp.Auth):
+        if session is None:
+            await _authenticate(conn, services, name, message)
+        return
+    if session is None:
+        _queue(conn, name, message, size)
+        return
+    if isinstance(message, hp.Stateless):
+        _stateless(session, message.payload)
+    elif isinstance(message, hp.Close):
+        session.room.leave(session)
+        del conn.sessions[name]
+        conn.offer(hp.close(name, "provider_initiated"))
+    else:
+        session.room.handle(session, message)
+
+
+def _queue(conn: CollabConnection, name: str, message: hp.DocMessage, size: int) -> None:
+    queue = conn.pending.setdefault(name, [])
+    conn.pending_bytes += size
+    queue.append(message)
+    if (
+        len(conn.pending) > MAX_PENDING_DOCUMENTS
+        or len(queue) > MAX_PENDING_MESSAGES
+        or conn.pending_bytes > MAX_PENDING_BYTES
+    ):
+        conn.request_close(closecodes.PRE_AUTH_LIMIT, "too much sent before authentication")
+
+
+async def _authenticate(
+    conn: CollabConnection, services: Services, name: str, auth: hp.Auth
+) -> None:
+    conn.provider_version = auth.provider_version or conn.provider_version
+    queued = conn.pending.pop(name, [])
+    principal = authenticate(auth.token)
+    if principal is None:
+        conn.offer(hp.permission_denied(name, "invalid token"))
+        return
+    decision = decide(principal, Action.READ)
+    if not decision.allowed:
+        conn.offer(hp.permission_denied(name, decision.reason))
+        return
+    try:
+        document_id = await services.resolve_document(name)
+    except NotFound:
+        conn.offer(hp.permission_denied(name, "unknown document"))
+        return
+    room = await services.registry.get(document_id, name)
+    session = DocSession(conn, name, room, principal)
+    scope = "read-write" if decide(principal, Action.WRITE).allowed else "readonly"
+    conn.offer(hp.authenticated(name, scope))
+    conn.sessions[name] = session
+    room.join(session, send_step1=False)
+    for message in queued:
+        if isinstance(message, hp.Stateless):
+            _stateless(session, message.payload)
+        elif not isinstance(message, hp.Auth | hp.Close):
+            room.handle(session, message)
+
+
+def _stateless(session: DocSession, payload: str) -> None:
+    """Application messages from the browser. ``ping`` is answered; others are events
+    pushed by the server (comments, versions) and are not accepted from clients."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("type") == "ping":
+        reply = json.dumps({"type": "pong", "id": data.get("id")})
+        session.offer(hp.stateless(session.prefix, reply))
+        return
+    log.debug("%r document=%s ignored stateless message", session.conn, session.name)

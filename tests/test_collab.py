@@ -1,0 +1,92 @@
+"""/collab with the real @hocuspocus/provider 4.8 (Node): many documents on one socket."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from server.demo import DEMO_SLUG
+from server.settings import Settings
+from tests.hpdriver import HocuspocusClient
+from tests.support import PyClient, RunningServer, running_server, until_server_has
+from tests.test_durability import stored_text
+
+
+async def documents(server: RunningServer) -> list[str]:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        charter = (await http.get(f"/api/charters/{DEMO_SLUG}")).json()
+    return [a["document"] for s in charter["sections"] for a in s["articles"]]
+
+
+def is_(kind: str, doc: str):  # type: ignore[no-untyped-def]
+    return lambda e: e["event"] == kind and e["doc"] == doc
+
+
+async def test_three_documents_on_one_socket_sync_and_deny(server: RunningServer) -> None:
+    x, y = (await documents(server))[:2]
+    unknown = f"charters/{DEMO_SLUG}/articles/zzzzzzzz"
+    docs = [{"name": x}, {"name": y}, {"name": unknown}]
+    async with (
+        HocuspocusClient(server.ws_url, docs) as alice,
+        HocuspocusClient(server.ws_url, docs[:2]) as bob,
+    ):
+        for client in (alice, bob):
+            for doc in (x, y):
+                assert (await client.wait(is_("authenticated", doc)))["scope"] == "read-write"
+                await client.wait(is_("synced", doc))
+        denied = await alice.wait(is_("denied", unknown))
+        assert denied["reason"] == "unknown document"
+
+        await alice.send({"cmd": "insert", "doc": x, "index": 0, "text": "Élus 😀 "})
+        await bob.send({"cmd": "insert", "doc": y, "index": 0, "text": "Citoyens 🎉 "})
+        await bob.wait(lambda e: e["doc"] == x and e.get("text", "").startswith("Élus 😀 "))
+        await alice.wait(lambda e: e["doc"] == y and e.get("text", "").startswith("Citoyens 🎉 "))
+        assert alice.text(x) == bob.text(x) and alice.text(y) == bob.text(y)
+
+        await alice.send(
+            {"cmd": "stateless", "doc": x, "payload": json.dumps({"type": "ping", "id": 7})}
+        )
+        pong = await alice.wait(is_("stateless", x))
+        assert json.loads(pong["payload"]) == {"type": "pong", "id": 7}
+
+
+async def test_unsynced_changes_clear_only_after_the_commit(tmp_path: Path) -> None:
+    db = tmp_path / "ack.db"
+    settings = Settings(database_url=f"sqlite:///{db}", seed_demo=True)
+    async with running_server(settings) as server:
+        x = (await documents(server))[0]
+        async with HocuspocusClient(server.ws_url, [{"name": x}]) as client:
+            await client.wait(is_("synced", x))
+            await client.wait(lambda e: e["event"] == "unsynced" and e["count"] == 0)
+            since = client.mark()
+            blocker = sqlite3.connect(db, isolation_level=None)
+            blocker.execute("BEGIN IMMEDIATE")  # hold the write lock: commits must wait
+            try:
+                await client.send({"cmd": "insert", "doc": x, "index": 0, "text": "[acked] "})
+                await until_server_has(server.base_url, x, lambda t: t.startswith("[acked] "))
+                state = await client.state(x)
+                assert state["hasUnsynced"], "acknowledged before the database commit"
+                assert "[acked]" not in stored_text(db, None)
+            finally:
+                blocker.execute("ROLLBACK")
+                blocker.close()
+            await client.wait(lambda e: e["event"] == "unsynced" and e["count"] == 0, since=since)
+            assert (await client.state(x))["hasUnsynced"] is False
+            assert stored_text(db).startswith("[acked] ")  # on disk the moment it was acked
+
+
+async def test_collab_and_y_websocket_clients_share_a_document(server: RunningServer) -> None:
+    x = (await documents(server))[0]
+    async with (
+        HocuspocusClient(server.ws_url, [{"name": x}]) as hp_client,
+        PyClient(server.ws_url, x) as py_client,
+    ):
+        await hp_client.wait(is_("synced", x))
+        await hp_client.send({"cmd": "insert", "doc": x, "index": 0, "text": "[hp] "})
+        py_client.append(" [py]")
+        await py_client.wait_text(lambda t: t.startswith("[hp] ") and t.endswith(" [py]"))
+        await hp_client.wait(lambda e: e["doc"] == x and e.get("text", "").endswith(" [py]"))
+        assert hp_client.text(x) == py_client.value()
