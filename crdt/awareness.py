@@ -104,3 +104,10 @@ class AwarenessStates:
 
     def all_entries(self) -> list[Entry]:
         return list(self._states.values())
+
+
+def stamp_user(entry: Entry, user: dict[str, object]) -> Entry:
+    """The same entry with its ``user`` field replaced (presence identity from the server)."""
+    state = json.loads(entry.state)
+    state["user"] = user
+    return Entry(entry.client_id, entry.clock, json.dumps(state, separators=(",", ":")))

@@ -45,6 +45,7 @@ class CharterRecord:
     slug: str
     title: str
     language: str
+    public_read: bool = False
     sections: list[SectionRecord] = field(default_factory=list)
 
     def articles(self) -> list[tuple[SectionRecord, ArticleRecord]]:
@@ -104,7 +105,7 @@ class Repo:
     async def list_charters(self) -> list[CharterRecord]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(charters).order_by(charters.c.id))
-            return [CharterRecord(r.id, r.slug, r.title, r.language) for r in rows]
+            return [CharterRecord(r.id, r.slug, r.title, r.language, r.public_read) for r in rows]
 
     async def get_charter(self, slug: str) -> CharterRecord:
         async with self.engine.connect() as conn:
@@ -114,7 +115,7 @@ class Repo:
         row = (await conn.execute(select(charters).where(charters.c.slug == slug))).first()
         if row is None:
             raise NotFound(f"no charter {slug!r}")
-        charter = CharterRecord(row.id, row.slug, row.title, row.language)
+        charter = CharterRecord(row.id, row.slug, row.title, row.language, bool(row.public_read))
         by_id: dict[int, SectionRecord] = {}
         for s in await conn.execute(
             select(sections).where(sections.c.charter_id == row.id).order_by(sections.c.position)
@@ -145,6 +146,19 @@ class Repo:
             return await self._insert_article(
                 conn, charter.id, section_id, len(section.articles), article
             )
+
+    async def charter_of_document(self, document_id: int) -> CharterRecord:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(charters.c.slug)
+                    .join(documents, documents.c.charter_id == charters.c.id)
+                    .where(documents.c.id == document_id)
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"no document {document_id}")
+            return await self._charter(conn, row.slug)
 
     async def find_article(self, slug: str, key: str) -> ArticleRecord:
         async with self.engine.connect() as conn:

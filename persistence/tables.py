@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     func,
 )
 
@@ -42,6 +44,8 @@ charters = Table(
     Column("slug", String(64), nullable=False, unique=True),
     Column("title", String(200), nullable=False),
     Column("language", String(16), nullable=False),
+    # Anyone may read without an invite (open data); writing still needs a role.
+    Column("public_read", Boolean, nullable=False, server_default=false()),
     _created(),
 )
 
@@ -110,12 +114,60 @@ doc_checkpoints = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Links that let people join a charter with a role. The link's secret is not stored: it is
+# an HMAC of (id, nonce) under the server key, so facilitators can show a link again.
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("label", String(100), nullable=False, server_default=""),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("max_uses", Integer, nullable=True),
+    Column("uses", Integer, nullable=False, server_default="0"),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_by", BigInteger, nullable=True),
+    _created(),
+)
+
+# A person (or a script) taking part in one charter. ``secret_hash`` is the hash of
+# their personal secret: the bearer token, also kept in their browser's signed cookie.
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("badge", String(16), nullable=True),
+    Column("role", String(16), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("blocked", Boolean, nullable=False, server_default=false()),
+    Column("invite_id", Id, ForeignKey("invites.id", ondelete="SET NULL"), nullable=True),
+    Column("kind", String(16), nullable=False, server_default="person"),
+    _created(),
+    Column("last_seen_at", DateTime(timezone=True), nullable=True),
+    Index("ix_participants_charter", "charter_id"),
+)
+
+# Server-wide values that must survive restarts, such as the key that signs cookies.
+server_keys = Table(
+    "server_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
 __all__ = [
     "articles",
     "charters",
     "doc_checkpoints",
     "doc_updates",
     "documents",
+    "invites",
     "metadata",
+    "participants",
     "sections",
+    "server_keys",
 ]

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from crdt.article import ArticleDoc, update_from_ops
 from crdt.markdown import CharterSource, markdown_from_ops
 from persistence.repo import CharterRecord, NewArticle, NewSection, Repo
+from server.access import Principal
+from server.identity import Identity
 from server.names import article_document
 
 DocReader = Callable[[int], Awaitable[ArticleDoc]]
+
+
+async def visible_charters(
+    repo: Repo, identity: Identity, cookies: Mapping[str, str], who: Principal | None
+) -> list[CharterRecord]:
+    """Public charters, those the browser's cookie belongs to, or all for the administrator."""
+    charters = await repo.list_charters()
+    if who is not None and who.via == "admin":
+        return charters
+    mine = identity.cookie_tokens(cookies)
+    own = {who.charter_id} if who is not None else set()
+    return [c for c in charters if c.public_read or str(c.id) in mine or c.id in own]
 
 
 async def create_from_source(

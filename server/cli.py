@@ -9,6 +9,7 @@ import logging
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,22 @@ from crdt.article import ArticleDoc
 from crdt.markdown import CharterSource, MarkdownError, parse_charter
 from persistence.docs import DocStore
 from persistence.engine import make_engine, migrate
-from persistence.repo import Conflict, NotFound, Repo
+from persistence.people import People
+from persistence.repo import CharterRecord, Conflict, NotFound, Repo
 from server import settings as settings_mod
+from server.access import Role
 from server.api.validate import LANGUAGE
 from server.charters import charter_json, create_from_source, export_markdown
+from server.identity import Identity
 from server.names import SLUG
+from server.participation import (
+    ParticipationError,
+    clean_name,
+    create_bot,
+    create_invite,
+    invite_json,
+    make_identity,
+)
 from server.settings import Settings
 
 
@@ -50,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--language", default=None, help="language tag (default fr)")
     init.add_argument("--from-markdown", type=Path, help="'# Section' / '## Article' file")
     init.add_argument("--database-url", default=None)
+    init.add_argument("--public-url", default=None)
     init.add_argument("--json", action="store_true")
     init.set_defaults(handler=cmd_init)
 
@@ -58,6 +71,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["md", "json"], default="md")
     export.add_argument("--database-url", default=None)
     export.set_defaults(handler=cmd_export)
+
+    invite = commands.add_parser("invite", help="print an invitation link to a charter")
+    invite.add_argument("slug")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--label", default="")
+    invite.add_argument("--expires-in-hours", type=float, default=None)
+    invite.add_argument("--max-uses", type=int, default=None)
+    invite.add_argument("--database-url", default=None)
+    invite.add_argument("--public-url", default=None)
+    invite.add_argument("--json", action="store_true")
+    invite.set_defaults(handler=cmd_invite)
+
+    token = commands.add_parser("token", help="create a participant for a script; print its token")
+    token.add_argument("slug")
+    token.add_argument("--name", required=True)
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument("--database-url", default=None)
+    token.add_argument("--json", action="store_true")
+    token.set_defaults(handler=cmd_token)
 
     migrate_cmd = commands.add_parser("migrate", help="create or upgrade the database")
     migrate_cmd.add_argument("--database-url", default=None)
@@ -69,14 +101,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings_mod.load(args)
 
 
-def _with_repo(args: argparse.Namespace, work: Callable[[Repo, DocStore], Awaitable[int]]) -> int:
+@dataclass
+class Tools:
+    repo: Repo
+    store: DocStore
+    people: People
+    identity: Identity
+
+
+def _with_repo(args: argparse.Namespace, work: Callable[[Tools], Awaitable[int]]) -> int:
     from crdt.article import fold
 
     async def run() -> int:
-        engine = make_engine(_settings(args).database_url)
+        settings = _settings(args)
+        engine = make_engine(settings.database_url)
         try:
             await migrate(engine)
-            return await work(Repo(engine), DocStore(engine, fold))
+            people = People(engine)
+            identity = await make_identity(people, settings)
+            return await work(Tools(Repo(engine), DocStore(engine, fold), people, identity))
         finally:
             await engine.dispose()
 
@@ -89,7 +132,7 @@ def _fail(message: str) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    async def work(repo: Repo, store: DocStore) -> int:
+    async def work(tools: Tools) -> int:
         print("database is up to date")
         return 0
 
@@ -109,26 +152,96 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not LANGUAGE.match(language):
         return _fail("--language must be a language tag such as fr or en")
 
-    async def work(repo: Repo, store: DocStore) -> int:
+    async def work(tools: Tools) -> int:
         try:
-            charter = await create_from_source(repo, args.slug, args.title, language, source)
+            charter = await create_from_source(tools.repo, args.slug, args.title, language, source)
         except Conflict as exc:
             return _fail(str(exc))
-        settings = _settings(args)
-        link = f"{settings.base_url}/charters/{charter.slug}"
+        invite = await create_invite(
+            tools.people,
+            charter,
+            Role.FACILITATOR,
+            label="first facilitator",
+            max_uses=1,
+            expires_in_hours=7 * 24,
+        )
+        link = f"{_settings(args).base_url}/charters/{charter.slug}"
+        facilitator = tools.identity.invite_link(invite)
         if args.json:
-            print(json.dumps({**charter_json(charter), "link": link}, ensure_ascii=False))
+            data = {**charter_json(charter), "link": link, "facilitator_link": facilitator}
+            print(json.dumps(data, ensure_ascii=False))
         else:
             sections, count = len(charter.sections), len(charter.articles())
             print(f"Created charter {charter.slug!r} ({sections} sections, {count} articles)")
-            print(f"Link: {link}")
+            print(f"Charter: {link}")
+            print(f"Facilitator link (single use, valid 7 days): {facilitator}")
+        return 0
+
+    return _with_repo(args, work)
+
+
+async def _charter(tools: Tools, slug: str) -> CharterRecord | None:
+    try:
+        return await tools.repo.get_charter(slug)
+    except NotFound as exc:
+        _fail(str(exc))
+        return None
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    async def work(tools: Tools) -> int:
+        charter = await _charter(tools, args.slug)
+        if charter is None:
+            return 1
+        try:
+            invite = await create_invite(
+                tools.people,
+                charter,
+                Role(args.role),
+                label=args.label,
+                expires_in_hours=args.expires_in_hours,
+                max_uses=args.max_uses,
+            )
+        except ParticipationError as exc:
+            return _fail(str(exc))
+        if args.json:
+            print(json.dumps(invite_json(tools.identity, invite), ensure_ascii=False))
+        else:
+            print(tools.identity.invite_link(invite))
+        return 0
+
+    return _with_repo(args, work)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    async def work(tools: Tools) -> int:
+        charter = await _charter(tools, args.slug)
+        if charter is None:
+            return 1
+        try:
+            joined = await create_bot(tools.people, charter, clean_name(args.name), Role(args.role))
+        except ParticipationError as exc:
+            return _fail(str(exc))
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "token": joined.token,
+                        "participant_id": joined.participant.id,
+                        "role": joined.participant.role,
+                    }
+                )
+            )
+        else:
+            print(joined.token)
         return 0
 
     return _with_repo(args, work)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    async def work(repo: Repo, store: DocStore) -> int:
+    async def work(tools: Tools) -> int:
+        repo, store = tools.repo, tools.store
         try:
             charter = await repo.get_charter(args.slug)
         except NotFound as exc:

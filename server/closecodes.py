@@ -10,3 +10,5 @@ FORBIDDEN = 4403  # a write from a principal who may not write
 NOT_FOUND = 4404  # unknown document
 TOO_SLOW = 4408  # the connection's outbox overflowed: it could not keep up
 PRE_AUTH_LIMIT = 4205  # too much queued before authentication (as Hocuspocus)
+PERMISSIONS_CHANGED = 1008  # a facilitator changed this participant's role: reconnect
+RATE_LIMITED = 1013  # too many messages or bytes per second: reconnect later

@@ -37,6 +37,11 @@ class ConflictError(ApiError):
     code = "conflict"
 
 
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+
+
 class Forbidden(ApiError):
     status = 403
     code = "forbidden"

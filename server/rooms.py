@@ -18,7 +18,7 @@ from anyio.abc import TaskGroup
 
 from crdt import protocol
 from crdt.article import ArticleDoc, CrdtPanic
-from crdt.awareness import AwarenessStates, Entry, decode_entries, encode_entries
+from crdt.awareness import AwarenessStates, Entry, decode_entries, encode_entries, stamp_user
 from crdt.protocol import (
     AuthMessage,
     AwarenessUpdate,
@@ -175,15 +175,21 @@ class Room:
         return self.doc.update_since(state_vector)
 
     def _awareness(self, member: Member, payload: bytes) -> None:
+        """Presence: one client id per member, and the ``user`` others see is stamped from
+        the member's principal (our records), never taken from the client."""
         entries = decode_entries(payload, self._max_awareness)
-        owned_elsewhere = {cid for m in self.members if m is not member for cid in m.awareness_ids}
-        mine = [e for e in entries if e.client_id not in owned_elsewhere]
+        if not member.awareness_ids:
+            owned = {cid for m in self.members for cid in m.awareness_ids}
+            first = next((e for e in entries if not e.removed and e.client_id not in owned), None)
+            if first is None:
+                return
+            member.awareness_ids.add(first.client_id)
+        mine = [
+            e if e.removed else stamp_user(e, member.principal.presence())
+            for e in entries
+            if e.client_id in member.awareness_ids
+        ]
         accepted = self.awareness.apply(mine)
-        for entry in accepted:
-            if entry.removed:
-                member.awareness_ids.discard(entry.client_id)
-            else:
-                member.awareness_ids.add(entry.client_id)
         if accepted:
             # Everyone, the sender included: clients count the echo as traffic (keepalive).
             self._broadcast(protocol.awareness(encode_entries(accepted)), exclude=None)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crdt.article import ArticleDoc
 from persistence.docs import DocStore
-from persistence.repo import NotFound, Repo
+from persistence.people import People
+from persistence.repo import CharterRecord, NotFound, Repo
+from server.identity import Identity
 from server.names import parse_document
 from server.rooms import RoomRegistry
 from server.settings import Settings
+
+
+class Closable(Protocol):
+    def request_close(self, code: int, reason: str) -> None: ...
 
 
 @dataclass
@@ -20,20 +27,23 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     repo: Repo
+    people: People
+    identity: Identity
     store: DocStore
     registry: RoomRegistry
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _by_participant: dict[int, set[Closable]] = field(default_factory=dict)
 
     def next_connection_id(self) -> int:
         return next(self._ids)
 
-    async def resolve_document(self, name: str) -> int:
-        """The document id behind a document name; NotFound if there is none."""
+    async def resolve_document(self, name: str) -> tuple[CharterRecord, int]:
+        """The charter and document id behind a document name; NotFound if there is none."""
         parsed = parse_document(name)
         if parsed is None:
             raise NotFound(f"no document {name!r}")
         article = await self.repo.find_article(*parsed)
-        return article.document_id
+        return await self.repo.get_charter(parsed[0]), article.document_id
 
     async def article_doc(self, document_id: int) -> ArticleDoc:
         """The live doc if the room is loaded, else a read-only copy from the store."""
@@ -41,3 +51,26 @@ class Services:
         if room is not None:
             return room.doc
         return ArticleDoc.from_updates(await self.store.load(document_id))
+
+    # -- live connections per participant: caps, and role changes that take effect now --
+
+    def connections_of(self, participant_id: int) -> int:
+        return len(self._by_participant.get(participant_id, ()))
+
+    def register(self, participant_id: int | None, conn: Closable) -> None:
+        if participant_id is not None:
+            self._by_participant.setdefault(participant_id, set()).add(conn)
+
+    def unregister(self, participant_id: int | None, conn: Closable) -> None:
+        if participant_id is not None:
+            conns = self._by_participant.get(participant_id)
+            if conns is not None:
+                conns.discard(conn)
+                if not conns:
+                    del self._by_participant[participant_id]
+
+    def disconnect_participant(self, participant_id: int, code: int, reason: str) -> int:
+        conns = list(self._by_participant.get(participant_id, ()))
+        for conn in conns:
+            conn.request_close(code, reason)
+        return len(conns)

@@ -23,6 +23,15 @@ class Settings:
         "sqlite:///./charter.db", "SQLAlchemy URL: sqlite:///PATH or postgresql://…"
     )
     public_url: str = _setting("", "Base URL printed in links (default: http://HOST:PORT).")
+    secret_key: str = _setting(
+        "", "Key that signs cookies (default: generated once and kept in the database)."
+    )
+    admin_token: str = _setting(
+        "", "Bearer token that may create charters over the API (empty: only the CLI can)."
+    )
+    allowed_origins: str = _setting(
+        "", "Extra origins (comma-separated) allowed to use the browser cookie, e.g. a proxy's."
+    )
     max_message_bytes: int = _setting(
         1024 * 1024, "Largest websocket frame accepted; bigger frames close with 1009."
     )
@@ -37,6 +46,18 @@ class Settings:
     )
     warn_document_bytes: int = _setting(
         8 * 1024 * 1024, "Log a warning when an article's stored state passes this size."
+    )
+    max_messages_per_second: float = _setting(
+        100.0, "Messages one connection may send per second (bursts of 4 s allowed); then 1013."
+    )
+    max_bytes_per_second: int = _setting(
+        1024 * 1024, "Bytes one connection may send per second (bursts of 4 s allowed); then 1013."
+    )
+    max_documents_per_socket: int = _setting(
+        200, "Documents one /collab socket may open; more are refused with PermissionDenied."
+    )
+    max_connections_per_participant: int = _setting(
+        20, "Open sockets per participant (tabs, devices); more are closed with 1013."
     )
     compact_every: int = _setting(
         500, "Fold a document's update log into its checkpoint after this many updates."

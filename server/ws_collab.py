@@ -18,10 +18,11 @@ from crdt import hocuspocus as hp
 from crdt.article import CrdtError, CrdtPanic
 from crdt.lib0 import write_var_bytes
 from crdt.protocol import ProtocolError
-from persistence.repo import NotFound
 from server import closecodes
-from server.access import Action, Principal, decide, local_facilitator
+from server.access import Principal, local_reader
+from server.admission import admit
 from server.connection import Connection
+from server.limits import ConnectionLimits
 from server.rooms import Room
 from server.services import Services
 
@@ -69,6 +70,7 @@ class CollabConnection(Connection):
         self.pending: dict[str, list[hp.DocMessage]] = {}
         self.pending_bytes = 0
         self.provider_version: str | None = None
+        self.participants: set[int] = set()
 
     def keepalive_frame(self) -> bytes | None:
         if self.provider_version and self.provider_version.split(".")[0].isdigit():
@@ -79,17 +81,12 @@ class CollabConnection(Connection):
         return None
 
 
-def authenticate(token: str) -> Principal | None:
-    # Identities arrive with invites and participants; until then the local server is open.
-    return local_facilitator()
-
-
 async def collab_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     await websocket.accept()
     conn = CollabConnection(
         websocket,
-        local_facilitator(),
+        local_reader(),  # each document carries its own principal (DocSession)
         services.next_connection_id(),
         outbox_frames=services.settings.outbox_frames,
         keepalive_seconds=services.settings.keepalive_seconds,
@@ -102,10 +99,16 @@ async def collab_endpoint(websocket: WebSocket) -> None:
     finally:
         for session in conn.sessions.values():
             session.room.leave(session)
+        for participant_id in conn.participants:
+            services.unregister(participant_id, conn)
 
 
 async def _read_frames(conn: CollabConnection, services: Services) -> None:
-    limit = services.settings.max_message_bytes
+    settings = services.settings
+    limit = settings.max_message_bytes
+    limits = ConnectionLimits.per_second(
+        settings.max_messages_per_second, settings.max_bytes_per_second
+    )
     while not conn.closed:
         try:
             event = await conn.websocket.receive()
@@ -120,6 +123,10 @@ async def _read_frames(conn: CollabConnection, services: Services) -> None:
             return
         if len(frame) > limit:
             await conn.close(closecodes.MESSAGE_TOO_BIG, "frame too large")
+            return
+        refusal = limits.admit(len(frame))
+        if refusal is not None:
+            await conn.close(closecodes.RATE_LIMITED, refusal)
             return
         if frame == hp.PONG:
             continue
@@ -176,23 +183,25 @@ async def _authenticate(
 ) -> None:
     conn.provider_version = auth.provider_version or conn.provider_version
     queued = conn.pending.pop(name, [])
-    principal = authenticate(auth.token)
-    if principal is None:
-        conn.offer(hp.permission_denied(name, "invalid token"))
+    if len(conn.sessions) >= services.settings.max_documents_per_socket:
+        conn.offer(hp.permission_denied(name, "too many documents on one connection"))
         return
-    decision = decide(principal, Action.READ)
-    if not decision.allowed:
-        conn.offer(hp.permission_denied(name, decision.reason))
+    admission = await admit(services, conn.websocket, name, auth.token or None, new_socket=False)
+    if admission.refused is not None:
+        conn.offer(hp.permission_denied(name, admission.refused[1]))
         return
-    try:
-        document_id = await services.resolve_document(name)
-    except NotFound:
-        conn.offer(hp.permission_denied(name, "unknown document"))
-        return
-    room = await services.registry.get(document_id, name)
+    assert admission.principal is not None
+    principal = admission.principal
+    pid = principal.participant_id
+    if pid is not None and pid not in conn.participants:
+        if services.connections_of(pid) >= services.settings.max_connections_per_participant:
+            conn.offer(hp.permission_denied(name, "too many connections"))
+            return
+        conn.participants.add(pid)
+        services.register(pid, conn)
+    room = await services.registry.get(admission.document_id, name)
     session = DocSession(conn, name, room, principal)
-    scope = "read-write" if decide(principal, Action.WRITE).allowed else "readonly"
-    conn.offer(hp.authenticated(name, scope))
+    conn.offer(hp.authenticated(name, "read-write" if admission.can_write else "readonly"))
     conn.sessions[name] = session
     room.join(session, send_step1=False)
     for message in queued:

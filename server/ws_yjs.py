@@ -1,5 +1,5 @@
-"""``/ws/{document}``: the y-websocket protocol, one document per socket. Thin: decode,
-hand to the room, close with a specific code on anything wrong."""
+"""``/ws/{document}``: the y-websocket protocol, one document per socket. Thin: admit,
+decode, hand to the room, close with a specific code on anything wrong."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from crdt.article import CrdtError, CrdtPanic
 from crdt.protocol import ProtocolError, decode
-from persistence.repo import NotFound
 from server import closecodes
-from server.access import Principal, local_facilitator
+from server.access import local_reader
+from server.admission import admit
 from server.connection import Connection
+from server.limits import ConnectionLimits
 from server.rooms import Room
 from server.services import Services
 
@@ -32,33 +33,32 @@ class YjsConnection(Connection):
         self.request_close(closecodes.FORBIDDEN, reason)
 
 
-def authenticate(websocket: WebSocket) -> Principal:
-    # Identities arrive with invites and participants; until then the local server is open.
-    return local_facilitator()
-
-
 async def yjs_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
+    settings = services.settings
     name = websocket.path_params["document"]
-    await websocket.accept()
+    await websocket.accept()  # then close with 44xx: y-websocket stops retrying on those
+    admission = await admit(
+        services, websocket, name, websocket.query_params.get("token"), new_socket=True
+    )
     conn = YjsConnection(
         websocket,
-        authenticate(websocket),
+        admission.principal or local_reader(),
         services.next_connection_id(),
-        outbox_frames=services.settings.outbox_frames,
-        keepalive_seconds=services.settings.keepalive_seconds,
+        outbox_frames=settings.outbox_frames,
+        keepalive_seconds=settings.keepalive_seconds,
     )
-    try:
-        document_id = await services.resolve_document(name)
-    except NotFound:
-        await conn.close(closecodes.NOT_FOUND, "unknown document")
+    if admission.refused is not None:
+        await conn.close(*admission.refused)
         return
     try:
-        room = await services.registry.get(document_id, name)
+        room = await services.registry.get(admission.document_id, name)
     except Exception as exc:
         log.error("%r document=%s load failed: %r", conn, name, exc)
         await conn.close(closecodes.INTERNAL_ERROR, "document could not be loaded")
         return
+    participant_id = conn.principal.participant_id
+    services.register(participant_id, conn)
     room.join(conn, send_step1=True)
     try:
         async with anyio.create_task_group() as tg:
@@ -67,11 +67,15 @@ async def yjs_endpoint(websocket: WebSocket) -> None:
             tg.cancel_scope.cancel()
     finally:
         room.leave(conn)
+        services.unregister(participant_id, conn)
 
 
 async def _read_frames(conn: YjsConnection, room: Room, services: Services) -> None:
     websocket = conn.websocket
-    limit = services.settings.max_message_bytes
+    settings = services.settings
+    limits = ConnectionLimits.per_second(
+        settings.max_messages_per_second, settings.max_bytes_per_second
+    )
     while not conn.closed:
         try:
             event = await websocket.receive()
@@ -84,8 +88,12 @@ async def _read_frames(conn: YjsConnection, room: Room, services: Services) -> N
         if frame is None:
             await conn.close(closecodes.BAD_FRAME, "text frames are not part of the protocol")
             return
-        if len(frame) > limit:
+        if len(frame) > settings.max_message_bytes:
             await conn.close(closecodes.MESSAGE_TOO_BIG, "frame too large")
+            return
+        refusal = limits.admit(len(frame))
+        if refusal is not None:
+            await conn.close(closecodes.RATE_LIMITED, refusal)
             return
         try:
             room.handle(conn, decode(frame))

@@ -30,8 +30,14 @@ from pycrdt import (
     handle_sync_message,
 )
 
+from server.access import Role
 from server.app import create_app
+from server.demo import DEMO_SLUG
+from server.participation import create_bot
 from server.settings import Settings
+
+# Test servers run with this administrator token: it may read every charter.
+ADMIN_TOKEN = "test-admin-token"
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,8 +97,8 @@ class PyClient:
     The reader and sender are plain tasks, so a server that dies only ends them.
     """
 
-    def __init__(self, ws_url: str, document: str) -> None:
-        self.url = f"{ws_url}/ws/{document}"
+    def __init__(self, ws_url: str, document: str, token: str | None = None) -> None:
+        self.url = f"{ws_url}/ws/{document}" + (f"?token={token}" if token else "")
         self.document = document
         self.doc: Doc = Doc()
         self.text: Text = self.doc.get("body", type=Text)
@@ -176,16 +182,62 @@ class PyClient:
         return self.value()
 
 
-async def first_document(base_url: str, slug: str) -> str:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        charter = (await http.get(f"/api/charters/{slug}")).json()
-    return str(charter["sections"][0]["articles"][0]["document"])
+async def make_token(
+    server: RunningServer, role: str = "editor", name: str = "Test", slug: str = DEMO_SLUG
+) -> str:
+    """A participant of ``slug`` with ``role``, created the way `charter token` does."""
+    services = server.services
+    charter = await services.repo.get_charter(slug)
+    joined = await create_bot(services.people, charter, name, Role(role))
+    return joined.token
 
 
-async def server_text(base_url: str, document: str) -> str:
+def cli_token(
+    database_url: str, role: str = "editor", name: str = "Test", slug: str = DEMO_SLUG
+) -> str:
+    """The same, through the real `charter token` command (for server processes)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "token",
+            slug,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--database-url",
+            database_url,
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return str(json.loads(done.stdout)["token"])
+
+
+async def first_document(base_url: str, slug: str, token: str | None = None) -> str:
+    return (await documents(base_url, slug, token))[0]
+
+
+async def documents(base_url: str, slug: str, token: str | None = None) -> list[str]:
+    headers = {"authorization": f"Bearer {token or ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers) as http:
+        response = await http.get(f"/api/charters/{slug}")
+        response.raise_for_status()
+        charter = response.json()
+    return [str(a["document"]) for s in charter["sections"] for a in s["articles"]]
+
+
+async def server_text(base_url: str, document: str, token: str | None = None) -> str:
     """The server's current text of a document, read over the JSON API."""
     _, slug, _, key = document.split("/")
-    async with httpx.AsyncClient(base_url=base_url) as http:
+    headers = {"authorization": f"Bearer {token or ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers) as http:
         response = await http.get(f"/api/charters/{slug}/articles/{key}", params={"format": "text"})
         response.raise_for_status()
         return response.text
@@ -217,7 +269,12 @@ class ServerProcess:
 
     def __init__(self, database_url: str, *extra_env: tuple[str, str]) -> None:
         self.database_url = database_url
-        self.env = {**os.environ, **dict(extra_env), "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "CHARTER_ADMIN_TOKEN": ADMIN_TOKEN,
+            **dict(extra_env),
+            "PYTHONUNBUFFERED": "1",
+        }
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
 

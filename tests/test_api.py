@@ -6,11 +6,15 @@ import httpx
 
 from crdt.markdown import parse_charter
 from server.demo import DEMO_SLUG
-from tests.support import PyClient, RunningServer
+from tests.support import ADMIN_TOKEN, PyClient, RunningServer
+
+
+def as_(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
 
 
 async def test_charter_lists_sections_and_articles_in_order(server: RunningServer) -> None:
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
+    async with httpx.AsyncClient(base_url=server.base_url, headers=as_(ADMIN_TOKEN)) as http:
         listed = (await http.get("/api/charters")).json()["charters"]
         assert [c["slug"] for c in listed] == [DEMO_SLUG]
         charter = (await http.get(f"/api/charters/{DEMO_SLUG}")).json()
@@ -26,11 +30,17 @@ async def test_charter_lists_sections_and_articles_in_order(server: RunningServe
 
 
 async def test_create_charter_section_and_article_then_edit_it_live(server: RunningServer) -> None:
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
+    async with httpx.AsyncClient(base_url=server.base_url, headers=as_(ADMIN_TOKEN)) as http:
         created = await http.post(
             "/api/charters", json={"slug": "quartier-nord", "title": "Charte du quartier Nord"}
         )
         assert created.status_code == 201 and created.json()["language"] == "fr"
+        link = created.json()["facilitator_invite"]["link"]
+        joined = await http.post(
+            link.removeprefix(server.base_url), json={"name": "Animatrice"}, headers={}
+        )
+        assert joined.status_code == 201 and joined.json()["role"] == "facilitator"
+        http.headers.update(as_(joined.json()["token"]))
         section = await http.post("/api/charters/quartier-nord/sections", json={"title": "Écoute"})
         assert section.status_code == 201
         article = await http.post(
@@ -42,7 +52,7 @@ async def test_create_charter_section_and_article_then_edit_it_live(server: Runn
         got = (await http.get(f"/api/charters/quartier-nord/articles/{key}")).json()
         assert got["text"] == "Chaque mois, une réunion 😀.\n"
         assert got["markdown"] == "Chaque **mois**, une réunion 😀.\n"
-        async with PyClient(server.ws_url, document) as client:
+        async with PyClient(server.ws_url, document, joined.json()["token"]) as client:
             client.append("Ajout en direct.")
             await client.wait_text(lambda t: t.endswith("Ajout en direct."))
             plain = ""
@@ -61,7 +71,7 @@ async def test_create_charter_section_and_article_then_edit_it_live(server: Runn
 
 
 async def test_errors_are_json_with_a_code_and_the_field(server: RunningServer) -> None:
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
+    async with httpx.AsyncClient(base_url=server.base_url, headers=as_(ADMIN_TOKEN)) as http:
         bad_slug = await http.post("/api/charters", json={"slug": "Pas Bon!", "title": "x"})
         assert bad_slug.status_code == 422
         assert bad_slug.json()["error"] == {
@@ -88,7 +98,7 @@ async def test_errors_are_json_with_a_code_and_the_field(server: RunningServer) 
 
 
 async def test_export_markdown_reads_back_as_the_same_charter(server: RunningServer) -> None:
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
+    async with httpx.AsyncClient(base_url=server.base_url, headers=as_(ADMIN_TOKEN)) as http:
         exported = (await http.get(f"/api/charters/{DEMO_SLUG}/export")).text
         charter = (await http.get(f"/api/charters/{DEMO_SLUG}")).json()
     source = parse_charter(exported)
@@ -100,7 +110,7 @@ async def test_export_markdown_reads_back_as_the_same_charter(server: RunningSer
 
 
 async def test_reading_page_escapes_and_renders(server: RunningServer) -> None:
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
+    async with httpx.AsyncClient(base_url=server.base_url, headers=as_(ADMIN_TOKEN)) as http:
         await http.post("/api/charters", json={"slug": "xss", "title": "<script>alert(1)</script>"})
         page = await http.get("/charters/xss")
         demo = await http.get(f"/charters/{DEMO_SLUG}")

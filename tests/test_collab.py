@@ -6,29 +6,39 @@ import json
 import sqlite3
 from pathlib import Path
 
-import httpx
-
 from server.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.hpdriver import HocuspocusClient
-from tests.support import PyClient, RunningServer, running_server, until_server_has
+from tests.support import (
+    ADMIN_TOKEN,
+    PyClient,
+    RunningServer,
+    make_token,
+    running_server,
+    until_server_has,
+)
+from tests.support import documents as all_documents
 from tests.test_durability import stored_text
 
 
 async def documents(server: RunningServer) -> list[str]:
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
-        charter = (await http.get(f"/api/charters/{DEMO_SLUG}")).json()
-    return [a["document"] for s in charter["sections"] for a in s["articles"]]
+    return await all_documents(server.base_url, DEMO_SLUG)
 
 
 def is_(kind: str, doc: str):  # type: ignore[no-untyped-def]
     return lambda e: e["event"] == kind and e["doc"] == doc
 
 
-async def test_three_documents_on_one_socket_sync_and_deny(server: RunningServer) -> None:
+async def test_three_documents_on_one_socket_sync_and_deny(
+    server: RunningServer, editor: str
+) -> None:
     x, y = (await documents(server))[:2]
     unknown = f"charters/{DEMO_SLUG}/articles/zzzzzzzz"
-    docs = [{"name": x}, {"name": y}, {"name": unknown}]
+    docs = [
+        {"name": x, "token": editor},
+        {"name": y, "token": editor},
+        {"name": unknown, "token": editor},
+    ]
     async with (
         HocuspocusClient(server.ws_url, docs) as alice,
         HocuspocusClient(server.ws_url, docs[:2]) as bob,
@@ -55,10 +65,11 @@ async def test_three_documents_on_one_socket_sync_and_deny(server: RunningServer
 
 async def test_unsynced_changes_clear_only_after_the_commit(tmp_path: Path) -> None:
     db = tmp_path / "ack.db"
-    settings = Settings(database_url=f"sqlite:///{db}", seed_demo=True)
+    settings = Settings(database_url=f"sqlite:///{db}", seed_demo=True, admin_token=ADMIN_TOKEN)
     async with running_server(settings) as server:
         x = (await documents(server))[0]
-        async with HocuspocusClient(server.ws_url, [{"name": x}]) as client:
+        token = await make_token(server)
+        async with HocuspocusClient(server.ws_url, [{"name": x, "token": token}]) as client:
             await client.wait(is_("synced", x))
             await client.wait(lambda e: e["event"] == "unsynced" and e["count"] == 0)
             since = client.mark()
@@ -78,11 +89,13 @@ async def test_unsynced_changes_clear_only_after_the_commit(tmp_path: Path) -> N
             assert stored_text(db).startswith("[acked] ")  # on disk the moment it was acked
 
 
-async def test_collab_and_y_websocket_clients_share_a_document(server: RunningServer) -> None:
+async def test_collab_and_y_websocket_clients_share_a_document(
+    server: RunningServer, editor: str
+) -> None:
     x = (await documents(server))[0]
     async with (
-        HocuspocusClient(server.ws_url, [{"name": x}]) as hp_client,
-        PyClient(server.ws_url, x) as py_client,
+        HocuspocusClient(server.ws_url, [{"name": x, "token": editor}]) as hp_client,
+        PyClient(server.ws_url, x, editor) as py_client,
     ):
         await hp_client.wait(is_("synced", x))
         await hp_client.send({"cmd": "insert", "doc": x, "index": 0, "text": "[hp] "})

@@ -14,9 +14,12 @@ from crdt.article import text_of
 from server.demo import DEMO_FILE, DEMO_SLUG
 from server.settings import Settings
 from tests.support import (
+    ADMIN_TOKEN,
     PyClient,
     ServerProcess,
+    cli_token,
     first_document,
+    make_token,
     running_server,
     settle,
     wait_for,
@@ -46,22 +49,26 @@ def marks(text: str) -> Counter[str]:
 async def test_restart_keeps_every_edit(settings: Settings) -> None:
     async with running_server(settings) as server:
         name = await first_document(server.base_url, DEMO_SLUG)
-        async with PyClient(server.ws_url, name) as client:
+        token = await make_token(server)
+        async with PyClient(server.ws_url, name, token) as client:
             client.text.insert(0, "Préambule — ça tient 😀\n")
             for i in range(30):
                 client.append(f"[c0-{i}]")
             expected = await settle(server, client)
     async with running_server(settings) as server:
-        async with PyClient(server.ws_url, name) as client:
+        async with PyClient(server.ws_url, name, token) as client:
             assert client.value() == expected
 
 
 async def test_compaction_keeps_the_content(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
-    settings = Settings(database_url=f"sqlite:///{db}", seed_demo=True, compact_every=25)
+    settings = Settings(
+        database_url=f"sqlite:///{db}", seed_demo=True, compact_every=25, admin_token=ADMIN_TOKEN
+    )
     async with running_server(settings) as server:
         name = await first_document(server.base_url, DEMO_SLUG)
-        async with PyClient(server.ws_url, name) as client:
+        token = await make_token(server)
+        async with PyClient(server.ws_url, name, token) as client:
             for i in range(120):
                 client.append(f"[c0-{i}] é😀 ")
                 if i % 7 == 0:
@@ -81,7 +88,7 @@ async def test_compaction_keeps_the_content(tmp_path: Path) -> None:
         # Read the stored CONTENT back: checkpoint + tail must give the client's text.
         assert stored_text(db) == expected
     async with running_server(settings) as server:
-        async with PyClient(server.ws_url, name) as client:
+        async with PyClient(server.ws_url, name, token) as client:
             assert client.value() == expected
 
 
@@ -104,7 +111,8 @@ async def test_kill_9_during_a_storm_loses_nothing_committed(tmp_path: Path, tri
     proc.start()
     try:
         name = await first_document(proc.base_url, DEMO_SLUG)
-        clients = [PyClient(proc.ws_url, name) for _ in range(4)]
+        token = cli_token(proc.database_url)
+        clients = [PyClient(proc.ws_url, name, token) for _ in range(4)]
         for client in clients:
             await client.connect()
         stop, sent = asyncio.Event(), [0] * len(clients)
@@ -121,12 +129,12 @@ async def test_kill_9_during_a_storm_loses_nothing_committed(tmp_path: Path, tri
         assert all(n == 1 for n in committed.values()), "a stored update is duplicated"
 
         proc.start(port=proc.port)
-        async with PyClient(proc.ws_url, name) as fresh:
+        async with PyClient(proc.ws_url, name, token) as fresh:
             assert marks(fresh.value()) == committed  # every committed update, once
         for client in clients:  # clients come back and re-send what was not stored
             await client.connect()
         expected = {f"[c{i}-{n}]" for i in range(len(clients)) for n in range(sent[i])}
-        async with PyClient(proc.ws_url, name) as check:
+        async with PyClient(proc.ws_url, name, token) as check:
             text = await check.wait_text(lambda t: set(marks(t)) == expected, timeout=20)
             assert all(n == 1 for n in marks(text).values())
         for client in clients:
@@ -140,13 +148,14 @@ async def test_restarts_with_reconnecting_clients_never_duplicate(tmp_path: Path
     proc = ServerProcess(f"sqlite:///{db}", ("CHARTER_SEED_DEMO", "true"))
     first_line = DEMO_FILE.read_text(encoding="utf-8").split("## ", 2)[1].splitlines()[2][:40]
     clients: list[PyClient] = []
-    name = ""
+    name = token = ""
     try:
         for cycle in range(4):
             proc.start(port=proc.port)
             if not clients:
                 name = await first_document(proc.base_url, DEMO_SLUG)
-                clients = [PyClient(proc.ws_url, name) for _ in range(2)]
+                token = cli_token(proc.database_url)
+                clients = [PyClient(proc.ws_url, name, token) for _ in range(2)]
             for i, client in enumerate(clients):
                 await client.connect()
                 client.append(f"[c{i}-{cycle}]")
@@ -160,7 +169,7 @@ async def test_restarts_with_reconnecting_clients_never_duplicate(tmp_path: Path
             for client in clients:
                 await client.disconnect()
         proc.start(port=proc.port)
-        async with PyClient(proc.ws_url, name) as check:
+        async with PyClient(proc.ws_url, name, token) as check:
             text = check.value()
         assert all(n == 1 for n in marks(text).values()) and len(marks(text)) == 8
         assert text.count(first_line) == 1, "the seeded text was duplicated"

@@ -16,7 +16,9 @@ from tests.support import (
     PyClient,
     RunningServer,
     ServerProcess,
+    cli_token,
     first_document,
+    make_token,
     running_server,
     server_text,
     until_server_has,
@@ -37,33 +39,46 @@ def presence(client_id: int, clock: int, state: object) -> bytes:
     return protocol.awareness(encode_entries([Entry(client_id, clock, json.dumps(state))]))
 
 
-async def test_presence_is_relayed_echoed_and_removed_on_disconnect(server: RunningServer) -> None:
+async def test_presence_is_stamped_relayed_echoed_and_removed_on_disconnect(
+    server: RunningServer,
+) -> None:
     name = await first_document(server.base_url, DEMO_SLUG)
-    url = f"{server.ws_url}/ws/{name}"
-    async with websockets.connect(url) as alice, websockets.connect(url) as bob:
-        await alice.send(presence(11, 1, {"user": {"name": "Alice"}}))
+    alice_token = await make_token(server, "editor", "Alice Martin")
+    bob_token = await make_token(server, "reader", "Bob")
+    url = f"{server.ws_url}/ws/{name}?token="
+    async with websockets.connect(url + alice_token) as alice, websockets.connect(
+        url + bob_token
+    ) as bob:
+        forged = {"user": {"name": "Le Maire", "color": "red;background:url(//x)"}, "cursor": 3}
+        await alice.send(presence(11, 1, forged))
         echoed = await recv_until(alice, protocol.AwarenessUpdate)
         seen = await recv_until(bob, protocol.AwarenessUpdate)
         for message in (echoed, seen):
             assert isinstance(message, protocol.AwarenessUpdate)
             [entry] = decode_entries(message.payload, 4096)
-            assert entry.client_id == 11 and "Alice" in entry.state
-        # Bob may not speak for Alice's client id.
-        await bob.send(presence(11, 5, None))
-        async with websockets.connect(url) as carol:  # a late joiner sees Alice
+            state = json.loads(entry.state)
+            assert entry.client_id == 11 and state["cursor"] == 3  # the rest is kept
+            assert state["user"]["name"] == "Alice Martin"  # the forged name is replaced
+            assert state["user"]["color"].startswith("#") and len(state["user"]["color"]) == 7
+        # Bob may not speak for Alice's client id, nor remove her.
+        await bob.send(presence(11, 5, {"user": {"name": "Alice"}, "cursor": 99}))
+        await bob.send(presence(11, 6, None))
+        async with websockets.connect(url + bob_token) as carol:  # a late joiner sees Alice
             joined = await recv_until(carol, protocol.AwarenessUpdate)
             assert isinstance(joined, protocol.AwarenessUpdate)
-            assert [e.client_id for e in decode_entries(joined.payload, 4096)] == [11]
+            [entry] = decode_entries(joined.payload, 4096)
+            assert entry.client_id == 11 and json.loads(entry.state)["cursor"] == 3
         await alice.close()
         gone = await recv_until(bob, protocol.AwarenessUpdate)
         assert isinstance(gone, protocol.AwarenessUpdate)
-        [removal] = decode_entries(gone.payload, 4096)
-        assert removal.client_id == 11 and removal.removed
+        removals = decode_entries(gone.payload, 4096)
+        assert [(e.client_id, e.removed) for e in removals] == [(11, True)]
 
 
 async def test_concurrent_first_joiners_share_one_load(server: RunningServer) -> None:
     name = await first_document(server.base_url, DEMO_SLUG)
-    clients = [PyClient(server.ws_url, name) for _ in range(20)]
+    tokens = [await make_token(server, name=f"P{i}") for i in range(20)]
+    clients = [PyClient(server.ws_url, name, token) for token in tokens]
     await asyncio.gather(*(c.connect() for c in clients))
     try:
         assert len(server.services.registry.loaded()) == 1
@@ -76,7 +91,8 @@ async def test_concurrent_first_joiners_share_one_load(server: RunningServer) ->
 async def test_idle_connection_gets_keepalive_frames(settings: Settings) -> None:
     async with running_server(settings.with_overrides(keepalive_seconds=0.2)) as server:
         name = await first_document(server.base_url, DEMO_SLUG)
-        async with websockets.connect(f"{server.ws_url}/ws/{name}") as ws:
+        token = await make_token(server, "reader")
+        async with websockets.connect(f"{server.ws_url}/ws/{name}?token={token}") as ws:
             await recv_until(ws, protocol.SyncStep1)
             async with asyncio.timeout(2):
                 frame = await ws.recv()
@@ -86,7 +102,7 @@ async def test_idle_connection_gets_keepalive_frames(settings: Settings) -> None
 async def test_idle_room_is_unloaded_after_its_updates_are_stored(settings: Settings) -> None:
     async with running_server(settings.with_overrides(idle_unload_seconds=0.2)) as server:
         name = await first_document(server.base_url, DEMO_SLUG)
-        async with PyClient(server.ws_url, name) as client:
+        async with PyClient(server.ws_url, name, await make_token(server)) as client:
             client.append(" [unload-me]")
             await client.wait_text(lambda t: "[unload-me]" in t)
             await wait_for(lambda: "[unload-me]" in server.services.registry.loaded()[0].doc.text())
@@ -100,7 +116,7 @@ async def test_sigterm_stores_everything_the_server_applied(tmp_path: Path) -> N
     proc.start()
     try:
         name = await first_document(proc.base_url, DEMO_SLUG)
-        async with PyClient(proc.ws_url, name) as client:
+        async with PyClient(proc.ws_url, name, cli_token(proc.database_url)) as client:
             for i in range(200):
                 client.append(f"[t{i}]")
             text = await client.wait_text(lambda t: "[t199]" in t)
@@ -116,7 +132,7 @@ async def test_sigterm_stores_everything_the_server_applied(tmp_path: Path) -> N
 async def test_an_article_past_the_size_limit_refuses_more_edits(settings: Settings) -> None:
     async with running_server(settings.with_overrides(max_document_bytes=3000)) as server:
         name = await first_document(server.base_url, DEMO_SLUG)
-        async with PyClient(server.ws_url, name) as client:
+        async with PyClient(server.ws_url, name, await make_token(server)) as client:
             client.append("x" * 3000)  # accepted: the article was under the limit
             await until_server_has(server.base_url, name, lambda t: t.endswith("x" * 3000))
             client.append("one more")

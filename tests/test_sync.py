@@ -11,23 +11,28 @@ from server.demo import DEMO_SLUG
 from tests.support import PyClient, RunningServer, first_document
 
 
-async def test_two_clients_converge_and_late_joiner_gets_everything(server: RunningServer) -> None:
+async def test_two_clients_converge_and_late_joiner_gets_everything(
+    server: RunningServer, editor: str
+) -> None:
     name = await first_document(server.base_url, DEMO_SLUG)
-    async with PyClient(server.ws_url, name) as alice, PyClient(server.ws_url, name) as bob:
+    async with (
+        PyClient(server.ws_url, name, editor) as alice,
+        PyClient(server.ws_url, name, editor) as bob,
+    ):
         assert alice.value() == bob.value() != ""
         alice.text.insert(0, "Alice écrit 😀. ")
         bob.append(" Bob répond.")
         await alice.wait_text(lambda t: "Bob répond." in t and "Alice écrit 😀." in t)
         await bob.wait_text(lambda t: "Bob répond." in t and "Alice écrit 😀." in t)
         assert alice.value() == bob.value()
-        async with PyClient(server.ws_url, name) as carol:
+        async with PyClient(server.ws_url, name, editor) as carol:
             assert carol.value() == alice.value()
 
 
-async def test_sender_gets_no_echo_of_its_update(server: RunningServer) -> None:
+async def test_sender_gets_no_echo_of_its_update(server: RunningServer, editor: str) -> None:
     name = await first_document(server.base_url, DEMO_SLUG)
-    async with PyClient(server.ws_url, name) as watcher:
-        async with websockets.connect(f"{server.ws_url}/ws/{name}") as raw:
+    async with PyClient(server.ws_url, name, editor) as watcher:
+        async with websockets.connect(f"{server.ws_url}/ws/{name}?token={editor}") as raw:
             first = protocol.decode(await raw.recv())
             assert isinstance(first, protocol.SyncStep1)
             await raw.send(protocol.sync_step1(b"\x00"))
@@ -52,8 +57,10 @@ async def test_sender_gets_no_echo_of_its_update(server: RunningServer) -> None:
                 pass
 
 
-async def test_unknown_document_closes_with_4404(server: RunningServer) -> None:
-    async with websockets.connect(f"{server.ws_url}/ws/charters/nope/articles/abc") as raw:
+async def test_unknown_document_closes_with_4404(server: RunningServer, editor: str) -> None:
+    async with websockets.connect(
+        f"{server.ws_url}/ws/charters/nope/articles/abc?token={editor}"
+    ) as raw:
         try:
             await raw.recv()
         except websockets.ConnectionClosed as closed:

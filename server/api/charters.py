@@ -9,88 +9,83 @@ from starlette.routing import Route
 from crdt.article import update_from_ops
 from crdt.markdown import body_from_markdown, markdown_from_ops
 from persistence.repo import Conflict, NewArticle, NotFound
-from server.access import Action, decide, local_facilitator
+from server.access import Action, Role
+from server.api.common import charter_or_404, principal, require, services
 from server.api.validate import LANGUAGE, json_object, pattern_field, text_field
-from server.charters import charter_json, create_from_source, export_markdown
-from server.errors import ConflictError, Forbidden, Invalid, NotFoundError
+from server.charters import charter_json, create_from_source, export_markdown, visible_charters
+from server.errors import ConflictError, Invalid, NotFoundError
 from server.names import SLUG, article_document
-from server.services import Services
+from server.participation import create_invite, invite_json
 
 MAX_MARKDOWN = 200_000
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-def _require(request: Request, action: Action) -> None:
-    decision = decide(local_facilitator(), action)
-    if not decision.allowed:
-        raise Forbidden(decision.reason)
-
-
-async def _charter(request: Request):  # type: ignore[no-untyped-def]
-    try:
-        return await _services(request).repo.get_charter(request.path_params["slug"])
-    except NotFound as exc:
-        raise NotFoundError(str(exc)) from exc
-
-
 async def list_charters(request: Request) -> Response:
-    _require(request, Action.READ)
-    charters = await _services(request).repo.list_charters()
+    svc = services(request)
+    who = await principal(request, None)
+    charters = await visible_charters(svc.repo, svc.identity, request.cookies, who)
     return JSONResponse(
         {"charters": [{"slug": c.slug, "title": c.title, "language": c.language} for c in charters]}
     )
 
 
 async def create_charter(request: Request) -> Response:
-    _require(request, Action.MANAGE)
+    await require(request, Action.MANAGE, None)  # the administrator (admin token) only
     body = await json_object(request)
     slug = pattern_field(body, "slug", SLUG, "lowercase letters, digits and dashes")
     title = text_field(body, "title")
     language = body.get("language", "fr")
     if not isinstance(language, str) or not LANGUAGE.match(language):
         raise Invalid("language must be a language tag such as fr or en", field="language")
+    svc = services(request)
     try:
-        charter = await create_from_source(
-            _services(request).repo, slug, title or "", language, None
-        )
+        charter = await create_from_source(svc.repo, slug, title or "", language, None)
     except Conflict as exc:
         raise ConflictError(str(exc)) from exc
-    return JSONResponse(charter_json(charter), status_code=201)
+    invite = await create_invite(
+        svc.people,
+        charter,
+        Role.FACILITATOR,
+        label="first facilitator",
+        max_uses=1,
+        expires_in_hours=7 * 24,
+    )
+    return JSONResponse(
+        {**charter_json(charter), "facilitator_invite": invite_json(svc.identity, invite)},
+        status_code=201,
+    )
 
 
 async def get_charter(request: Request) -> Response:
-    _require(request, Action.READ)
-    return JSONResponse(charter_json(await _charter(request)))
+    charter = await charter_or_404(request)
+    await require(request, Action.READ, charter)
+    return JSONResponse(charter_json(charter))
 
 
 async def add_section(request: Request) -> Response:
-    _require(request, Action.MANAGE)
+    charter = await charter_or_404(request)
+    await require(request, Action.MANAGE, charter)
     body = await json_object(request)
     title = text_field(body, "title") or ""
-    charter = await _charter(request)
-    section = await _services(request).repo.add_section(charter.slug, title)
+    section = await services(request).repo.add_section(charter.slug, title)
     return JSONResponse(
         {"id": section.id, "position": section.position, "title": section.title}, status_code=201
     )
 
 
 async def add_article(request: Request) -> Response:
-    _require(request, Action.MANAGE)
+    charter = await charter_or_404(request)
+    await require(request, Action.MANAGE, charter)
     body = await json_object(request)
     title = text_field(body, "title") or ""
     markdown = text_field(body, "markdown", max_length=MAX_MARKDOWN, required=False)
-    charter = await _charter(request)
     try:
         section_id = int(request.path_params["section_id"])
     except ValueError as exc:
         raise NotFoundError("no such section") from exc
     first = update_from_ops(body_from_markdown(markdown)) if markdown else None
     try:
-        article = await _services(request).repo.add_article(
+        article = await services(request).repo.add_article(
             charter.slug, section_id, NewArticle(title, first)
         )
     except NotFound as exc:
@@ -107,14 +102,15 @@ async def add_article(request: Request) -> Response:
 
 
 async def get_article(request: Request) -> Response:
-    _require(request, Action.READ)
-    services = _services(request)
-    slug, key = request.path_params["slug"], request.path_params["key"]
+    charter = await charter_or_404(request)
+    await require(request, Action.READ, charter)
+    svc = services(request)
+    slug, key = charter.slug, request.path_params["key"]
     try:
-        article = await services.repo.find_article(slug, key)
+        article = await svc.repo.find_article(slug, key)
     except NotFound as exc:
         raise NotFoundError(str(exc)) from exc
-    doc = await services.article_doc(article.document_id)
+    doc = await svc.article_doc(article.document_id)
     text, markdown = doc.text(), markdown_from_ops(doc.ops())
     fmt = request.query_params.get("format", "json")
     if fmt == "text":
@@ -135,12 +131,12 @@ async def get_article(request: Request) -> Response:
 
 
 async def export_charter(request: Request) -> Response:
-    _require(request, Action.READ)
+    charter = await charter_or_404(request)
+    await require(request, Action.READ, charter)
     fmt = request.query_params.get("format", "md")
     if fmt not in ("md", "markdown"):
         raise Invalid("format must be md", field="format")
-    charter = await _charter(request)
-    text = await export_markdown(charter, _services(request).article_doc)
+    text = await export_markdown(charter, services(request).article_doc)
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 

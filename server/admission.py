@@ -1,0 +1,64 @@
+"""Who may open which document: the same steps for both websocket endpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.websockets import WebSocket
+
+from persistence.repo import CharterRecord, NotFound
+from server import closecodes
+from server.access import Action, Principal, decide
+from server.services import Services
+
+
+@dataclass(frozen=True)
+class Admission:
+    principal: Principal | None = None
+    charter: CharterRecord | None = None
+    document_id: int = 0
+    refused: tuple[int, str] | None = None  # (close code, reason)
+
+    @property
+    def can_write(self) -> bool:
+        return decide(
+            self.principal, Action.WRITE, self.charter.id if self.charter else None
+        ).allowed
+
+
+async def admit(
+    services: Services, websocket: WebSocket, name: str, token: str | None, *, new_socket: bool
+) -> Admission:
+    """Resolve the document, the principal (token, else cookie + Origin, else public), and
+    whether they may read it. ``new_socket``: count against the per-participant cap."""
+    try:
+        charter, document_id = await services.resolve_document(name)
+    except NotFound:
+        return Admission(refused=(closecodes.NOT_FOUND, "unknown document"))
+    principal = await services.identity.resolve(charter, token, websocket.cookies)
+    if (
+        principal is not None
+        and principal.via == "cookie"
+        and not origin_allowed(services, websocket)
+    ):
+        return Admission(refused=(closecodes.FORBIDDEN, "origin not allowed"))
+    decision = decide(principal, Action.READ, charter.id)
+    if principal is None:
+        return Admission(refused=(closecodes.UNAUTHORIZED, decision.reason))
+    if not decision.allowed:
+        return Admission(refused=(closecodes.FORBIDDEN, decision.reason))
+    if (
+        new_socket
+        and principal.participant_id is not None
+        and services.connections_of(principal.participant_id)
+        >= services.settings.max_connections_per_participant
+    ):
+        return Admission(refused=(closecodes.RATE_LIMITED, "too many connections"))
+    return Admission(principal, charter, document_id)
+
+
+def origin_allowed(services: Services, websocket: WebSocket) -> bool:
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    return services.identity.allowed_origin(
+        websocket.headers.get("origin"), websocket.headers.get("host"), scheme
+    )

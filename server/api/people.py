@@ -1,0 +1,179 @@
+"""Invites, participants and the current principal over JSON (facilitators manage)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from persistence.repo import NotFound
+from server import closecodes
+from server.access import Action, Role
+from server.api.common import charter_or_404, require, services
+from server.api.validate import json_object, text_field
+from server.errors import ConflictError, Invalid, NotFoundError
+from server.participation import (
+    ParticipationError,
+    clean_name,
+    clean_role,
+    create_invite,
+    invite_json,
+    participant_json,
+)
+
+
+def _invalid(exc: ParticipationError) -> Invalid:
+    return Invalid(str(exc), field=exc.field)
+
+
+def _optional_number(body: dict[str, object], name: str) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(f"{name} must be a number", field=name)
+    return float(value)
+
+
+async def me(request: Request) -> Response:
+    charter = await charter_or_404(request)
+    who = await require(request, Action.READ, charter)
+    return JSONResponse(
+        {
+            "participant_id": who.participant_id,
+            "name": who.name,
+            "role": who.role.value,
+            "badge": who.badge,
+            "color": who.color,
+            "via": who.via,
+        }
+    )
+
+
+async def list_invites(request: Request) -> Response:
+    charter = await charter_or_404(request)
+    await require(request, Action.MANAGE, charter)
+    svc = services(request)
+    invites = await svc.people.list_invites(charter.id)
+    return JSONResponse({"invites": [invite_json(svc.identity, i) for i in invites]})
+
+
+async def post_invite(request: Request) -> Response:
+    charter = await charter_or_404(request)
+    who = await require(request, Action.MANAGE, charter)
+    body = await json_object(request)
+    svc = services(request)
+    try:
+        role = clean_role(body.get("role"))
+        max_uses = _optional_number(body, "max_uses")
+        invite = await create_invite(
+            svc.people,
+            charter,
+            role,
+            label=text_field(body, "label", max_length=100, required=False) or "",
+            expires_in_hours=_optional_number(body, "expires_in_hours"),
+            max_uses=int(max_uses) if max_uses is not None else None,
+            created_by=who.participant_id,
+        )
+    except ParticipationError as exc:
+        raise _invalid(exc) from exc
+    return JSONResponse(invite_json(svc.identity, invite), status_code=201)
+
+
+async def revoke_invite(request: Request) -> Response:
+    charter = await charter_or_404(request)
+    await require(request, Action.MANAGE, charter)
+    svc = services(request)
+    try:
+        invite = await svc.people.revoke_invite(
+            charter.id, int(request.path_params["invite_id"]), datetime.now(UTC)
+        )
+    except (NotFound, ValueError) as exc:
+        raise NotFoundError("no such invite") from exc
+    return JSONResponse(invite_json(svc.identity, invite))
+
+
+async def list_participants(request: Request) -> Response:
+    charter = await charter_or_404(request)
+    await require(request, Action.MANAGE, charter)
+    svc = services(request)
+    people = await svc.people.list_participants(charter.id)
+    return JSONResponse(
+        {"participants": [participant_json(p, svc.connections_of(p.id)) for p in people]}
+    )
+
+
+async def patch_participant(request: Request) -> Response:
+    charter = await charter_or_404(request)
+    await require(request, Action.MANAGE, charter)
+    body = await json_object(request)
+    svc = services(request)
+    values: dict[str, object] = {}
+    try:
+        if "role" in body:
+            values["role"] = clean_role(body["role"]).value
+        if "name" in body:
+            values["name"] = clean_name(body["name"])
+    except ParticipationError as exc:
+        raise _invalid(exc) from exc
+    if "blocked" in body:
+        if not isinstance(body["blocked"], bool):
+            raise Invalid("blocked must be true or false", field="blocked")
+        values["blocked"] = body["blocked"]
+    if not values:
+        raise Invalid("nothing to change: give role, name or blocked")
+    try:
+        participant_id = int(request.path_params["participant_id"])
+        current = await svc.people.get_participant(participant_id)
+    except (NotFound, ValueError) as exc:
+        raise NotFoundError("no such participant") from exc
+    if current.charter_id != charter.id:
+        raise NotFoundError("no such participant")
+    await _keep_a_facilitator(request, charter.id, current.id, values)
+    updated = await svc.people.update_participant(charter.id, participant_id, **values)
+    # New rights take effect now: live connections close and come back with them.
+    svc.disconnect_participant(
+        participant_id, closecodes.PERMISSIONS_CHANGED, "permissions changed"
+    )
+    return JSONResponse(participant_json(updated, svc.connections_of(participant_id)))
+
+
+async def _keep_a_facilitator(
+    request: Request, charter_id: int, participant_id: int, values: dict[str, object]
+) -> None:
+    demoted = values.get("role", Role.FACILITATOR.value) != Role.FACILITATOR.value
+    if not (demoted or values.get("blocked")):
+        return
+    others = [
+        p
+        for p in await services(request).people.list_participants(charter_id)
+        if p.role == Role.FACILITATOR.value and not p.blocked and p.id != participant_id
+    ]
+    target = await services(request).people.get_participant(participant_id)
+    if target.role == Role.FACILITATOR.value and not others:
+        raise ConflictError("the charter would be left without a facilitator")
+
+
+async def patch_charter(request: Request) -> Response:
+    charter = await charter_or_404(request)
+    await require(request, Action.MANAGE, charter)
+    body = await json_object(request)
+    if "public_read" not in body or not isinstance(body["public_read"], bool):
+        raise Invalid("public_read must be true or false", field="public_read")
+    await services(request).people.set_public_read(charter.id, body["public_read"])
+    return JSONResponse({"slug": charter.slug, "public_read": body["public_read"]})
+
+
+routes = [
+    Route("/api/charters/{slug}/me", me, methods=["GET"]),
+    Route("/api/charters/{slug}/settings", patch_charter, methods=["PATCH"]),
+    Route("/api/charters/{slug}/invites", list_invites, methods=["GET"]),
+    Route("/api/charters/{slug}/invites", post_invite, methods=["POST"]),
+    Route("/api/charters/{slug}/invites/{invite_id}", revoke_invite, methods=["DELETE"]),
+    Route("/api/charters/{slug}/participants", list_participants, methods=["GET"]),
+    Route(
+        "/api/charters/{slug}/participants/{participant_id}", patch_participant, methods=["PATCH"]
+    ),
+]

@@ -1,0 +1,91 @@
+# ruff: noqa: E501  (sentences read better unbroken)
+"""Interface text in French and English. French by default; chosen by a remembered
+switch (the ``lang`` cookie), else by the browser's Accept-Language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGUAGES = ("fr", "en")
+DEFAULT = "fr"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "fr": {
+        "charters": "Chartes",
+        "no_charter": "Aucune charte visible. Demandez un lien d’invitation à l’équipe d’animation.",
+        "not_found": "Page introuvable",
+        "home": "Accueil",
+        "private": "Cette charte n’est pas publique. Ouvrez le lien d’invitation que l’équipe d’animation vous a donné.",
+        "contents": "Sommaire",
+        "join_title": "Rejoindre « {title} »",
+        "join_intro": "Vous êtes invité·e comme {role}. Indiquez le nom que les autres verront.",
+        "name": "Votre nom",
+        "name_hint": "Prénom, ou prénom et nom. 64 caractères au plus.",
+        "badge": "Vous participez en tant que (facultatif)",
+        "badge_none": "— Je préfère ne pas le dire —",
+        "badge_citizen": "Citoyen·ne",
+        "badge_elected": "Élu·e",
+        "badge_organiser": "Organisateur·rice",
+        "join": "Rejoindre",
+        "already": "Vous participez déjà à cette charte sous le nom {name}.",
+        "continue": "Continuer vers la charte",
+        "invite_invalid": "Ce lien d’invitation n’est pas valable. Demandez-en un nouveau à l’équipe d’animation.",
+        "role_facilitator": "animateur·rice",
+        "role_editor": "rédacteur·rice",
+        "role_commenter": "commentateur·rice",
+        "role_reader": "lecteur·rice",
+        "language": "Langue",
+        "switch_language": "English",
+    },
+    "en": {
+        "charters": "Charters",
+        "no_charter": "No charter to show. Ask the facilitators for an invitation link.",
+        "not_found": "Page not found",
+        "home": "Home",
+        "private": "This charter is not public. Open the invitation link the facilitators gave you.",
+        "contents": "Contents",
+        "join_title": "Join “{title}”",
+        "join_intro": "You are invited as {role}. Give the name the others will see.",
+        "name": "Your name",
+        "name_hint": "First name, or first and last name. At most 64 characters.",
+        "badge": "You take part as (optional)",
+        "badge_none": "— I would rather not say —",
+        "badge_citizen": "Citizen",
+        "badge_elected": "Elected official",
+        "badge_organiser": "Organiser",
+        "join": "Join",
+        "already": "You already take part in this charter as {name}.",
+        "continue": "Go on to the charter",
+        "invite_invalid": "This invitation link is not valid. Ask the facilitators for a new one.",
+        "role_facilitator": "facilitator",
+        "role_editor": "editor",
+        "role_commenter": "commenter",
+        "role_reader": "reader",
+        "language": "Language",
+        "switch_language": "Français",
+    },
+}
+
+
+def pick(cookies: Mapping[str, str], accept_language: str | None) -> str:
+    chosen = cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    best, best_q = DEFAULT, -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.split("-")[0].lower()
+        if primary in LANGUAGES and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    text = MESSAGES.get(lang, MESSAGES[DEFAULT]).get(key) or MESSAGES[DEFAULT][key]
+    return text.format(**values) if values else text

@@ -1,0 +1,181 @@
+"""Server-rendered pages: home, the plain reading view of a charter, joining from an invite."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from crdt.markdown import lines_of
+from persistence.repo import CharterRecord, NotFound
+from server.access import Action, decide
+from server.api.common import bearer, services
+from server.charters import visible_charters
+from server.i18n import LANGUAGES, pick, translate
+from server.identity import COOKIE, COOKIE_MAX_AGE
+from server.participation import ParticipationError, clean_badge, clean_name, join
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def safe_url(url: object) -> str | None:
+    """Links typed by participants: only web and mail addresses, never javascript:."""
+    text = str(url).strip()
+    return text if text.lower().startswith(SAFE_SCHEMES) else None
+
+
+TEMPLATES.env.filters["safe_url"] = safe_url
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    lang = pick(request.cookies, request.headers.get("accept-language"))
+    context = {**context, "lang": lang, "t": partial(translate, lang)}
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+
+async def home(request: Request) -> Response:
+    svc = services(request)
+    token = bearer(request)
+    who = await svc.identity.from_token(token) if token else None
+    charters = await visible_charters(svc.repo, svc.identity, request.cookies, who)
+    return render(request, "home.html", {"charters": charters})
+
+
+async def read_charter(request: Request) -> Response:
+    """A plain reading view of the whole charter: no JavaScript, fit for print."""
+    svc = services(request)
+    try:
+        charter = await svc.repo.get_charter(request.path_params["slug"])
+    except NotFound:
+        return render(request, "not_found.html", {}, 404)
+    who = await svc.identity.resolve(charter, bearer(request), request.cookies)
+    if not decide(who, Action.READ, charter.id).allowed:
+        return render(request, "private.html", {"charter": charter}, 403)
+    bodies = {}
+    for _, article in charter.articles():
+        doc = await svc.article_doc(article.document_id)
+        bodies[article.id] = lines_of(doc.ops())
+    return render(request, "charter.html", {"charter": charter, "bodies": bodies})
+
+
+async def _invite_and_charter(request: Request) -> tuple[Any, CharterRecord] | None:
+    svc = services(request)
+    invite = await svc.identity.invite_from_token(request.path_params["token"])
+    if invite is None:
+        return None
+    charter = next((c for c in await svc.repo.list_charters() if c.id == invite.charter_id), None)
+    return (invite, await svc.repo.get_charter(charter.slug)) if charter else None
+
+
+async def join_page(request: Request) -> Response:
+    found = await _invite_and_charter(request)
+    if found is None:
+        return render(request, "join_invalid.html", {}, 404)
+    invite, charter = found
+    svc = services(request)
+    current = await svc.identity.resolve(charter, None, request.cookies)
+    return render(
+        request,
+        "join.html",
+        {"charter": charter, "role": invite.role, "current": current, "error": None, "name": ""},
+    )
+
+
+async def join_submit(request: Request) -> Response:
+    svc = services(request)
+    origin = request.headers.get("origin")
+    if origin and not svc.identity.allowed_origin(
+        origin, request.headers.get("host"), request.url.scheme
+    ):
+        return JSONResponse(
+            {"error": {"code": "forbidden", "message": "cross-site request refused"}}, 403
+        )
+    found = await _invite_and_charter(request)
+    wants_json = "application/json" in request.headers.get("content-type", "")
+    if found is None:
+        if wants_json:
+            return JSONResponse({"error": {"code": "not_found", "message": "invalid invite"}}, 404)
+        return render(request, "join_invalid.html", {}, 404)
+    invite, charter = found
+    form = await _form(request, wants_json)
+    try:
+        joined = await join(
+            svc.people, invite, clean_name(form.get("name")), clean_badge(form.get("badge"))
+        )
+    except ParticipationError as exc:
+        if wants_json:
+            error = {"code": "invalid", "message": str(exc), "field": exc.field}
+            return JSONResponse({"error": {k: v for k, v in error.items() if v}}, 422)
+        context = {
+            "charter": charter,
+            "role": invite.role,
+            "current": None,
+            "error": str(exc),
+            "name": str(form.get("name") or ""),
+        }
+        return render(request, "join.html", context, 422)
+    response: Response
+    if wants_json:
+        response = JSONResponse(
+            {
+                "participant_id": joined.participant.id,
+                "token": joined.token,
+                "charter": charter.slug,
+                "role": joined.participant.role,
+            },
+            status_code=201,
+        )
+    else:
+        response = RedirectResponse(f"/charters/{charter.slug}", status_code=303)
+    tokens = svc.identity.cookie_tokens(request.cookies)
+    tokens[str(charter.id)] = joined.token
+    response.set_cookie(
+        COOKIE,
+        svc.identity.cookie_value(tokens),
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=svc.settings.base_url.startswith("https://"),
+    )
+    return response
+
+
+async def _form(request: Request, wants_json: bool) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > 16_384:
+        return {}
+    if wants_json:
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+    return {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+
+
+async def set_language(request: Request) -> Response:
+    lang = request.path_params["lang"]
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=COOKIE_MAX_AGE, samesite="lax")
+    return response
+
+
+routes = [
+    Route("/", home),
+    Route("/charters/{slug}", read_charter),
+    Route("/join/{token}", join_page, methods=["GET"]),
+    Route("/join/{token}", join_submit, methods=["POST"]),
+    Route("/lang/{lang}", set_language),
+]
