@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -21,6 +20,7 @@ from persistence.docs import DocStore
 from persistence.engine import make_engine, migrate
 from persistence.people import People
 from persistence.repo import CharterRecord, Conflict, NotFound, Repo
+from server import logs
 from server import settings as settings_mod
 from server.access import Role
 from server.api.validate import LANGUAGE
@@ -268,9 +268,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     settings = _settings(args)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
@@ -284,6 +281,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+    logs.install(settings.log_level)  # after uvicorn configured its loggers
     server = uvicorn.Server(config)
     print(f"Charter server on {settings.base_url}  (port {port})", flush=True)
     server.run(sockets=[sock])
