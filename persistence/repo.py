@@ -118,13 +118,19 @@ class Repo:
         charter = CharterRecord(row.id, row.slug, row.title, row.language, bool(row.public_read))
         by_id: dict[int, SectionRecord] = {}
         for s in await conn.execute(
-            select(sections).where(sections.c.charter_id == row.id).order_by(sections.c.position)
+            select(sections)
+            .where(sections.c.charter_id == row.id, sections.c.deleted_at.is_(None))
+            .order_by(sections.c.position, sections.c.id)
         ):
             by_id[s.id] = SectionRecord(s.id, s.position, s.title)
             charter.sections.append(by_id[s.id])
         for a in await conn.execute(
-            select(articles).where(articles.c.charter_id == row.id).order_by(articles.c.position)
+            select(articles)
+            .where(articles.c.charter_id == row.id, articles.c.deleted_at.is_(None))
+            .order_by(articles.c.position, articles.c.id)
         ):
+            if a.section_id not in by_id:
+                continue
             by_id[a.section_id].articles.append(
                 ArticleRecord(a.id, a.key, a.position, a.title, a.document_id)
             )
@@ -133,7 +139,7 @@ class Repo:
     async def add_section(self, slug: str, title: str) -> SectionRecord:
         async with self.engine.begin() as conn:
             charter = await self._charter(conn, slug)
-            position = len(charter.sections)
+            position = max((s.position for s in charter.sections), default=-1) + 1
             section_id = await self._insert_section(conn, charter.id, position, title)
         return SectionRecord(section_id, position, title)
 
@@ -143,9 +149,8 @@ class Repo:
             section = next((s for s in charter.sections if s.id == section_id), None)
             if section is None:
                 raise NotFound(f"no section {section_id} in charter {slug!r}")
-            return await self._insert_article(
-                conn, charter.id, section_id, len(section.articles), article
-            )
+            position = max((a.position for a in section.articles), default=-1) + 1
+            return await self._insert_article(conn, charter.id, section_id, position, article)
 
     async def charter_of_document(self, document_id: int) -> CharterRecord:
         async with self.engine.connect() as conn:
@@ -166,7 +171,11 @@ class Repo:
                 await conn.execute(
                     select(articles)
                     .join(charters, charters.c.id == articles.c.charter_id)
-                    .where(charters.c.slug == slug, articles.c.key == key)
+                    .where(
+                        charters.c.slug == slug,
+                        articles.c.key == key,
+                        articles.c.deleted_at.is_(None),
+                    )
                 )
             ).first()
         if row is None:

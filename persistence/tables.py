@@ -56,6 +56,8 @@ sections = Table(
     Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("title", String(200), nullable=False),
+    # Deleted sections and articles are kept (their text too) for versions and audit.
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
     Index("ix_sections_charter_position", "charter_id", "position"),
 )
 
@@ -79,6 +81,7 @@ articles = Table(
     Column("position", Integer, nullable=False),
     Column("title", String(200), nullable=False),
     Column("document_id", Id, ForeignKey("documents.id"), nullable=False, unique=True),
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("charter_id", "key", name="uq_articles_charter_key"),
     Index("ix_articles_section_position", "section_id", "position"),
 )

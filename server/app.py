@@ -20,6 +20,7 @@ from persistence.repo import Repo
 from server import closecodes, pages
 from server.access import Role
 from server.api import charters as charters_api
+from server.api import outline as outline_api
 from server.api import people as people_api
 from server.demo import seed_demo
 from server.errors import ApiError, api_error_handler
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
             *pages.routes,
             *charters_api.routes,
             *people_api.routes,
+            *outline_api.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
             WebSocketRoute("/collab", collab_endpoint),
         ],

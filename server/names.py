@@ -12,6 +12,18 @@ def article_document(slug: str, key: str) -> str:
     return f"charters/{slug}/articles/{key}"
 
 
+def charter_channel(slug: str) -> str:
+    """The charter-wide channel: presence of everyone, and events pushed by the server."""
+    return f"charters/{slug}"
+
+
+def parse_channel(name: str) -> str | None:
+    parts = name.strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "charters" and SLUG.match(parts[1]):
+        return parts[1]
+    return None
+
+
 def parse_document(name: str) -> tuple[str, str] | None:
     """Return (slug, article key), or None if the name is not an article document."""
     parts = name.strip("/").split("/")

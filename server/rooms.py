@@ -16,7 +16,7 @@ from typing import Protocol
 import anyio
 from anyio.abc import TaskGroup
 
-from crdt import protocol
+from crdt import hocuspocus, protocol
 from crdt.article import ArticleDoc, CrdtPanic
 from crdt.awareness import AwarenessStates, Entry, decode_entries, encode_entries, stamp_user
 from crdt.protocol import (
@@ -76,6 +76,7 @@ class Room:
         self.members: list[Member] = []
         self.awareness = AwarenessStates()
         self.broken = False
+        self.read_only = document_id < 0  # a charter channel: presence and events, no text
         self._store = store
         self._max_awareness = max_awareness
         self._full_state: bytes | None = None  # cached answer to an empty state vector
@@ -127,7 +128,9 @@ class Room:
 
     def _write(self, member: Member, update: bytes) -> None:
         decision = decide(member.principal, Action.WRITE)
-        if decision.allowed and self.stored_bytes > self._limits.max_bytes:
+        if self.read_only:
+            decision = Decision(False, "the charter channel carries no text")
+        elif decision.allowed and self.stored_bytes > self._limits.max_bytes:
             decision = Decision(False, "the article is too large: split it into several articles")
         if not decision.allowed:
             if self.doc.would_change(update, self._update_since(EMPTY_STATE_VECTOR)):
@@ -208,6 +211,16 @@ class Room:
                 frame = frames[member.prefix] = member.prefix + message
             member.offer(frame)
 
+    def broadcast_stateless(self, payload: str) -> None:
+        """An application event to every member that speaks Hocuspocus (stateless message)."""
+        frames: dict[bytes, bytes] = {}
+        for member in self.members:
+            if member.prefix:
+                frame = frames.get(member.prefix)
+                if frame is None:
+                    frame = frames[member.prefix] = hocuspocus.stateless(member.prefix, payload)
+                member.offer(frame)
+
     def close_all(self, code: int, reason: str) -> None:
         for member in list(self.members):
             member.request_close(code, reason)
@@ -257,7 +270,8 @@ class RoomRegistry:
         done = self._loading[document_id] = anyio.Event()
         try:
             await self._store.flush()  # a room being rebuilt: its last updates first
-            updates = await self._store.load(document_id)
+            # A charter channel (negative id) holds no text and is never stored.
+            updates = await self._store.load(document_id) if document_id > 0 else []
             doc = ArticleDoc.from_updates(updates)
             room = Room(name, document_id, doc, self._store, self._max_awareness, self._limits)
             room.on_empty = self._schedule_unload

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,7 +14,7 @@ from persistence.docs import DocStore
 from persistence.people import People
 from persistence.repo import CharterRecord, NotFound, Repo
 from server.identity import Identity
-from server.names import parse_document
+from server.names import parse_channel, parse_document
 from server.rooms import RoomRegistry
 from server.settings import Settings
 
@@ -33,12 +34,18 @@ class Services:
     registry: RoomRegistry
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _by_participant: dict[int, set[Closable]] = field(default_factory=dict)
+    projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
 
     def next_connection_id(self) -> int:
         return next(self._ids)
 
     async def resolve_document(self, name: str) -> tuple[CharterRecord, int]:
-        """The charter and document id behind a document name; NotFound if there is none."""
+        """The charter and document id behind a document name; NotFound if there is none.
+        A charter's channel (``charters/{slug}``) has the negative id ``-charter.id``."""
+        channel = parse_channel(name)
+        if channel is not None:
+            charter = await self.repo.get_charter(channel)
+            return charter, -charter.id
         parsed = parse_document(name)
         if parsed is None:
             raise NotFound(f"no document {name!r}")
@@ -68,6 +75,12 @@ class Services:
                 conns.discard(conn)
                 if not conns:
                     del self._by_participant[participant_id]
+
+    def publish(self, charter_id: int, event: dict[str, Any]) -> None:
+        """Push an event to everyone connected to the charter's channel (over /collab)."""
+        room = self.registry.get_loaded(-charter_id)
+        if room is not None:
+            room.broadcast_stateless(json.dumps(event, ensure_ascii=False))
 
     def disconnect_participant(self, participant_id: int, code: int, reason: str) -> int:
         conns = list(self._by_participant.get(participant_id, ()))

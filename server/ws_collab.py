@@ -201,7 +201,8 @@ async def _authenticate(
         services.register(pid, conn)
     room = await services.registry.get(admission.document_id, name)
     session = DocSession(conn, name, room, principal)
-    conn.offer(hp.authenticated(name, "read-write" if admission.can_write else "readonly"))
+    writable = admission.can_write and not room.read_only
+    conn.offer(hp.authenticated(name, "read-write" if writable else "readonly"))
     conn.sessions[name] = session
     room.join(session, send_step1=False)
     for message in queued:

@@ -112,9 +112,9 @@ async def test_export_markdown_reads_back_as_the_same_charter(server: RunningSer
 async def test_reading_page_escapes_and_renders(server: RunningServer) -> None:
     async with httpx.AsyncClient(base_url=server.base_url, headers=as_(ADMIN_TOKEN)) as http:
         await http.post("/api/charters", json={"slug": "xss", "title": "<script>alert(1)</script>"})
-        page = await http.get("/charters/xss")
-        demo = await http.get(f"/charters/{DEMO_SLUG}")
-        missing = await http.get("/charters/absent")
+        page = await http.get("/charters/xss/read")
+        demo = await http.get(f"/charters/{DEMO_SLUG}/read")
+        missing = await http.get("/charters/absent/read")
     assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
     assert demo.status_code == 200 and "<strong>formats ouverts</strong>" in demo.text
     assert missing.status_code == 404

@@ -11,6 +11,7 @@ from crdt.markdown import body_from_markdown, markdown_from_ops
 from persistence.repo import Conflict, NewArticle, NotFound
 from server.access import Action, Role
 from server.api.common import charter_or_404, principal, require, services
+from server.api.outline import charter_payload
 from server.api.validate import LANGUAGE, json_object, pattern_field, text_field
 from server.charters import charter_json, create_from_source, export_markdown, visible_charters
 from server.errors import ConflictError, Invalid, NotFoundError
@@ -59,7 +60,7 @@ async def create_charter(request: Request) -> Response:
 async def get_charter(request: Request) -> Response:
     charter = await charter_or_404(request)
     await require(request, Action.READ, charter)
-    return JSONResponse(charter_json(charter))
+    return JSONResponse(charter_payload(request, charter))
 
 
 async def add_section(request: Request) -> Response:
