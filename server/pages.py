@@ -175,6 +175,7 @@ async def set_language(request: Request) -> Response:
 routes = [
     Route("/", home),
     Route("/charters/{slug}/read", read_charter),
+    Route("/charters/{slug}", read_charter),  # without the web app built: the reading view
     Route("/join/{token}", join_page, methods=["GET"]),
     Route("/join/{token}", join_submit, methods=["POST"]),
     Route("/lang/{lang}", set_language),
