@@ -6,14 +6,20 @@ from pathlib import Path
 import pytest
 
 from server.settings import Settings
+from tests.databases import BACKENDS, fresh_database
 from tests.support import ADMIN_TOKEN, RunningServer, make_token, running_server
 
 
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Every test that stores something runs on SQLite and on PostgreSQL."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'charter.db'}", seed_demo=True, admin_token=ADMIN_TOKEN
-    )
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, seed_demo=True, admin_token=ADMIN_TOKEN)
 
 
 @pytest.fixture

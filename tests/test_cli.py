@@ -22,8 +22,8 @@ def charter(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-def test_init_from_markdown_then_export_round_trips(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def test_init_from_markdown_then_export_round_trips(tmp_path: Path, database_url: str) -> None:
+    url = database_url
     created = charter(
         "init",
         "--title",
@@ -71,8 +71,8 @@ def test_init_from_markdown_then_export_round_trips(tmp_path: Path) -> None:
     assert body(copy.stdout) == body(exported.stdout)
 
 
-def test_init_refuses_bad_input_with_a_message(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def test_init_refuses_bad_input_with_a_message(tmp_path: Path, database_url: str) -> None:
+    url = database_url
     bad_slug = charter("init", "--title", "x", "--slug", "Pas bon", "--database-url", url)
     assert bad_slug.returncode == 1 and "--slug" in bad_slug.stderr
     broken = tmp_path / "broken.md"
@@ -88,8 +88,8 @@ def test_init_refuses_bad_input_with_a_message(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no charter" in missing.stderr
 
 
-def test_export_json_has_the_live_text(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def test_export_json_has_the_live_text(database_url: str) -> None:
+    url = database_url
     charter(
         "init",
         "--title",

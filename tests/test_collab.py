@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 from server.demo import DEMO_SLUG
 from server.settings import Settings
+from tests.databases import stored_text, writes_blocked
 from tests.hpdriver import HocuspocusClient
 from tests.support import (
     ADMIN_TOKEN,
@@ -18,7 +17,6 @@ from tests.support import (
     until_server_has,
 )
 from tests.support import documents as all_documents
-from tests.test_durability import stored_text
 
 
 async def documents(server: RunningServer) -> list[str]:
@@ -63,9 +61,8 @@ async def test_three_documents_on_one_socket_sync_and_deny(
         assert json.loads(pong["payload"]) == {"type": "pong", "id": 7}
 
 
-async def test_unsynced_changes_clear_only_after_the_commit(tmp_path: Path) -> None:
-    db = tmp_path / "ack.db"
-    settings = Settings(database_url=f"sqlite:///{db}", seed_demo=True, admin_token=ADMIN_TOKEN)
+async def test_unsynced_changes_clear_only_after_the_commit(database_url: str) -> None:
+    settings = Settings(database_url=database_url, seed_demo=True, admin_token=ADMIN_TOKEN)
     async with running_server(settings) as server:
         x = (await documents(server))[0]
         token = await make_token(server)
@@ -73,20 +70,16 @@ async def test_unsynced_changes_clear_only_after_the_commit(tmp_path: Path) -> N
             await client.wait(is_("synced", x))
             await client.wait(lambda e: e["event"] == "unsynced" and e["count"] == 0)
             since = client.mark()
-            blocker = sqlite3.connect(db, isolation_level=None)
-            blocker.execute("BEGIN IMMEDIATE")  # hold the write lock: commits must wait
-            try:
+            async with writes_blocked(database_url):  # commits must wait
                 await client.send({"cmd": "insert", "doc": x, "index": 0, "text": "[acked] "})
                 await until_server_has(server.base_url, x, lambda t: t.startswith("[acked] "))
                 state = await client.state(x)
                 assert state["hasUnsynced"], "acknowledged before the database commit"
-                assert "[acked]" not in stored_text(db, None)
-            finally:
-                blocker.execute("ROLLBACK")
-                blocker.close()
+                assert "[acked]" not in await stored_text(database_url)
             await client.wait(lambda e: e["event"] == "unsynced" and e["count"] == 0, since=since)
             assert (await client.state(x))["hasUnsynced"] is False
-            assert stored_text(db).startswith("[acked] ")  # on disk the moment it was acked
+            # on disk the moment it was acked
+            assert (await stored_text(database_url)).startswith("[acked] ")
 
 
 async def test_collab_and_y_websocket_clients_share_a_document(

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from crdt.article import text_of
 from server.demo import DEMO_FILE, DEMO_SLUG
 from server.settings import Settings
+from tests.databases import scalar, stored_text
 from tests.support import (
     ADMIN_TOKEN,
     PyClient,
@@ -26,20 +24,6 @@ from tests.support import (
 )
 
 MARK = re.compile(r"\[c(\d+)-(\d+)\]")
-
-
-def stored_text(db: Path, document_id: int | None = None) -> str:
-    """Rebuild a document's text straight from the database file (checkpoint + rows)."""
-    with sqlite3.connect(db) as conn:
-        if document_id is None:
-            document_id = conn.execute("SELECT document_id FROM articles ORDER BY id").fetchone()[0]
-        checkpoint = conn.execute(
-            "SELECT state FROM doc_checkpoints WHERE document_id = ?", (document_id,)
-        ).fetchall()
-        rows = conn.execute(
-            'SELECT "update" FROM doc_updates WHERE document_id = ? ORDER BY seq', (document_id,)
-        ).fetchall()
-    return text_of([r[0] for r in checkpoint] + [r[0] for r in rows])
 
 
 def marks(text: str) -> Counter[str]:
@@ -60,10 +44,9 @@ async def test_restart_keeps_every_edit(settings: Settings) -> None:
             assert client.value() == expected
 
 
-async def test_compaction_keeps_the_content(tmp_path: Path) -> None:
-    db = tmp_path / "c.db"
+async def test_compaction_keeps_the_content(database_url: str) -> None:
     settings = Settings(
-        database_url=f"sqlite:///{db}", seed_demo=True, compact_every=25, admin_token=ADMIN_TOKEN
+        database_url=database_url, seed_demo=True, compact_every=25, admin_token=ADMIN_TOKEN
     )
     async with running_server(settings) as server:
         name = await first_document(server.base_url, DEMO_SLUG)
@@ -76,17 +59,15 @@ async def test_compaction_keeps_the_content(tmp_path: Path) -> None:
                 await asyncio.sleep(0)
             expected = await settle(server, client)
 
-        def folded_and_left() -> tuple[int, int]:
-            with sqlite3.connect(db) as conn:
-                folded = conn.execute("SELECT SUM(updates_folded) FROM doc_checkpoints").fetchone()
-                left = conn.execute("SELECT COUNT(*) FROM doc_updates").fetchone()
-            return int(folded[0] or 0), int(left[0])
-
         # Compaction runs in the writer task right after the commits that make it due.
-        await wait_for(lambda: folded_and_left()[0] >= 100, what="compaction")
-        assert folded_and_left()[1] < 60
+        folded_sql = "SELECT SUM(updates_folded) FROM doc_checkpoints"
+        deadline = asyncio.get_running_loop().time() + 10
+        while int(await scalar(database_url, folded_sql) or 0) < 100:  # type: ignore[call-overload]
+            assert asyncio.get_running_loop().time() < deadline, "compaction did not run"
+            await asyncio.sleep(0.05)
+        assert int(await scalar(database_url, "SELECT COUNT(*) FROM doc_updates")) < 60  # type: ignore[call-overload]
         # Read the stored CONTENT back: checkpoint + tail must give the client's text.
-        assert stored_text(db) == expected
+        assert await stored_text(database_url) == expected
     async with running_server(settings) as server:
         async with PyClient(server.ws_url, name, token) as client:
             assert client.value() == expected
@@ -103,10 +84,9 @@ async def _storm(clients: list[PyClient], stop: asyncio.Event, sent: list[int]) 
 
 
 @pytest.mark.parametrize("trial", range(2))
-async def test_kill_9_during_a_storm_loses_nothing_committed(tmp_path: Path, trial: int) -> None:
-    db = tmp_path / "k.db"
+async def test_kill_9_during_a_storm_loses_nothing_committed(database_url: str, trial: int) -> None:
     proc = ServerProcess(
-        f"sqlite:///{db}", ("CHARTER_SEED_DEMO", "true"), ("CHARTER_COMPACT_EVERY", "40")
+        database_url, ("CHARTER_SEED_DEMO", "true"), ("CHARTER_COMPACT_EVERY", "40")
     )
     proc.start()
     try:
@@ -124,7 +104,7 @@ async def test_kill_9_during_a_storm_loses_nothing_committed(tmp_path: Path, tri
         for client in clients:
             await client.disconnect()
 
-        committed = marks(stored_text(db))
+        committed = marks(await stored_text(database_url))
         assert committed, "nothing was committed before the kill"
         assert all(n == 1 for n in committed.values()), "a stored update is duplicated"
 
@@ -143,9 +123,8 @@ async def test_kill_9_during_a_storm_loses_nothing_committed(tmp_path: Path, tri
         proc.stop()
 
 
-async def test_restarts_with_reconnecting_clients_never_duplicate(tmp_path: Path) -> None:
-    db = tmp_path / "r.db"
-    proc = ServerProcess(f"sqlite:///{db}", ("CHARTER_SEED_DEMO", "true"))
+async def test_restarts_with_reconnecting_clients_never_duplicate(database_url: str) -> None:
+    proc = ServerProcess(database_url, ("CHARTER_SEED_DEMO", "true"))
     first_line = DEMO_FILE.read_text(encoding="utf-8").split("## ", 2)[1].splitlines()[2][:40]
     clients: list[PyClient] = []
     name = token = ""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -13,8 +11,8 @@ from persistence.engine import MIGRATIONS, current_revision, make_engine, migrat
 from persistence.tables import metadata
 
 
-async def test_upgrade_from_empty_to_head_matches_the_tables(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+async def test_upgrade_from_empty_to_head_matches_the_tables(database_url: str) -> None:
+    engine = make_engine(database_url)
     try:
         assert await current_revision(engine) is None
         await migrate(engine)
@@ -33,15 +31,18 @@ async def test_upgrade_from_empty_to_head_matches_the_tables(tmp_path: Path) -> 
         await engine.dispose()
 
 
-async def test_sqlite_is_configured_for_durable_commits(tmp_path: Path) -> None:
+async def test_the_database_is_configured_for_durable_commits(database_url: str) -> None:
     from sqlalchemy import text
 
     from persistence.engine import check_durability
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
+    engine = make_engine(database_url)
     try:
-        await check_durability(engine)
+        await check_durability(engine)  # raises if a commit would not be durable
         async with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                assert (await conn.execute(text("SHOW synchronous_commit"))).scalar() == "on"
+                return
             assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import websockets
 
@@ -12,6 +11,7 @@ from crdt import protocol
 from crdt.awareness import Entry, decode_entries, encode_entries
 from server.demo import DEMO_SLUG
 from server.settings import Settings
+from tests.databases import stored_text
 from tests.support import (
     PyClient,
     RunningServer,
@@ -24,7 +24,6 @@ from tests.support import (
     until_server_has,
     wait_for,
 )
-from tests.test_durability import stored_text
 
 
 async def recv_until(ws: websockets.ClientConnection, kind: type, timeout: float = 5) -> object:
@@ -46,9 +45,10 @@ async def test_presence_is_stamped_relayed_echoed_and_removed_on_disconnect(
     alice_token = await make_token(server, "editor", "Alice Martin")
     bob_token = await make_token(server, "reader", "Bob")
     url = f"{server.ws_url}/ws/{name}?token="
-    async with websockets.connect(url + alice_token) as alice, websockets.connect(
-        url + bob_token
-    ) as bob:
+    async with (
+        websockets.connect(url + alice_token) as alice,
+        websockets.connect(url + bob_token) as bob,
+    ):
         forged = {"user": {"name": "Le Maire", "color": "red;background:url(//x)"}, "cursor": 3}
         await alice.send(presence(11, 1, forged))
         echoed = await recv_until(alice, protocol.AwarenessUpdate)
@@ -110,9 +110,8 @@ async def test_idle_room_is_unloaded_after_its_updates_are_stored(settings: Sett
         assert "[unload-me]" in await server_text(server.base_url, name)
 
 
-async def test_sigterm_stores_everything_the_server_applied(tmp_path: Path) -> None:
-    db = tmp_path / "t.db"
-    proc = ServerProcess(f"sqlite:///{db}", ("CHARTER_SEED_DEMO", "true"))
+async def test_sigterm_stores_everything_the_server_applied(database_url: str) -> None:
+    proc = ServerProcess(database_url, ("CHARTER_SEED_DEMO", "true"))
     proc.start()
     try:
         name = await first_document(proc.base_url, DEMO_SLUG)
@@ -126,7 +125,7 @@ async def test_sigterm_stores_everything_the_server_applied(tmp_path: Path) -> N
             assert proc.proc is not None and proc.proc.returncode in (0, -15)
     finally:
         proc.stop()
-    assert stored_text(db) == text
+    assert await stored_text(database_url) == text
 
 
 async def test_an_article_past_the_size_limit_refuses_more_edits(settings: Settings) -> None:

@@ -1,0 +1,126 @@
+"""The databases the suite runs on: SQLite always, PostgreSQL when it is there.
+
+``CHARTER_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432/test``) names a
+server where the suite may create and drop databases. On CI (``CI=true``) PostgreSQL must be
+reachable: its tests fail instead of skipping. Elsewhere they skip with a message.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from crdt.article import ArticleDoc, fold
+from persistence.docs import DocStore
+from persistence.engine import make_engine
+
+POSTGRES = os.environ.get("CHARTER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _postgres_reachable() -> str | None:
+    try:
+        conn = await asyncpg.connect(_dsn(POSTGRES), timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    await conn.close()
+    return None
+
+
+@asynccontextmanager
+async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A new, empty database of ``backend`` for one test; dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'charter.db'}"
+        return
+    problem = await _postgres_reachable()
+    if problem is not None:
+        message = f"PostgreSQL unreachable at {POSTGRES} ({problem})"
+        if ON_CI:
+            pytest.fail(message + ": CI needs it", pytrace=False)
+        pytest.skip(message + "; start it or set CHARTER_TEST_POSTGRES to run these tests")
+    name = f"charter_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_dsn(POSTGRES))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = await asyncpg.connect(_dsn(POSTGRES))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+async def stored_text(database_url: str, document_id: int | None = None) -> str:
+    """Rebuild a document's text straight from the database (checkpoint + rows)."""
+    engine = make_engine(database_url)
+    try:
+        if document_id is None:
+            from sqlalchemy import select
+
+            from persistence.tables import articles
+
+            async with engine.connect() as conn:
+                document_id = (
+                    (await conn.execute(select(articles.c.document_id).order_by(articles.c.id)))
+                    .scalars()
+                    .first()
+                )
+        assert document_id is not None
+        return ArticleDoc.from_updates(await DocStore(engine, fold).load(document_id)).text()
+    finally:
+        await engine.dispose()
+
+
+async def scalar(database_url: str, sql: str) -> object:
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text(sql))).scalar()
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def writes_blocked(database_url: str) -> AsyncIterator[None]:
+    """Hold the database's write lock from another connection: commits must wait."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        blocker = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        return
+    conn = await asyncpg.connect(_dsn(database_url))
+    try:
+        transaction = conn.transaction()
+        await transaction.start()
+        await conn.execute("LOCK TABLE doc_updates IN EXCLUSIVE MODE")  # readers still read
+        try:
+            yield
+        finally:
+            await transaction.rollback()
+    finally:
+        await conn.close()
