@@ -154,6 +154,43 @@ participants = Table(
     Index("ix_participants_charter", "charter_id"),
 )
 
+# Saved versions of a whole charter. A version is immutable: its rows are never updated.
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # "manual" | "auto"
+    Column("created_by", BigInteger, nullable=True),
+    Column("created_by_name", String(64), nullable=True),
+    _created(),
+    Index("ix_versions_charter", "charter_id"),
+)
+
+# Article states, stored once per distinct content (keyed by SHA-256 of the state).
+doc_states = Table(
+    "doc_states",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("state", LargeBinary, nullable=False),
+)
+
+version_articles = Table(
+    "version_articles",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("version_id", Id, ForeignKey("versions.id", ondelete="CASCADE"), nullable=False),
+    Column("section_id", BigInteger, nullable=False),
+    Column("section_title", String(200), nullable=False),
+    Column("section_position", Integer, nullable=False),
+    Column("article_key", String(32), nullable=False),
+    Column("article_title", String(200), nullable=False),
+    Column("article_position", Integer, nullable=False),
+    Column("state_hash", String(64), ForeignKey("doc_states.hash"), nullable=False),
+    Index("ix_version_articles_version", "version_id"),
+)
+
 # Server-wide values that must survive restarts, such as the key that signs cookies.
 server_keys = Table(
     "server_keys",
@@ -163,6 +200,9 @@ server_keys = Table(
 )
 
 __all__ = [
+    "doc_states",
+    "version_articles",
+    "versions",
     "articles",
     "charters",
     "doc_checkpoints",

@@ -22,6 +22,7 @@ from server.access import Role
 from server.api import charters as charters_api
 from server.api import outline as outline_api
 from server.api import people as people_api
+from server.api import versions as versions_api
 from server.demo import seed_demo
 from server.errors import ApiError, api_error_handler
 from server.identity import Identity
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> Starlette:
             *charters_api.routes,
             *people_api.routes,
             *outline_api.routes,
+            *versions_api.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
             WebSocketRoute("/collab", collab_endpoint),
         ],

@@ -1,0 +1,115 @@
+"""Versions of a whole charter, and comparing any two (or one with the live text)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from server.demo import DEMO_SLUG
+from tests.databases import scalar
+from tests.support import PyClient, RunningServer, until_server_has
+
+API = f"/api/charters/{DEMO_SLUG}"
+
+
+def by_id(comparison: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["id"]: a for a in comparison["articles"]}
+
+
+async def test_a_version_is_unaffected_by_later_edits_and_compares_word_by_word(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        charter = (await http.get(API)).json()
+        article = charter["sections"][0]["articles"][0]
+        saved = await http.post(
+            f"{API}/versions", json={"label": "Après l’atelier Construire — 27/11"}
+        )
+        assert saved.status_code == 201
+        version = saved.json()
+        before = (await http.get(f"{API}/versions/{version['id']}")).json()
+
+        async with PyClient(server.ws_url, article["document"], editor) as client:
+            client.text.insert(0, "Désormais, ")
+            await until_server_has(
+                server.base_url, article["document"], lambda t: t.startswith("Désormais, ")
+            )
+        after = (await http.get(f"{API}/versions/{version['id']}")).json()
+        assert after == before  # immutable
+
+        compared = (await http.get(f"{API}/compare", params={"from": version["id"]})).json()
+        changed = by_id(compared)[article["id"]]
+        assert changed["status"] == ["changed"]
+        assert {"kind": "insert", "text": "Désormais,"} in changed["diff"]
+        assert compared["words_added"] == 1 and compared["words_removed"] == 0
+        others = [a for key, a in by_id(compared).items() if key != article["id"]]
+        assert all(a["status"] == ["unchanged"] for a in others)
+        listed = (await http.get(f"{API}/versions")).json()["versions"]
+        assert [v["label"] for v in listed] == ["Après l’atelier Construire — 27/11"]
+
+
+async def test_compare_across_added_removed_moved_and_renamed_articles(
+    server: RunningServer, facilitator: str, database_url: str
+) -> None:
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        charter = (await http.get(API)).json()
+        first, second, third = charter["sections"]
+        v1 = (await http.post(f"{API}/versions", json={"label": "v1"})).json()["id"]
+        states = await scalar(database_url, "SELECT COUNT(*) FROM doc_states")
+        v_same = (await http.post(f"{API}/versions", json={"label": "même texte"})).json()["id"]
+        assert (
+            await scalar(database_url, "SELECT COUNT(*) FROM doc_states") == states
+        )  # stored once
+
+        removed, moved, renamed = (
+            first["articles"][0],
+            first["articles"][1],
+            second["articles"][0],
+        )
+        await http.delete(f"{API}/articles/{removed['id']}")
+        await http.patch(f"{API}/articles/{moved['id']}", json={"section_id": third["id"]})
+        await http.patch(f"{API}/articles/{renamed['id']}", json={"title": "Associer en amont"})
+        added = (
+            await http.post(
+                f"{API}/sections/{second['id']}/articles",
+                json={"title": "Nouveau", "markdown": "Un article neuf."},
+            )
+        ).json()
+        v2 = (await http.post(f"{API}/versions", json={"label": "v2"})).json()["id"]
+
+        compared = (await http.get(f"{API}/compare", params={"from": v1, "to": v2})).json()
+        status = {key: a["status"] for key, a in by_id(compared).items()}
+        assert status[removed["id"]] == ["removed"]
+        assert status[moved["id"]] == ["moved"]
+        assert status[renamed["id"]] == ["renamed"]
+        assert status[added["id"]] == ["added"]
+        assert by_id(compared)[renamed["id"]]["previous"]["title"] == renamed["title"]
+        unchanged = (await http.get(f"{API}/compare", params={"from": v1, "to": v_same})).json()
+        assert all(a["status"] == ["unchanged"] for a in unchanged["articles"])
+
+
+async def test_versions_refuse_bad_input(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        as_facilitator = {"authorization": f"Bearer {facilitator}"}
+        empty = await http.post(f"{API}/versions", json={"label": "  "}, headers=as_facilitator)
+        assert empty.status_code == 422 and empty.json()["error"]["field"] == "label"
+        long = await http.post(f"{API}/versions", json={"label": "x" * 201}, headers=as_facilitator)
+        assert long.status_code == 422
+        by_editor = await http.post(
+            f"{API}/versions", json={"label": "v"}, headers={"authorization": f"Bearer {editor}"}
+        )
+        assert by_editor.status_code == 403
+        v = (await http.post(f"{API}/versions", json={"label": "v"}, headers=as_facilitator)).json()
+        missing = await http.get(f"{API}/versions/999999", headers=as_facilitator)
+        assert missing.status_code == 404
+        itself = await http.get(
+            f"{API}/compare", params={"from": v["id"], "to": v["id"]}, headers=as_facilitator
+        )
+        assert itself.status_code == 422
+        unknown = await http.get(f"{API}/compare", params={"from": "nope"}, headers=as_facilitator)
+        assert unknown.status_code == 404
