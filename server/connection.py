@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import AsyncIterator
 
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -16,6 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from crdt.protocol import KEEPALIVE
 from server import closecodes
 from server.access import Principal
+from server.limits import ConnectionLimits
 
 log = logging.getLogger("charter.connection")
 
@@ -82,6 +84,30 @@ class Connection:
         except (WebSocketDisconnect, OSError, RuntimeError) as exc:
             log.debug("%r writer stopped: %s", self, exc)
             self.closed = True
+
+    async def frames(self, max_bytes: int, limits: ConnectionLimits) -> AsyncIterator[bytes]:
+        """The binary frames this socket receives, in order, until it closes. A text frame,
+        a frame over ``max_bytes`` or a rate limit closes it with its own code."""
+        while not self.closed:
+            try:
+                event = await self.websocket.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if event["type"] == "websocket.disconnect":
+                self.closed = True
+                return
+            frame = event.get("bytes")
+            if frame is None:
+                await self.close(closecodes.BAD_FRAME, "text frames are not part of the protocol")
+                return
+            if len(frame) > max_bytes:
+                await self.close(closecodes.MESSAGE_TOO_BIG, "frame too large")
+                return
+            refusal = limits.admit(len(frame))
+            if refusal is not None:
+                await self.close(closecodes.RATE_LIMITED, refusal)
+                return
+            yield frame
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed:

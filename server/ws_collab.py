@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 import anyio
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from crdt import hocuspocus as hp
 from crdt.article import CrdtError, CrdtPanic
@@ -105,29 +105,10 @@ async def collab_endpoint(websocket: WebSocket) -> None:
 
 async def _read_frames(conn: CollabConnection, services: Services) -> None:
     settings = services.settings
-    limit = settings.max_message_bytes
     limits = ConnectionLimits.per_second(
         settings.max_messages_per_second, settings.max_bytes_per_second
     )
-    while not conn.closed:
-        try:
-            event = await conn.websocket.receive()
-        except (WebSocketDisconnect, RuntimeError):
-            return
-        if event["type"] == "websocket.disconnect":
-            conn.closed = True
-            return
-        frame = event.get("bytes")
-        if frame is None:
-            await conn.close(closecodes.BAD_FRAME, "text frames are not part of the protocol")
-            return
-        if len(frame) > limit:
-            await conn.close(closecodes.MESSAGE_TOO_BIG, "frame too large")
-            return
-        refusal = limits.admit(len(frame))
-        if refusal is not None:
-            await conn.close(closecodes.RATE_LIMITED, refusal)
-            return
+    async for frame in conn.frames(settings.max_message_bytes, limits):
         if frame == hp.PONG:
             continue
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import anyio
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from crdt.article import CrdtError, CrdtPanic
 from crdt.protocol import ProtocolError, decode
@@ -71,30 +71,11 @@ async def yjs_endpoint(websocket: WebSocket) -> None:
 
 
 async def _read_frames(conn: YjsConnection, room: Room, services: Services) -> None:
-    websocket = conn.websocket
     settings = services.settings
     limits = ConnectionLimits.per_second(
         settings.max_messages_per_second, settings.max_bytes_per_second
     )
-    while not conn.closed:
-        try:
-            event = await websocket.receive()
-        except (WebSocketDisconnect, RuntimeError):
-            return
-        if event["type"] == "websocket.disconnect":
-            conn.closed = True
-            return
-        frame = event.get("bytes")
-        if frame is None:
-            await conn.close(closecodes.BAD_FRAME, "text frames are not part of the protocol")
-            return
-        if len(frame) > settings.max_message_bytes:
-            await conn.close(closecodes.MESSAGE_TOO_BIG, "frame too large")
-            return
-        refusal = limits.admit(len(frame))
-        if refusal is not None:
-            await conn.close(closecodes.RATE_LIMITED, refusal)
-            return
+    async for frame in conn.frames(settings.max_message_bytes, limits):
         try:
             room.handle(conn, decode(frame))
         except CrdtPanic as exc:
