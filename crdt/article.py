@@ -9,15 +9,23 @@ are caught explicitly and reported as ``CrdtPanic``: the doc may be half-modifie
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pycrdt import Doc, Text, TransactionEvent
+from pycrdt import Doc, Text, TransactionEvent, merge_updates
+
+from crdt.protocol import ProtocolError, check_update, read_state_vector
 
 BODY = "body"
+# Updates held back until the earlier updates of their client arrive (as Yjs keeps pending
+# structs); more than this from a peer is refused.
+MAX_WAITING = 32
+MAX_WAITING_BYTES = 1024 * 1024
 Attrs = dict[str, Any]
 Op = tuple[str, Attrs | None]  # a run of text and its Quill attributes
+Spans = dict[int, tuple[int, int]]  # client -> (first clock, end clock) of an update
 
 
 class CrdtError(ValueError):
@@ -56,20 +64,84 @@ class ArticleDoc:
         self.doc: Doc[Text] = Doc(skip_gc=True, client_id=client_id)
         self.body: Text = self.doc.get(BODY, type=Text)
         self._delta: bytes | None = None
-        self._sub = self.doc.observe(self._capture)
+        self._clocks: dict[int, int] | None = None  # the state vector, once needed
+        self._waiting: list[tuple[bytes, Spans]] = []
+        self._sub = self.doc.observe(_weak_capture(weakref.ref(self)))
+        # pycrdt keeps an observed doc alive until it is unobserved: without this, every
+        # ArticleDoc (rooms, folds, the scratch doc of each refused write) would leak.
+        weakref.finalize(self, self.doc.unobserve, self._sub)
 
     def _capture(self, event: TransactionEvent) -> None:
         self._delta = event.update
+        if self._clocks is None:
+            return
+        try:  # keep the clocks current from what was integrated
+            spans = check_update(event.update)
+        except ProtocolError:  # not expected from pycrdt's own encoding: decode afresh
+            self._clocks = None
+            return
+        for client, (_, end) in spans.items():
+            self._clocks[client] = max(end, self._clocks.get(client, 0))
 
     @classmethod
     def from_updates(cls, updates: Iterable[bytes]) -> ArticleDoc:
         article = cls()
         for update in updates:
-            article.apply(update)
+            article._apply(update)  # our own encodings: checked when they first arrived
         return article
 
     def apply(self, update: bytes) -> bytes | None:
-        """Apply a v1 update; return what it changed as an update, or None if nothing."""
+        """Apply a v1 update; return what it changed as an update, or None if nothing.
+
+        The update is walked first (``check_update``): some malformed updates crash pycrdt.
+        An update that starts past what this doc has of one of its clients waits for the
+        missing part, as in Yjs: pycrdt 0.14.13 would show some of its text at once but
+        report no change, so that text would never be sent to peers or stored.
+        """
+        with _guard("cannot apply update"):
+            spans = check_update(update)
+        if self._has_gap(spans):
+            self._wait(update, spans)
+            return None
+        delta = self._apply(update)
+        if delta is not None and self._waiting:
+            delta = self._apply_waiting(delta)
+        return delta
+
+    def _has_gap(self, spans: Spans) -> bool:
+        if self._clocks is None:
+            self._clocks = read_state_vector(self.doc.get_state())
+        clocks = self._clocks
+        return any(start > clocks.get(client, 0) for client, (start, _) in spans.items())
+
+    def _wait(self, update: bytes, spans: Spans) -> None:
+        held = sum(len(u) for u, _ in self._waiting) + len(update)
+        if len(self._waiting) >= MAX_WAITING or held > MAX_WAITING_BYTES:
+            raise CrdtError("too many updates wait for missing earlier updates")
+        self._waiting.append((update, spans))
+
+    def _apply_waiting(self, delta: bytes) -> bytes:
+        """Apply the held updates whose missing part has arrived; merge what they changed."""
+        deltas = [delta]
+        ready = True
+        while ready:
+            ready = False
+            for held in list(self._waiting):
+                if self._has_gap(held[1]):
+                    continue
+                self._waiting.remove(held)
+                ready = True
+                try:
+                    more = self._apply(held[0])
+                except CrdtPanic:
+                    raise
+                except CrdtError:
+                    continue  # pycrdt refused it: dropped, as a refused update always is
+                if more is not None:
+                    deltas.append(more)
+        return merge_updates(*deltas) if len(deltas) > 1 else delta
+
+    def _apply(self, update: bytes) -> bytes | None:
         self._delta = None
         with _guard("cannot apply update"):
             self.doc.apply_update(update)
@@ -85,9 +157,9 @@ class ArticleDoc:
         if update == b"\x00\x00":
             return False
         scratch = ArticleDoc()
-        scratch.apply(full_state if full_state is not None else self.full_update())
+        scratch._apply(full_state if full_state is not None else self.full_update())
         try:
-            return scratch.apply(update) is not None
+            return scratch.apply(update) is not None or bool(scratch._waiting)
         except CrdtError:
             return True
 
@@ -115,6 +187,15 @@ class ArticleDoc:
             change(self.body)
         delta, self._delta = self._delta, None
         return delta
+
+
+def _weak_capture(ref: weakref.ref[ArticleDoc]) -> Callable[[TransactionEvent], None]:
+    def capture(event: TransactionEvent) -> None:
+        article = ref()
+        if article is not None:
+            article._capture(event)
+
+    return capture
 
 
 def _ints(attrs: Attrs | None) -> Attrs | None:

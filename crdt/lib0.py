@@ -97,6 +97,14 @@ class Reader:
         except UnicodeDecodeError as exc:
             raise DecodeError("string is not valid UTF-8") from exc
 
+    def read_byte(self) -> int:
+        return self._byte()
+
+    def skip(self, count: int) -> None:
+        if self.pos + count > len(self.data):
+            raise DecodeError("unexpected end of frame")
+        self.pos += count
+
     def read_rest(self) -> bytes:
         chunk = self.data[self.pos :]
         self.pos = len(self.data)

@@ -22,6 +22,14 @@ SYNC_UPDATE = 2
 
 EMPTY_UPDATE = b"\x00\x00"
 
+# Bounds for Yjs v1 updates (``check_update``). yrs decodes nested values recursively, and
+# 100,000 levels (200 KB) overflow its stack and kill the process; it keeps clocks in 32
+# bits and wraps larger ones, so the change shows in memory but not in the update it
+# reports for storage. No real document comes near any of these.
+MAX_ANY_DEPTH = 32
+MAX_CLIENT = 2**53  # Yjs client ids are JS numbers
+MAX_CLOCK = 2**31
+
 
 class ProtocolError(ValueError):
     """A frame that does not follow the protocol. The connection that sent it is closed."""
@@ -101,6 +109,146 @@ def _read_sync(reader: Reader) -> SyncMessage:
     if sub == SYNC_UPDATE:
         return SyncUpdate(payload)
     raise ProtocolError(f"unknown sync message {sub}")
+
+
+# -- Yjs v1 updates: checked before pycrdt sees them --
+
+
+def check_update(update: bytes) -> dict[int, tuple[int, int]]:
+    """Walk a Yjs v1 update without applying it; raise ProtocolError if it is not one.
+    Return the clocks each client's structs span, as {client: (start, end)}.
+
+    pycrdt 0.14.13 (yrs 0.28) must not see some inputs: a deeply nested value crashes the
+    process, one client's structs split over two sections make it build strings that are
+    not UTF-8 (undefined behaviour: crashes seen), and clocks past 32 bits wrap. A v2
+    update, which pycrdt reads as an empty v1 update and silently drops, fails on its
+    trailing bytes.
+    """
+    reader = Reader(update)
+    spans: dict[int, tuple[int, int]] = {}
+    try:
+        for _ in range(reader.read_var_uint()):
+            structs = reader.read_var_uint()
+            client, start = _read_id(reader)
+            if client in spans:
+                raise ProtocolError(f"client {client} appears twice in one update")
+            clock = start
+            for _ in range(structs):
+                clock += _skip_struct(reader)
+                if clock >= MAX_CLOCK:
+                    raise ProtocolError("clock out of range")
+            spans[client] = (start, clock)
+        for _ in range(reader.read_var_uint()):  # delete set: client, then (clock, length)*
+            _read_id(reader, clock=False)
+            for _ in range(reader.read_var_uint()):
+                if reader.read_var_uint() + reader.read_var_uint() >= MAX_CLOCK:
+                    raise ProtocolError("deleted range out of range")
+        reader.expect_end()
+    except DecodeError as exc:
+        raise ProtocolError(f"not a v1 update: {exc}") from exc
+    return spans
+
+
+def read_state_vector(state_vector: bytes) -> dict[int, int]:
+    """A state vector (varUint count, then client and clock each) as {client: clock}."""
+    reader = Reader(state_vector)
+    try:
+        clocks = {
+            reader.read_var_uint(): reader.read_var_uint() for _ in range(reader.read_var_uint())
+        }
+        reader.expect_end()
+    except DecodeError as exc:
+        raise ProtocolError(f"not a state vector: {exc}") from exc
+    return clocks
+
+
+def _read_id(reader: Reader, *, clock: bool = True) -> tuple[int, int]:
+    client = reader.read_var_uint()
+    if client >= MAX_CLIENT:
+        raise ProtocolError("client id out of range")
+    if not clock:
+        return client, 0
+    value = reader.read_var_uint()
+    if value >= MAX_CLOCK:
+        raise ProtocolError("clock out of range")
+    return client, value
+
+
+def _skip_struct(reader: Reader) -> int:
+    """Skip one struct; return the number of clock ticks it spans."""
+    info = reader.read_byte()
+    ref = info & 0x1F
+    if ref in (0, 10):  # GC, Skip: a length only
+        return reader.read_var_uint()
+    if info & 0x80:  # left origin
+        _read_id(reader)
+    if info & 0x40:  # right origin
+        _read_id(reader)
+    if not info & 0xC0:  # no origin: the parent is written out
+        if reader.read_var_uint() == 1:
+            reader.read_var_string()  # root type name
+        else:
+            _read_id(reader)
+        if info & 0x20:
+            reader.read_var_string()  # key in a map
+    return _skip_content(reader, ref)
+
+
+def _skip_content(reader: Reader, ref: int) -> int:
+    if ref == 1:  # deleted: a length
+        return reader.read_var_uint()
+    if ref == 2:  # JSON: strings
+        count = reader.read_var_uint()
+        for _ in range(count):
+            reader.read_var_string()
+        return count
+    if ref == 4:  # string: clocks count UTF-16 units
+        return len(reader.read_var_string().encode("utf-16-le")) // 2
+    if ref == 8:  # any: values
+        count = reader.read_var_uint()
+        for _ in range(count):
+            _skip_any(reader, 0)
+        return count
+    if ref == 3:  # binary
+        reader.read_var_bytes()
+    elif ref == 5:  # embed: JSON text
+        reader.read_var_string()
+    elif ref == 6:  # format: key, JSON value
+        reader.read_var_string()
+        reader.read_var_string()
+    elif ref == 7:  # type: 0 array .. 6 XML text; XML element and hook carry a name
+        type_ref = reader.read_var_uint()
+        if type_ref > 6:
+            raise ProtocolError(f"unsupported type {type_ref}")
+        if type_ref in (3, 5):
+            reader.read_var_string()
+    else:  # 9 (subdocument) is never part of an article
+        raise ProtocolError(f"unsupported content {ref}")
+    return 1
+
+
+def _skip_any(reader: Reader, depth: int) -> None:
+    if depth > MAX_ANY_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    tag = reader.read_byte()
+    if 120 <= tag <= 127:  # 127 undefined, 126 null, 121 false, 120 true; 125..122 numbers
+        if tag == 125:
+            reader.read_var_int()
+        elif 122 <= tag <= 124:
+            reader.skip(4 if tag == 124 else 8)
+    elif tag == 119:
+        reader.read_var_string()
+    elif tag == 118:  # object: (key, value)*
+        for _ in range(reader.read_var_uint()):
+            reader.read_var_string()
+            _skip_any(reader, depth + 1)
+    elif tag == 117:  # array
+        for _ in range(reader.read_var_uint()):
+            _skip_any(reader, depth + 1)
+    elif tag == 116:  # bytes
+        reader.read_var_bytes()
+    else:
+        raise ProtocolError(f"unknown value tag {tag}")
 
 
 # -- encoders: each returns the message bytes without any document-name prefix --

@@ -200,12 +200,10 @@ server_keys = Table(
 )
 
 __all__ = [
-    "doc_states",
-    "version_articles",
-    "versions",
     "articles",
     "charters",
     "doc_checkpoints",
+    "doc_states",
     "doc_updates",
     "documents",
     "invites",
@@ -213,4 +211,6 @@ __all__ = [
     "participants",
     "sections",
     "server_keys",
+    "version_articles",
+    "versions",
 ]
