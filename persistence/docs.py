@@ -52,6 +52,7 @@ class DocStore:
         self._queue: list[_Queued] = []
         self._wakeup = asyncio.Event()
         self._rows_since_compaction: dict[int, int] = {}
+        self._in_flight = False  # a batch taken from the queue and not yet committed
         self.commits = 0  # transactions committed, for tests and metrics
 
     # -- reading --
@@ -99,8 +100,8 @@ class DocStore:
         return len(self._queue)
 
     async def flush(self) -> None:
-        """Wait until everything queued so far is committed."""
-        if not self._queue:
+        """Wait until everything queued so far, and the batch being committed, is committed."""
+        if not self._queue and not self._in_flight:
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -119,7 +120,11 @@ class DocStore:
             while self._queue:
                 batch = self._queue[: self._max_batch]
                 del self._queue[: len(batch)]
-                await self._commit(batch)
+                self._in_flight = True
+                try:
+                    await self._commit(batch)
+                finally:
+                    self._in_flight = False
                 for item in batch:
                     if item.on_commit is not None:
                         item.on_commit()

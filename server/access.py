@@ -22,10 +22,11 @@ class Action(StrEnum):
     WRITE = "write"  # change an article's text
     COMMENT = "comment"  # comment on passages (comments arrive in a later release)
     MANAGE = "manage"  # shape the charter, invite people, change roles
+    ADMINISTER = "administer"  # create charters: the server's administrator only
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
-    Role.FACILITATOR: frozenset(Action),
+    Role.FACILITATOR: frozenset(Action) - {Action.ADMINISTER},
     Role.EDITOR: frozenset({Action.READ, Action.WRITE, Action.COMMENT}),
     Role.COMMENTER: frozenset({Action.READ, Action.COMMENT}),
     Role.READER: frozenset({Action.READ}),

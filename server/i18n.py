@@ -30,6 +30,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "already": "Vous participez déjà à cette charte sous le nom {name}.",
         "continue": "Continuer vers la charte",
         "invite_invalid": "Ce lien d’invitation n’est pas valable. Demandez-en un nouveau à l’équipe d’animation.",
+        "this invitation has been revoked": "Cette invitation a été retirée.",
+        "a name is required": "Indiquez un nom.",
+        "a name has at most 64 characters": "Un nom compte au plus 64 caractères.",
+        "a name cannot contain control characters": "Un nom ne peut pas contenir de caractères de contrôle.",
+        "badge must be one of citizen, elected, organiser": "Choisissez un rôle dans la liste.",
+        "this invitation has expired": "Cette invitation a expiré.",
+        "this invitation has been used up": "Cette invitation a déjà servi le nombre de fois prévu.",
         "role_facilitator": "animateur·rice",
         "role_editor": "rédacteur·rice",
         "role_commenter": "commentateur·rice",
@@ -57,6 +64,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "already": "You already take part in this charter as {name}.",
         "continue": "Go on to the charter",
         "invite_invalid": "This invitation link is not valid. Ask the facilitators for a new one.",
+        "this invitation has been revoked": "This invitation has been revoked.",
+        "a name is required": "Please give a name.",
+        "a name has at most 64 characters": "A name has at most 64 characters.",
+        "a name cannot contain control characters": "A name cannot contain control characters.",
+        "badge must be one of citizen, elected, organiser": "Choose from the list.",
+        "this invitation has expired": "This invitation has expired.",
+        "this invitation has been used up": "This invitation has been used as many times as planned.",
         "role_facilitator": "facilitator",
         "role_editor": "editor",
         "role_commenter": "commenter",
@@ -87,5 +101,5 @@ def pick(cookies: Mapping[str, str], accept_language: str | None) -> str:
 
 
 def translate(lang: str, key: str, **values: object) -> str:
-    text = MESSAGES.get(lang, MESSAGES[DEFAULT]).get(key) or MESSAGES[DEFAULT][key]
+    text = MESSAGES.get(lang, MESSAGES[DEFAULT]).get(key) or MESSAGES[DEFAULT].get(key, key)
     return text.format(**values) if values else text

@@ -28,7 +28,11 @@ def install(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    # aiosqlite logs every statement with its parameters at DEBUG: keys and nonces included.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access", "charter"):
         logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
-            logger.addFilter(RedactSecrets())
+        # Filters on handlers see records from every child logger; filters on loggers do not.
+        for target in (logger, *logger.handlers):
+            if not any(isinstance(f, RedactSecrets) for f in target.filters):
+                target.addFilter(RedactSecrets())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,9 @@ async def join_page(request: Request) -> Response:
     if found is None:
         return render(request, "join_invalid.html", {}, 404)
     invite, charter = found
+    reason = invite.unusable_reason(datetime.now(UTC))
+    if reason is not None:
+        return render(request, "join_invalid.html", {"reason": reason}, 410)
     svc = services(request)
     current = await svc.identity.resolve(charter, None, request.cookies)
     return render(

@@ -82,6 +82,17 @@ class Services:
         if room is not None:
             room.broadcast_stateless(json.dumps(event, ensure_ascii=False))
 
+    def disconnect_public(self, charter_id: int, code: int, reason: str) -> int:
+        """Close the connections of anonymous readers of a charter that stops being public."""
+        closed = 0
+        for room in self.registry.loaded():
+            for member in list(room.members):
+                who = member.principal
+                if who.via == "public" and who.charter_id == charter_id:
+                    member.request_close(code, reason)
+                    closed += 1
+        return closed
+
     def disconnect_participant(self, participant_id: int, code: int, reason: str) -> int:
         conns = list(self._by_participant.get(participant_id, ()))
         for conn in conns:

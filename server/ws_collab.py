@@ -68,7 +68,8 @@ class CollabConnection(Connection):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.sessions: dict[str, DocSession] = {}
         self.pending: dict[str, list[hp.DocMessage]] = {}
-        self.pending_bytes = 0
+        self.pending_bytes = 0  # bytes queued before authentication, on all documents
+        self.pending_sizes: dict[str, int] = {}
         self.provider_version: str | None = None
         self.participants: set[int] = set()
 
@@ -150,6 +151,7 @@ async def _dispatch(
 def _queue(conn: CollabConnection, name: str, message: hp.DocMessage, size: int) -> None:
     queue = conn.pending.setdefault(name, [])
     conn.pending_bytes += size
+    conn.pending_sizes[name] = conn.pending_sizes.get(name, 0) + size
     queue.append(message)
     if (
         len(conn.pending) > MAX_PENDING_DOCUMENTS
@@ -164,6 +166,7 @@ async def _authenticate(
 ) -> None:
     conn.provider_version = auth.provider_version or conn.provider_version
     queued = conn.pending.pop(name, [])
+    conn.pending_bytes -= conn.pending_sizes.pop(name, 0)
     if len(conn.sessions) >= services.settings.max_documents_per_socket:
         conn.offer(hp.permission_denied(name, "too many documents on one connection"))
         return

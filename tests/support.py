@@ -66,7 +66,7 @@ class RunningServer:
 @contextlib.asynccontextmanager
 async def running_server(settings: Settings) -> AsyncIterator[RunningServer]:
     """uvicorn serving ``create_app(settings)`` on 127.0.0.1, port 0, in this event loop."""
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     settings = settings.with_overrides(host="127.0.0.1", port=port)

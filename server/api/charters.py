@@ -31,7 +31,7 @@ async def list_charters(request: Request) -> Response:
 
 
 async def create_charter(request: Request) -> Response:
-    await require(request, Action.MANAGE, None)  # the administrator (admin token) only
+    await require(request, Action.ADMINISTER, None)
     body = await json_object(request)
     slug = pattern_field(body, "slug", SLUG, "lowercase letters, digits and dashes")
     title = text_field(body, "title")

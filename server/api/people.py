@@ -162,7 +162,10 @@ async def patch_charter(request: Request) -> Response:
     body = await json_object(request)
     if "public_read" not in body or not isinstance(body["public_read"], bool):
         raise Invalid("public_read must be true or false", field="public_read")
-    await services(request).people.set_public_read(charter.id, body["public_read"])
+    svc = services(request)
+    await svc.people.set_public_read(charter.id, body["public_read"])
+    if not body["public_read"]:
+        svc.disconnect_public(charter.id, closecodes.PERMISSIONS_CHANGED, "charter made private")
     return JSONResponse({"slug": charter.slug, "public_read": body["public_read"]})
 
 
