@@ -14,6 +14,7 @@ from tests.support import (
     RunningServer,
     make_token,
     running_server,
+    server_text,
     until_server_has,
 )
 from tests.support import documents as all_documents
@@ -27,26 +28,40 @@ def is_(kind: str, doc: str):  # type: ignore[no-untyped-def]
     return lambda e: e["event"] == kind and e["doc"] == doc
 
 
-async def test_three_documents_on_one_socket_sync_and_deny(
+async def test_three_documents_on_one_socket_read_write_readonly_denied(
     server: RunningServer, editor: str
 ) -> None:
+    """One socket: article x as an editor, article y as a reader, a third document denied."""
+    reader = await make_token(server, "reader", "Lecteur")
     x, y = (await documents(server))[:2]
     unknown = f"charters/{DEMO_SLUG}/articles/zzzzzzzz"
     docs = [
         {"name": x, "token": editor},
-        {"name": y, "token": editor},
+        {"name": y, "token": reader},
         {"name": unknown, "token": editor},
     ]
+    both = [{"name": x, "token": editor}, {"name": y, "token": editor}]
     async with (
         HocuspocusClient(server.ws_url, docs) as alice,
-        HocuspocusClient(server.ws_url, docs[:2]) as bob,
+        HocuspocusClient(server.ws_url, both) as bob,
     ):
+        scopes = {
+            (client, doc): (await client.wait(is_("authenticated", doc)))["scope"]
+            for client in (alice, bob)
+            for doc in (x, y)
+        }
+        assert scopes == {
+            (alice, x): "read-write",
+            (alice, y): "readonly",
+            (bob, x): "read-write",
+            (bob, y): "read-write",
+        }
         for client in (alice, bob):
             for doc in (x, y):
-                assert (await client.wait(is_("authenticated", doc)))["scope"] == "read-write"
                 await client.wait(is_("synced", doc))
         denied = await alice.wait(is_("denied", unknown))
         assert denied["reason"] == "unknown document"
+        y_before = await server_text(server.base_url, y)
 
         await alice.send({"cmd": "insert", "doc": x, "index": 0, "text": "Élus 😀 "})
         await bob.send({"cmd": "insert", "doc": y, "index": 0, "text": "Citoyens 🎉 "})
@@ -54,11 +69,18 @@ async def test_three_documents_on_one_socket_sync_and_deny(
         await alice.wait(lambda e: e["doc"] == y and e.get("text", "").startswith("Citoyens 🎉 "))
         assert alice.text(x) == bob.text(x) and alice.text(y) == bob.text(y)
 
+        # Alice only reads y: her edit there is refused (SyncStatus 0) and reaches nobody.
+        since = alice.mark()
+        await alice.send({"cmd": "insert", "doc": y, "index": 0, "text": "[refusé] "})
         await alice.send(
             {"cmd": "stateless", "doc": x, "payload": json.dumps({"type": "ping", "id": 7})}
         )
-        pong = await alice.wait(is_("stateless", x))
+        pong = await alice.wait(is_("stateless", x), since=since)
         assert json.loads(pong["payload"]) == {"type": "pong", "id": 7}
+        assert "[refusé]" not in await server_text(server.base_url, y)
+        assert "[refusé]" not in bob.text(y)
+        assert (await server_text(server.base_url, y)).startswith("Citoyens 🎉 ")
+        assert y_before in await server_text(server.base_url, y)
 
 
 async def test_unsynced_changes_clear_only_after_the_commit(database_url: str) -> None:
