@@ -24,8 +24,9 @@ dev-deps: $(VENV)/.dev-deps
 web/node_modules/.stamp: $(wildcard web/package-lock.json)
 	if [ -f web/package.json ]; then cd web && $(NPM_CI) && touch node_modules/.stamp; fi
 
+# The browser app: web/dist (hashed names + manifest.json, read by server/web.py).
 web: web/node_modules/.stamp
-	if [ -f web/build.mjs ]; then cd web && node build.mjs; fi
+	cd web && node build.mjs
 
 tests/interop/node_modules/.stamp: tests/interop/package-lock.json
 	cd tests/interop && $(NPM_CI)

@@ -17,7 +17,7 @@ from persistence.docs import DocStore
 from persistence.engine import check_durability, make_engine, migrate
 from persistence.people import People
 from persistence.repo import Repo
-from server import closecodes, pages
+from server import closecodes, pages, web
 from server.access import Role
 from server.api import charters as charters_api
 from server.api import outline as outline_api
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", healthz),
+            *web.routes,
             *pages.routes,
             *charters_api.routes,
             *people_api.routes,

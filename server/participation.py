@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from persistence.people import InviteRecord, ParticipantRecord, People
 from persistence.repo import CharterRecord
 from server.access import BADGES, Role
-from server.identity import Identity, hash_secret, make_token, new_secret
+from server.identity import Identity, color_for, hash_secret, make_token, new_secret
 from server.settings import Settings
 
 MAX_NAME = 64
@@ -132,5 +132,6 @@ def participant_json(participant: ParticipantRecord, online: int = 0) -> dict[st
         "role": participant.role,
         "blocked": participant.blocked,
         "kind": participant.kind,
+        "color": color_for(participant.id),
         "connections": online,
     }

@@ -66,7 +66,8 @@ async def test_facilitator_shapes_the_charter_and_everyone_hears_it(
         shown = await http.put(f"{api}/projector", json={"article": keys[1]})
         assert shown.status_code == 200
         event = await watcher.wait(
-            lambda e: e["event"] == "stateless" and "projector" in e["payload"], since=since
+            lambda e: e["event"] == "stateless" and json.loads(e["payload"])["type"] == "projector",
+            since=since,
         )
         assert json.loads(event["payload"]) == {"type": "projector", "article": keys[1]}
         assert (await http.get(api)).json()["projector"] == keys[1]

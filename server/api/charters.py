@@ -21,6 +21,13 @@ from server.participation import create_invite, invite_json
 MAX_MARKDOWN = 200_000
 
 
+async def _push_outline(request: Request, slug: str) -> None:
+    """Tell everyone on the charter's channel (adding sections and articles)."""
+    fresh = await services(request).repo.get_charter(slug)
+    payload = charter_payload(request, fresh)
+    services(request).publish(fresh.id, {"type": "outline", "charter": payload})
+
+
 async def list_charters(request: Request) -> Response:
     svc = services(request)
     who = await principal(request, None)
@@ -69,6 +76,7 @@ async def add_section(request: Request) -> Response:
     body = await json_object(request)
     title = text_field(body, "title") or ""
     section = await services(request).repo.add_section(charter.slug, title)
+    await _push_outline(request, charter.slug)
     return JSONResponse(
         {"id": section.id, "position": section.position, "title": section.title}, status_code=201
     )
@@ -91,6 +99,7 @@ async def add_article(request: Request) -> Response:
         )
     except NotFound as exc:
         raise NotFoundError(str(exc)) from exc
+    await _push_outline(request, charter.slug)
     return JSONResponse(
         {
             "id": article.key,

@@ -1,0 +1,115 @@
+"""The facilitator shapes the charter live: everyone sees it without reloading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.live import LiveServer
+from tests.e2e.workshop import Charter, join, new_charter
+
+
+def titles(page: Page, section: int) -> list[str]:
+    return page.locator(".section").nth(section).locator(".article-title").all_inner_texts()
+
+
+def organise_article(page: Page, charter: Charter, key: str) -> None:
+    page.locator(f".article[data-key='{key}'] details.tools > summary").click()
+
+
+def test_the_facilitator_reorders_renames_and_projects_live(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    charter = new_charter(
+        live_server,
+        [
+            ("Transparence", [("Données ouvertes", "Publier."), ("Décisions expliquées", "")]),
+            ("Participation", [("Associer en amont", "Consulter avant.")]),
+        ],
+    )
+    first, second = charter.article(0, 0)["id"], charter.article(0, 1)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny", badge="organiser")
+    eli = join(browser, live_server, charter.invite("editor"), "Eli")
+    f, e = fanny.page, eli.page
+    expect(e.locator(".section")).to_have_count(2)
+    e.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    projector = eli.context.new_page()
+    projector.goto(f"/charters/{charter.slug}/projector")
+    expect(projector.locator(".projector-title")).to_have_text(charter.data["title"])
+
+    # Reorder: "Données ouvertes" moves down, for everyone.
+    organise_article(f, charter, first)
+    f.locator(f".article[data-key='{first}']").get_by_role("button", name="Descendre").click()
+    expected = ["Décisions expliquées", "Données ouvertes"]
+    expect(e.locator(".section").nth(0).locator(".article-title")).to_have_text(expected)
+    assert titles(f, 0) == expected
+    # The button keeps the focus: the facilitator can press it again.
+    expect(
+        f.locator(f".article[data-key='{first}']").get_by_role("button", name="Descendre")
+    ).to_be_focused()
+
+    # Rename a section.
+    f.locator(".section").nth(1).locator(":scope > .tools-slot summary").click()
+    title = f.locator(".section").nth(1).get_by_label("Titre de la section")
+    title.fill("Participation citoyenne")
+    f.locator(".section").nth(1).get_by_role("button", name="Renommer").click()
+    expect(e.locator(".section-title").nth(1)).to_have_text("Participation citoyenne")
+
+    # Add an article: it appears for the others too.
+    add = f.locator(".section").nth(1).get_by_label("Titre d’un nouvel article")
+    add.fill("Budget participatif")
+    f.locator(".section").nth(1).get_by_role("button", name="Ajouter l’article").click()
+    expect(e.locator(".section").nth(1).locator(".article-title")).to_have_text(
+        ["Associer en amont", "Budget participatif"]
+    )
+
+    # Put an article on the projector: the projector view follows.
+    organise_article(f, charter, second)
+    f.locator(f".article[data-key='{second}']").get_by_role("button", name="Projeter").click()
+    expect(projector.locator(".projector-title")).to_have_text("Décisions expliquées")
+    expect(e.locator(f".article[data-key='{second}'] .on-projector")).to_be_visible()
+    f.locator(f".article[data-key='{first}']").get_by_role("button", name="Projeter").click()
+    expect(projector.locator(".projector-title")).to_have_text("Données ouvertes")
+    expect(projector.locator(".projector-body")).to_have_text("Publier.")
+
+    assert e.evaluate("window.__sameDocument") is True
+    f.screenshot(path=str(artifacts / "charter-facilitator.png"), full_page=True)
+    e.screenshot(path=str(artifacts / "charter-page.png"), full_page=True)
+
+    # An invitation with its QR code, to show in the room.
+    f.get_by_text("Créer une invitation", exact=True).click()
+    f.get_by_label("Rôle des personnes invitées").select_option("reader")
+    f.get_by_role("button", name="Créer l’invitation").click()
+    dialog = f.locator("dialog.qr-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("img")).to_have_attribute(
+        "aria-label", "QR code du lien d’invitation (Lecteur·rice)"
+    )
+    assert "/join/" in dialog.locator(".qr-link").inner_text()
+    dialog.get_by_role("button", name="Fermer").click()
+
+    # Change a role: Eli becomes a reader, and his page says so without a reload.
+    participants = f.locator(".participants")
+    participants.get_by_role("button", name="Actualiser").click()
+    participants.get_by_label("Rôle — Eli").select_option("reader")
+    expect(e.locator(".role-note")).to_contain_text("vous ne pouvez pas le modifier")
+    expect(e.locator(f".article[data-key='{second}'] .article-actions a")).to_contain_text("Suivre")
+    assert e.evaluate("window.__sameDocument") is True
+
+    # Delete an article someone has open: their editor says so, the outline drops it.
+    budget = charter.refresh()["sections"][1]["articles"][1]["id"]
+    reading = eli.context.new_page()
+    reading.goto(charter.editor_path(budget))
+    expect(reading.locator(".save-state")).to_have_attribute("data-state", "reading")
+    f.once("dialog", lambda dialog: dialog.accept())
+    organise_article(f, charter, budget)
+    f.locator(f".article[data-key='{budget}']").get_by_role("button", name="Supprimer").click()
+    expect(reading.locator(".notice")).to_contain_text("supprimé")
+    expect(e.locator(".section").nth(1).locator(".article-title")).to_have_text(
+        ["Associer en amont"]
+    )
+
+    for person in (fanny, eli):
+        assert person.errors == [] and person.csp_violations() == []
+        person.context.close()

@@ -1,0 +1,430 @@
+// The article editor: Quill 2 bound to the article's Y.Text `body` (y-quill), remote
+// cursors with names and colours (quill-cursors), a "saved" mark that turns on only when
+// the server has committed every change (SyncStatus after the commit), and an offline state
+// that keeps typing in the document until the connection comes back.
+import Quill from 'quill/core'
+import Blockquote from 'quill/formats/blockquote'
+import Bold from 'quill/formats/bold'
+import Header from 'quill/formats/header'
+import Italic from 'quill/formats/italic'
+import Link from 'quill/formats/link'
+import List from 'quill/formats/list'
+import QuillCursorsModule from 'quill-cursors/core'
+import { QuillBinding } from 'y-quill'
+import 'quill/dist/quill.core.css'
+import 'quill-cursors/css'
+import './css/editor.css'
+import { api, charterPath, errorText } from './lib/api.js'
+import { $, announce, h, fill } from './lib/dom.js'
+import { t } from './lib/i18n.js'
+import { keepPending } from './lib/pending.js'
+import {
+  canWrite, loadCharter, pagePath, shellData, showMessage, startSession, topBar,
+} from './lib/page.js'
+import { people, personLabel } from './lib/presence.js'
+import { CONNECTED } from './lib/session.js'
+
+// quill-cursors is a webpack UMD bundle: its class is the CommonJS module's `default`.
+const QuillCursors = QuillCursorsModule.default || QuillCursorsModule
+
+Quill.register({
+  'formats/blockquote': Blockquote,
+  'formats/bold': Bold,
+  'formats/header': Header,
+  'formats/italic': Italic,
+  'formats/link': Link,
+  'formats/list': List,
+  'modules/cursors': QuillCursors,
+}, true)
+
+// Toolbar icons: letters, or small SVG drawings built through the DOM (never markup).
+const SVG = 'http://www.w3.org/2000/svg'
+const PATHS = {
+  bullet: ['M9 6h11M9 12h11M9 18h11', 'M4 6h.01M4 12h.01M4 18h.01'],
+  ordered: ['M10 6h10M10 12h10M10 18h10', 'M4 4v4M3 8h2M3 12.5c.5-1 2.5-1 2.5.2 0 1-2.5 1.8-2.5 3.3h2.7'],
+  quote: ['M5 17c0-4 1-7 4-9M13 17c0-4 1-7 4-9', 'M5 17h3v-3H5zM13 17h3v-3h-3z'],
+  link: ['M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1', 'M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1'],
+  clean: ['M5 19h8', 'M9 5h9M13 5l-3 10', 'M15 14l5 5M20 14l-5 5'],
+}
+const LETTERS = { bold: 'B', italic: 'I', h1: 'T1', h2: 'T2' }
+
+function toolIcon(name) {
+  if (LETTERS[name]) return h('span', { class: 'tool-icon', 'aria-hidden': 'true' }, LETTERS[name])
+  const svg = document.createElementNS(SVG, 'svg')
+  svg.setAttribute('viewBox', '0 0 24 24')
+  svg.setAttribute('class', 'tool-icon tool-svg')
+  svg.setAttribute('aria-hidden', 'true')
+  svg.setAttribute('focusable', 'false')
+  for (const d of PATHS[name]) {
+    const path = document.createElementNS(SVG, 'path')
+    path.setAttribute('d', d)
+    svg.append(path)
+  }
+  return svg
+}
+
+const { slug, article: key, language } = shellData()
+const session = startSession()
+session.setPlace({ page: 'article', article: key })
+
+const state = {
+  charter: null,
+  me: null,
+  article: null,
+  section: null,
+  gone: false,
+  scope: null, // what the server granted on this document: read-write or readonly
+  everSynced: false,
+}
+
+const titleEl = h('h1', { id: 'article-title', lang: language, tabindex: -1 })
+const sectionEl = h('p', { class: 'crumb', lang: language })
+const saveEl = h('p', { class: 'save-state', role: 'status', 'aria-live': 'polite' })
+const hereEl = h('p', { class: 'here' })
+const noticeEl = h('p', { class: 'notice', hidden: true })
+const errorEl = h('p', { class: 'error', role: 'alert' })
+const projectButton = h('button', { type: 'button', class: 'secondary project', hidden: true })
+const editorEl = h('div', { id: 'editor', class: 'editor', lang: language })
+const toolbar = buildToolbar()
+
+let quill = null
+let entry = null
+
+function layout() {
+  fill($('#main'),
+    h('div', { class: 'editor-head' },
+      h('p', { class: 'back' }, h('a', { href: pagePath.charter(slug) }, `← ${t('back_to_charter')}`)),
+      sectionEl, titleEl,
+      h('div', { class: 'editor-status' }, saveEl, hereEl, projectButton),
+      noticeEl, errorEl),
+    toolbar.el,
+    editorEl)
+}
+
+// -- the toolbar: real buttons with names, pressed state and the usual shortcuts
+
+function buildToolbar() {
+  const buttons = []
+  const make = (name, label, format, value, shortcut) => {
+    const el = h('button', {
+      type: 'button', class: `tool tool-${name}`, 'aria-pressed': 'false',
+      title: shortcut ? `${label} (${shortcut})` : label,
+      'aria-keyshortcuts': shortcut ? shortcut.replace('Ctrl', 'Control') : null,
+    }, toolIcon(name), h('span', { class: 'visually-hidden' }, label))
+    el.addEventListener('mousedown', (event) => event.preventDefault()) // keep the selection
+    el.addEventListener('click', () => applyFormat(format, value))
+    buttons.push({ el, format, value })
+    return el
+  }
+  const linkInput = h('input', { type: 'url', inputmode: 'url', placeholder: 'https://', autocomplete: 'off' })
+  const linkForm = h('form', { class: 'link-form', hidden: true },
+    h('label', null, h('span', { class: 'label-text' }, t('link_address')), linkInput),
+    h('button', { type: 'submit' }, t('link_apply')),
+    h('button', { type: 'button', class: 'secondary', onclick: () => closeLinkForm() }, t('cancel')))
+  let linkRange = null
+  const openLinkForm = () => {
+    linkRange = quill.getSelection(true)
+    linkInput.value = quill.getFormat(linkRange).link || ''
+    linkForm.hidden = false
+    linkInput.focus()
+  }
+  const closeLinkForm = () => {
+    linkForm.hidden = true
+    if (linkRange) quill.setSelection(linkRange)
+    linkRange = null
+  }
+  linkForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const url = linkInput.value.trim()
+    if (url && !/^(https?:\/\/|mailto:)/i.test(url)) {
+      linkInput.setAttribute('aria-invalid', 'true')
+      errorEl.textContent = t('link_invalid')
+      return
+    }
+    linkInput.removeAttribute('aria-invalid')
+    errorEl.textContent = ''
+    quill.setSelection(linkRange)
+    if (linkRange && linkRange.length === 0 && url) {
+      quill.insertText(linkRange.index, url, { link: url }, 'user')
+    } else {
+      quill.format('link', url || false, 'user')
+    }
+    closeLinkForm()
+  })
+  linkForm.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') closeLinkForm()
+  })
+  const link = h('button', { type: 'button', class: 'tool tool-link', 'aria-pressed': 'false', title: t('tool_link') },
+    toolIcon('link'), h('span', { class: 'visually-hidden' }, t('tool_link')))
+  link.addEventListener('mousedown', (event) => event.preventDefault())
+  link.addEventListener('click', openLinkForm)
+  buttons.push({ el: link, format: 'link', value: true })
+  const el = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('toolbar'), 'aria-controls': 'editor' },
+    h('div', { class: 'tool-group' },
+      make('bold', t('tool_bold'), 'bold', true, 'Ctrl+B'),
+      make('italic', t('tool_italic'), 'italic', true, 'Ctrl+I')),
+    h('div', { class: 'tool-group' },
+      make('h1', t('tool_heading'), 'header', 1),
+      make('h2', t('tool_subheading'), 'header', 2)),
+    h('div', { class: 'tool-group' },
+      make('bullet', t('tool_bullet'), 'list', 'bullet'),
+      make('ordered', t('tool_ordered'), 'list', 'ordered'),
+      make('quote', t('tool_quote'), 'blockquote', true)),
+    h('div', { class: 'tool-group' }, link, make('clean', t('tool_clean'), 'clean', true)),
+    linkForm)
+  return { el, buttons }
+}
+
+function applyFormat(format, value) {
+  if (!quill || !quill.isEnabled()) return
+  const range = quill.getSelection(true)
+  if (format === 'clean') {
+    if (range.length) quill.removeFormat(range.index, range.length, 'user')
+    else quill.format('header', false, 'user')
+  } else {
+    const current = quill.getFormat(range)[format]
+    quill.format(format, current === value || (value === true && current) ? false : value, 'user')
+  }
+  updateToolbar()
+}
+
+function updateToolbar() {
+  const enabled = Boolean(quill && quill.isEnabled())
+  const range = enabled ? quill.getSelection() : null
+  const formats = range ? quill.getFormat(range) : {}
+  toolbar.el.hidden = !enabled
+  for (const { el, format, value } of toolbar.buttons) {
+    const on = format !== 'clean' && (value === true ? Boolean(formats[format]) : formats[format] === value)
+    if (format !== 'clean') el.setAttribute('aria-pressed', String(on))
+  }
+}
+
+// -- the editor itself
+
+function startEditor() {
+  entry = session.open(state.article.document, { awareness: true })
+  keepPending(entry, session)
+  quill = new Quill(editorEl, {
+    modules: {
+      cursors: { hideDelayMs: 5000, hideSpeedMs: 300, transformOnTextChange: true },
+      history: { userOnly: true },
+      keyboard: {
+        // Tab leaves the editor (no keyboard trap); lists are not nested in a charter.
+        bindings: { tab: false, indent: false, outdent: false, 'remove tab': false, 'indent code-block': false, 'outdent code-block': false, underline: false },
+      },
+      clipboard: {},
+    },
+    formats: ['bold', 'italic', 'header', 'list', 'link', 'blockquote'],
+    placeholder: t('editor_placeholder'),
+    readOnly: true,
+  })
+  const root = quill.root
+  root.setAttribute('role', 'textbox')
+  root.setAttribute('aria-multiline', 'true')
+  root.setAttribute('aria-labelledby', 'article-title')
+  root.setAttribute('aria-describedby', 'editor-help')
+  editorEl.after(h('p', { id: 'editor-help', class: 'hint' }, t('editor_help')))
+  new QuillBinding(entry.text, quill, entry.provider.awareness)
+  // Show a person's name for a few seconds whenever their cursor moves (not only on hover).
+  const cursors = quill.getModule('cursors')
+  entry.provider.awareness.on('change', ({ added, updated }) => {
+    for (const id of [...added, ...updated]) {
+      if (id !== entry.doc.clientID && cursors.cursors().some((c) => c.id === String(id))) {
+        cursors.toggleFlag(String(id), true)
+      }
+    }
+  })
+  quill.on('editor-change', updateToolbar)
+  entry.provider.on('authenticated', ({ scope }) => { state.scope = scope; updateWritable() })
+  entry.provider.on('authenticationFailed', () => articleGone())
+  entry.provider.on('synced', () => {
+    state.everSynced = true // from now on the text is here, even offline
+    updateWritable()
+    updateSaveState()
+  })
+  entry.provider.on('unsyncedChanges', updateSaveState)
+  entry.provider.on('awarenessChange', renderHere)
+  entry.doc.on('update', (update, origin) => {
+    if (origin !== entry.provider) updateSaveState()
+  })
+  session.on('status', () => { updateSaveState(); updateWritable() })
+  updateWritable()
+  updateSaveState()
+}
+
+function updateWritable() {
+  if (!quill) return
+  const writable = !state.gone && canWrite(state.me) && state.scope !== 'readonly'
+  // Before the first sync the text is not there yet: wait for it (offline later is fine).
+  const ready = entry.provider.isSynced || state.everSynced
+  quill.enable(writable && ready)
+  quill.root.setAttribute('aria-readonly', String(!(writable && ready)))
+  if (state.gone) showNotice(t('article_deleted'))
+  else if (!canWrite(state.me) || state.scope === 'readonly') showNotice(t('read_only_notice'))
+  else showNotice('')
+  updateToolbar()
+}
+
+function showNotice(text) {
+  noticeEl.textContent = text
+  noticeEl.hidden = !text
+}
+
+// -- "saved": only when the server acknowledged (after its commit) every change made here.
+
+let saveTimer = null
+let shownState = null
+
+function computeSaveState() {
+  if (state.gone) return 'gone'
+  const writer = canWrite(state.me) && state.scope !== 'readonly'
+  if (session.status !== CONNECTED || (!entry.provider.isSynced && state.everSynced)) {
+    return writer ? 'offline-kept' : 'offline'
+  }
+  if (!entry.provider.isSynced) return 'loading'
+  if (!writer) return 'reading'
+  if (entry.provider.hasUnsyncedChanges) return 'saving'
+  return 'saved'
+}
+
+const SAVE_TEXT = {
+  gone: 'article_deleted_short',
+  'offline-kept': 'offline_kept',
+  offline: 'status_offline',
+  loading: 'loading',
+  reading: 'reading_only',
+  saving: 'saving',
+  saved: 'saved',
+}
+
+function updateSaveState() {
+  if (!entry) return
+  const next = computeSaveState()
+  clearTimeout(saveTimer)
+  // "Saving…" only when it lasts: acknowledgements usually come within milliseconds, and
+  // a mark blinking at every keystroke (and a screen reader saying it) helps nobody.
+  if (next === 'saving' && shownState === 'saved') {
+    saveTimer = setTimeout(() => showSaveState(computeSaveState()), 700)
+    return
+  }
+  showSaveState(next)
+}
+
+function showSaveState(value) {
+  if (value === shownState) return
+  shownState = value
+  saveEl.dataset.state = value
+  saveEl.textContent = t(SAVE_TEXT[value])
+}
+
+// -- who is in this article (its awareness: the server stamps each name)
+
+function renderHere() {
+  if (!entry) return
+  const states = []
+  entry.provider.awareness.getStates().forEach((value, clientId) => {
+    if (clientId !== entry.doc.clientID && value && value.user) states.push({ user: value.user })
+  })
+  const { named, anonymous } = people(states, null)
+  const total = named.length + anonymous
+  hereEl.hidden = total === 0
+  if (total) fill(hereEl, t('also_here'), ' ', named.map((p) => personLabel(p.user)))
+}
+
+// -- keeping up with the outline: renamed, moved or deleted while open
+
+function findArticle(charter) {
+  for (const section of charter.sections) {
+    const article = section.articles.find((a) => a.id === key)
+    if (article) return { article, section }
+  }
+  return null
+}
+
+function applyCharter(charter) {
+  state.charter = charter
+  const found = findArticle(charter)
+  if (!found) return articleGone()
+  state.article = found.article
+  state.section = found.section
+  titleEl.textContent = found.article.title
+  sectionEl.textContent = found.section.title
+  document.title = `${found.article.title} — ${charter.title}`
+  updateProjectButton()
+}
+
+// -- facilitators can put this article on the projector from here
+
+function updateProjectButton() {
+  const facilitator = state.me && state.me.role === 'facilitator' && !state.gone
+  projectButton.hidden = !facilitator
+  if (facilitator) {
+    projectButton.textContent = state.charter.projector === key ? t('unproject') : t('project')
+  }
+}
+
+projectButton.addEventListener('click', async () => {
+  const next = state.charter.projector === key ? null : key
+  try {
+    await api('PUT', `${charterPath(slug)}/projector`, { article: next })
+    state.charter.projector = next
+    updateProjectButton()
+    announce(next ? t('done_projected') : t('done_unprojected'))
+  } catch (error) {
+    errorEl.textContent = errorText(error)
+  }
+})
+
+function articleGone() {
+  if (state.gone) return
+  state.gone = true
+  projectButton.hidden = true
+  if (!quill) {
+    showMessage(t('article_deleted_short'), t('article_deleted'), [h('a', { href: pagePath.charter(slug) }, t('back_to_charter'))])
+    return
+  }
+  updateWritable()
+  updateSaveState()
+  announce(t('article_deleted'))
+}
+
+async function refresh() {
+  try {
+    const { charter, me } = await loadCharter(slug)
+    const first = state.charter === null
+    state.me = me
+    if (first) {
+      topBar(session, charter, null)
+      if (!findArticle(charter)) {
+        state.charter = charter
+        return articleGone()
+      }
+      layout()
+    }
+    applyCharter(charter)
+    if (first && !state.gone) startEditor()
+    updateWritable()
+    updateSaveState()
+  } catch (error) {
+    console.error(error)
+    if (state.charter === null) showMessage(t('load_failed_title'), errorText(error))
+    else errorEl.textContent = errorText(error)
+  }
+}
+
+let connectedOnce = false
+session.on('ready', () => {
+  if (connectedOnce) refresh() // catch up after a reconnection (and a changed role)
+  connectedOnce = true
+})
+session.on('outline', (event) => {
+  if (state.charter && !state.gone) applyCharter(event.charter)
+})
+session.on('projector', (event) => {
+  if (!state.charter) return
+  state.charter.projector = event.article
+  updateProjectButton()
+})
+session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
+
+refresh()

@@ -1,0 +1,85 @@
+// An article's rich text (the Quill-style delta of its Y.Text `body`) as plain DOM, for
+// pages that show text without editing it (charter page, projector). Text goes in as text
+// nodes; links keep only web and mail addresses.
+import { h } from './dom.js'
+
+const SAFE_LINK = /^(https?:|mailto:)/i
+
+/** Split a delta into lines: [{runs: [{text, attrs}], block: attrs of the line's "\n"}]. */
+export function lines(delta) {
+  const out = []
+  let runs = []
+  for (const op of delta) {
+    if (typeof op.insert !== 'string') continue // embeds are not part of an article
+    const parts = op.insert.split('\n')
+    parts.forEach((part, i) => {
+      if (part) runs.push({ text: part, attrs: op.attributes || {} })
+      if (i < parts.length - 1) {
+        out.push({ runs, block: op.attributes || {} })
+        runs = []
+      }
+    })
+  }
+  if (runs.length) out.push({ runs, block: {} })
+  return out
+}
+
+function inline({ text, attrs }) {
+  let node = document.createTextNode(text)
+  if (attrs.italic) node = h('em', null, node)
+  if (attrs.bold) node = h('strong', null, node)
+  if (typeof attrs.link === 'string' && SAFE_LINK.test(attrs.link.trim())) {
+    node = h('a', { href: attrs.link.trim(), rel: 'nofollow noopener noreferrer' }, node)
+  }
+  return node
+}
+
+/**
+ * Render into `container`. `level` is the heading level of the article's title: the
+ * article's own headings (Quill header 1..3) come below it.
+ */
+export function renderText(container, delta, { level = 3, emptyText = '' } = {}) {
+  const nodes = []
+  let list = null
+  for (const { runs, block } of lines(delta)) {
+    const content = runs.map(inline)
+    if (block.list === 'bullet' || block.list === 'ordered') {
+      const tag = block.list === 'ordered' ? 'ol' : 'ul'
+      if (!list || list.tagName.toLowerCase() !== tag) {
+        list = h(tag)
+        nodes.push(list)
+      }
+      list.append(h('li', null, content))
+      continue
+    }
+    list = null
+    if (block.header) {
+      const depth = Math.min(6, level + Math.max(1, Math.min(3, Number(block.header) || 1)))
+      nodes.push(h(`h${depth}`, null, content))
+    } else if (block.blockquote) {
+      nodes.push(h('blockquote', null, content))
+    } else if (runs.length) {
+      nodes.push(h('p', null, content))
+    }
+  }
+  if (!nodes.length && emptyText) nodes.push(h('p', { class: 'empty' }, emptyText))
+  container.replaceChildren(...nodes)
+}
+
+/** Re-render `container` whenever `ytext` changes, at most once per animation frame. */
+export function bindText(container, ytext, options) {
+  let scheduled = false
+  const draw = () => {
+    scheduled = false
+    renderText(container, ytext.toDelta(), options)
+  }
+  const observer = () => {
+    if (!scheduled) {
+      scheduled = true
+      requestAnimationFrame(draw)
+    }
+  }
+  ytext.observe(observer)
+  draw()
+  return () => ytext.unobserve(observer)
+}

@@ -1,0 +1,103 @@
+// Projector mode: one article in very large type, no editing chrome, following the article
+// the facilitator puts on the projector (a `projector` event on the charter's channel).
+// "f" toggles full screen.
+import './css/projector.css'
+import { errorText } from './lib/api.js'
+import { $, h, fill } from './lib/dom.js'
+import { t } from './lib/i18n.js'
+import { loadCharter, shellData, showMessage, startSession } from './lib/page.js'
+import { bindText } from './lib/render.js'
+import { CONNECTED } from './lib/session.js'
+
+const { slug, language } = shellData()
+const session = startSession()
+session.setPlace({ page: 'projector' })
+
+const state = { charter: null, key: null, shown: null }
+
+const sectionEl = h('p', { class: 'projector-section', lang: language })
+const titleEl = h('h1', { class: 'projector-title', lang: language })
+const bodyEl = h('div', { class: 'projector-body', lang: language })
+const statusEl = h('p', { class: 'projector-status', role: 'status' })
+
+function layout() {
+  fill($('#main'), sectionEl, titleEl, bodyEl, statusEl)
+  document.body.classList.add('projector-page')
+}
+
+function find(key) {
+  for (const section of state.charter.sections) {
+    const article = section.articles.find((a) => a.id === key)
+    if (article) return { article, section }
+  }
+  return null
+}
+
+function show(key) {
+  state.key = key
+  const found = key ? find(key) : null
+  if (!found) {
+    if (state.shown) stopShowing()
+    sectionEl.textContent = ''
+    titleEl.textContent = state.charter.title
+    fill(bodyEl, h('p', { class: 'waiting' }, t('projector_waiting')))
+    document.title = `${t('nav_projector')} — ${state.charter.title}`
+    return
+  }
+  sectionEl.textContent = found.section.title
+  titleEl.textContent = found.article.title
+  document.title = `${found.article.title} — ${t('nav_projector')}`
+  if (state.shown?.document === found.article.document) return
+  if (state.shown) stopShowing()
+  const entry = session.open(found.article.document)
+  state.shown = { document: found.article.document, unbind: bindText(bodyEl, entry.text, { level: 1 }) }
+  window.scrollTo(0, 0)
+}
+
+function stopShowing() {
+  state.shown.unbind()
+  session.close(state.shown.document)
+  state.shown = null
+}
+
+function updateStatus() {
+  // Nothing on screen while all is well; a discreet line when the connection is lost.
+  statusEl.textContent = session.status === CONNECTED ? '' : t('status_offline')
+}
+
+async function refresh() {
+  try {
+    const { charter } = await loadCharter(slug)
+    const first = state.charter === null
+    state.charter = charter
+    if (first) layout()
+    show(charter.projector ?? null)
+  } catch (error) {
+    console.error(error)
+    if (state.charter === null) showMessage(t('load_failed_title'), errorText(error))
+  }
+}
+
+let connectedOnce = false
+session.on('ready', () => {
+  if (connectedOnce) refresh()
+  connectedOnce = true
+})
+session.on('projector', (event) => {
+  if (state.charter) show(event.article ?? null)
+})
+session.on('outline', (event) => {
+  if (!state.charter) return
+  state.charter = event.charter
+  show('projector' in event.charter ? event.charter.projector : state.key)
+})
+session.on('status', updateStatus)
+session.on('denied', () => showMessage(t('denied_title'), t('denied_text')))
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'f' || event.ctrlKey || event.metaKey || event.altKey) return
+  if (document.fullscreenElement) document.exitFullscreen()
+  else document.documentElement.requestFullscreen?.().catch(() => {})
+})
+
+updateStatus()
+refresh()
