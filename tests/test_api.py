@@ -118,3 +118,12 @@ async def test_reading_page_escapes_and_renders(server: RunningServer) -> None:
     assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
     assert demo.status_code == 200 and "<strong>formats ouverts</strong>" in demo.text
     assert missing.status_code == 404
+
+
+async def test_server_rendered_pages_forbid_scripts(server: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, headers=as_(ADMIN_TOKEN)) as http:
+        for path in ("/", f"/charters/{DEMO_SLUG}/read", "/join/1.nope"):
+            response = await http.get(path)
+            policy = response.headers["content-security-policy"]
+            assert "default-src 'none'" in policy and "script-src" not in policy
+            assert "<script" not in response.text
