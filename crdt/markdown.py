@@ -107,8 +107,16 @@ def _escape(text: str) -> str:
 
 
 def _inline_markdown(text: str, attrs: Attrs | None) -> str:
-    out = _escape(text)
-    attrs = attrs or {}
+    """One formatted run; spaces at its edges stay outside the markers (``** word**`` is not
+    bold in Markdown)."""
+    core = text.strip(" ")
+    if not core or not attrs:
+        return _escape(text)
+    lead, trail = text[: len(text) - len(text.lstrip(" "))], text[len(text.rstrip(" ")) :]
+    return lead + _wrap(_escape(core), attrs) + trail
+
+
+def _wrap(out: str, attrs: Attrs) -> str:
     if attrs.get("link"):
         out = f"[{out}]({attrs['link']})"
     if attrs.get("italic"):
