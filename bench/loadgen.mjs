@@ -320,6 +320,7 @@ async function fanout (cfg) {
   // -- accounting
   const sent = new Map() // marker key -> { t, room, measured, expected, got }
   const latencies = []
+  const lateByClient = {} // client index in its room -> receipts later than 20 ms
   const counts = { sent: 0, sentMeasured: 0, expected: 0, delivered: 0, duplicated: 0, outOfOrder: 0, selfEcho: 0, viaSync: 0, unknown: 0, crossRoom: 0 }
   run.receipt = (client, typist, seq, t, viaSync) => {
     const key = markerKey(typist, seq)
@@ -338,7 +339,8 @@ async function fanout (cfg) {
     if (m.measured && !viaSync) {
       const lat = t - m.t
       latencies.push(lat)
-      if (lat > m.worst) m.worst = lat
+      if (lat > 20) lateByClient[client.index] = (lateByClient[client.index] || 0) + 1
+      if (lat > m.worst) { m.worst = lat; m.worstClient = client.index }
       if (lat < m.first) m.first = lat
     }
   }
@@ -442,7 +444,7 @@ async function fanout (cfg) {
   const incomplete = [...sent.values()].filter((m) => m.got < m.room.clients.length - 1).length
   // the slowest fan-outs, with their send time: to line up with the server's log
   const slowest = [...sent.values()].filter((m) => m.measured).sort((a, b) => b.worst - a.worst).slice(0, 10)
-    .map((m) => ({ sentAt: new Date(wallMeasure + (m.t - tMeasure)).toISOString(), firstMs: Math.round(m.first * 100) / 100, lastMs: Math.round(m.worst * 100) / 100 }))
+    .map((m) => ({ sentAt: new Date(wallMeasure + (m.t - tMeasure)).toISOString(), firstMs: Math.round(m.first * 100) / 100, lastMs: Math.round(m.worst * 100) / 100, lastClient: m.worstClient, typistsPerRoom }))
   await run.closeAll(clients)
 
   const ms = (x) => Math.round(x * 1000) / 1000
@@ -471,6 +473,7 @@ async function fanout (cfg) {
     },
     converged,
     slowest,
+    lateByClient,
     framesReceived: frames,
     bytesReceived: bytes,
     generator: {

@@ -284,14 +284,33 @@ class NullServer(Process):
         return [f"room-{i + 1}" for i in range(rooms)], []
 
 
-def server_env(args: argparse.Namespace) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in args.server_env)
+PROBES = ("nodelay", "gc-freeze", "gc-log", "slow", "sends")
+
+
+def server_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
+    """--server-env pairs, plus the variables of the --probe diagnostics (bench/probes)."""
+    env = dict(item.split("=", 1) for item in args.server_env)
+    if args.probe:
+        env["PYTHONPATH"] = str(BENCH / "probes")
+    for probe in args.probe:
+        if probe == "nodelay":
+            env["CHARTER_PROBE_NODELAY"] = "1"
+        elif probe == "gc-freeze":
+            env["CHARTER_PROBE_GC_FREEZE"] = "3"
+        elif probe == "gc-log":
+            env["CHARTER_PROBE_GC_LOG"] = str(workdir / "gc.log")
+        elif probe == "slow":
+            env["CHARTER_PROBE_SLOW_MS"] = "5"
+            env["CHARTER_PROBE_SLOW_LOG"] = str(workdir / "slow-callbacks.log")
+        elif probe == "sends":
+            env["CHARTER_PROBE_SENDS"] = str(workdir / "sends.log")
+    return env
 
 
 def make_target(args: argparse.Namespace, db: Path, log: Path) -> Process:
     if args.target == "null":
         return NullServer(log)
-    return CharterServer(db, log, args.python, args.server_dir, server_env(args))
+    return CharterServer(db, log, args.python, args.server_dir, server_env(args, log.parent))
 
 
 # ---------------------------------------------------------------- the generator
@@ -429,7 +448,8 @@ def build_history(args: argparse.Namespace, workdir: Path) -> tuple[Path, Json]:
         "CHARTER_MAX_BYTES_PER_SECOND": "1000000000",
     }
     log = workdir / "build-server.log"
-    server = CharterServer(db, log, args.python, args.server_dir, server_env(args) | unlimited)
+    env = server_env(args, workdir) | unlimited
+    server = CharterServer(db, log, args.python, args.server_dir, env)
     server.start()
     try:
         # the long history, and a small article to warm the process up in the join runs
@@ -465,7 +485,7 @@ def join_once(
         if src.exists():
             shutil.copyfile(src, f"{db}{suffix}")
     log = workdir / f"{tag}-server.log"
-    server = CharterServer(db, log, args.python, args.server_dir, server_env(args))
+    server = CharterServer(db, log, args.python, args.server_dir, server_env(args, workdir))
     server.start()
     try:
         server.tokens = build["tokens"]
@@ -733,6 +753,15 @@ def parse_args() -> argparse.Namespace:
         help="extra environment for the server, e.g. CHARTER_COMPACT_EVERY=2000 (repeatable)",
     )
     add("--server-dir", type=Path, default=REPO, help="checkout whose server is benchmarked")
+    add(
+        "--probe",
+        action="append",
+        default=[],
+        choices=PROBES,
+        help="diagnostics injected into the server without editing it (bench/probes): "
+        "nodelay and gc-freeze change its behaviour, the others only log into the run's "
+        "directory (use with --keep); repeatable",
+    )
     add("--quiet-below", type=float, default=25.0, help="wait until machine busy %% ≤ this")
     add("--quiet-wait", type=float, default=None, help="max seconds to wait for that (120)")
     add("--max-other", type=float, default=10.0, help="rerun when others took > this %% CPU")
@@ -837,13 +866,15 @@ def main() -> int:
         "",
         f"## Fan-out ({args.repeats} run(s) each; median (min–max) over runs; "
         f"{args.warmup:g} s warm-up, {args.duration:g} s measured; awareness={args.awareness}; "
-        f"target={args.target})",
+        f"target={args.target}"
+        f"{'; probes=' + ','.join(args.probe) if args.probe else ''})",
         "",
     ]
     if report["fanout"]:
         out += fanout_table(report["fanout"])
     if report["join"]:
-        out += ["", f"## Cold join ({args.repeats} restart(s); median (min–max))", ""]
+        probes = f"; probes={','.join(args.probe)}" if args.probe else ""
+        out += ["", f"## Cold join ({args.repeats} restart(s); median (min–max){probes})", ""]
         out += join_table(report["join"]["build"], report["join"]["runs"])
     out += ["", "## Targets", "", *targets(report)]
     print("\n".join(out))

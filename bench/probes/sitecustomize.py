@@ -1,0 +1,135 @@
+"""Diagnostic probes for the server under test; loaded only by ``bench/run.py --probe …``.
+
+``run.py`` puts this folder on the server's PYTHONPATH, so Python imports this module at
+start-up; each probe below acts only when its environment variable is set and only in a
+``serve`` process. They measure or try something *without editing the server's code*; none
+of them is part of the server, and figures taken with one must be labelled as such.
+
+- ``CHARTER_PROBE_NODELAY=1``: set TCP_NODELAY on every accepted connection, which asyncio
+  skips when the listening socket was created without ``IPPROTO_TCP`` (the server's
+  ``socket.socket(AF_INET)``); i.e. what the server does once it creates its socket with
+  ``socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)``.
+- ``CHARTER_PROBE_GC_FREEZE=SECONDS``: call ``gc.freeze()`` that long after start, so that
+  full collections no longer walk everything allocated at start-up.
+- ``CHARTER_PROBE_GC_LOG=PATH``: append every garbage collection of generation 1 and 2 (and
+  any longer than 2 ms): wall time, generation, duration.
+- ``CHARTER_PROBE_SLOW_MS=N`` with ``CHARTER_PROBE_SLOW_LOG=PATH``: append every event-loop
+  callback that ran longer than N ms, with the chain of coroutines it ended in.
+- ``CHARTER_PROBE_SENDS=PATH``: append one line per received or sent websocket frame that
+  carries a load-generator marker (``r|s MARKER perf_counter``): the server's own view of
+  each fan-out.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import time
+from typing import Any
+
+_SERVING = "serve" in sys.argv
+
+
+def _nodelay() -> None:
+    import asyncio.base_events as base_events
+    import socket
+
+    def set_nodelay(sock: socket.socket) -> None:
+        if sock.family in {socket.AF_INET, socket.AF_INET6} and sock.type == socket.SOCK_STREAM:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    base_events._set_nodelay = set_nodelay  # type: ignore[attr-defined]
+
+
+def _gc_freeze(after: float) -> None:
+    import threading
+
+    threading.Timer(after, gc.freeze).start()
+
+
+def _gc_log(path: str) -> None:
+    out = open(path, "a", buffering=1)
+    started: list[float] = [0.0]
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        ms = (time.perf_counter() - started[0]) * 1000
+        if info["generation"] >= 1 or ms > 2:
+            out.write(f"{time.time():.3f} gen={info['generation']} ms={ms:.2f}\n")
+
+    gc.callbacks.append(callback)
+
+
+def _slow_callbacks(limit_ms: float, path: str) -> None:
+    import asyncio.events as events
+
+    out = open(path, "a", buffering=1)
+    original = events.Handle._run
+    clock = time.perf_counter
+
+    def run(self: Any) -> None:
+        t = clock()
+        original(self)
+        ms = (clock() - t) * 1000
+        if ms > limit_ms:
+            owner = getattr(self._callback, "__self__", None)
+            coro = getattr(owner, "get_coro", lambda: None)()
+            chain = []
+            while coro is not None and len(chain) < 40:
+                frame = getattr(coro, "cr_frame", None)
+                name = getattr(coro, "__qualname__", type(coro).__name__)
+                chain.append(f"{name}:{frame.f_lineno}" if frame else name)
+                coro = getattr(coro, "cr_await", None)
+            where = " > ".join(chain) or repr(self._callback)[:120]
+            out.write(f"{time.time():.3f} {ms:.1f}ms {where}\n")
+
+    events.Handle._run = run  # type: ignore[method-assign]
+
+
+def _sends(path: str) -> None:
+    import starlette.websockets as sw
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    clock = time.perf_counter
+
+    def marker(data: bytes) -> bytes | None:
+        i = data.find(b"[m")
+        return data[i : data.find(b"]", i) + 1] if i >= 0 else None
+
+    send_bytes = sw.WebSocket.send_bytes
+    receive = sw.WebSocket.receive
+
+    async def probed_send(self: Any, data: bytes) -> None:
+        m = marker(data)
+        if m:
+            os.write(fd, b"s %s %.6f\n" % (m, clock()))
+        await send_bytes(self, data)
+
+    async def probed_receive(self: Any) -> Any:
+        event = await receive(self)
+        data = event.get("bytes")
+        if data and data[:2] == b"\x00\x02":
+            m = marker(data)
+            if m:
+                os.write(fd, b"r %s %.6f\n" % (m, clock()))
+        return event
+
+    sw.WebSocket.send_bytes = probed_send  # type: ignore[method-assign]
+    sw.WebSocket.receive = probed_receive  # type: ignore[method-assign]
+
+
+if _SERVING:
+    env = os.environ
+    if env.get("CHARTER_PROBE_NODELAY"):
+        _nodelay()
+    if env.get("CHARTER_PROBE_GC_FREEZE"):
+        _gc_freeze(float(env["CHARTER_PROBE_GC_FREEZE"]))
+    if env.get("CHARTER_PROBE_GC_LOG"):
+        _gc_log(env["CHARTER_PROBE_GC_LOG"])
+    if env.get("CHARTER_PROBE_SLOW_MS") and env.get("CHARTER_PROBE_SLOW_LOG"):
+        _slow_callbacks(float(env["CHARTER_PROBE_SLOW_MS"]), env["CHARTER_PROBE_SLOW_LOG"])
+    if env.get("CHARTER_PROBE_SENDS"):
+        _sends(env["CHARTER_PROBE_SENDS"])
