@@ -46,6 +46,8 @@ class CharterRecord:
     title: str
     language: str
     public_read: bool = False
+    licence: str = "CC-BY-SA-4.0"
+    open_data_discussion: bool = False
     sections: list[SectionRecord] = field(default_factory=list)
 
     def articles(self) -> list[tuple[SectionRecord, ArticleRecord]]:
@@ -105,7 +107,18 @@ class Repo:
     async def list_charters(self) -> list[CharterRecord]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(charters).order_by(charters.c.id))
-            return [CharterRecord(r.id, r.slug, r.title, r.language, r.public_read) for r in rows]
+            return [
+                CharterRecord(
+                    r.id,
+                    r.slug,
+                    r.title,
+                    r.language,
+                    r.public_read,
+                    r.licence,
+                    r.open_data_discussion,
+                )
+                for r in rows
+            ]
 
     async def get_charter(self, slug: str) -> CharterRecord:
         async with self.engine.connect() as conn:
@@ -115,7 +128,15 @@ class Repo:
         row = (await conn.execute(select(charters).where(charters.c.slug == slug))).first()
         if row is None:
             raise NotFound(f"no charter {slug!r}")
-        charter = CharterRecord(row.id, row.slug, row.title, row.language, bool(row.public_read))
+        charter = CharterRecord(
+            row.id,
+            row.slug,
+            row.title,
+            row.language,
+            bool(row.public_read),
+            row.licence,
+            bool(row.open_data_discussion),
+        )
         by_id: dict[int, SectionRecord] = {}
         for s in await conn.execute(
             select(sections)

@@ -46,6 +46,10 @@ charters = Table(
     Column("language", String(16), nullable=False),
     # Anyone may read without an invite (open data); writing still needs a role.
     Column("public_read", Boolean, nullable=False, server_default=false()),
+    # The open licence its published versions, diffs and exports are released under.
+    Column("licence", String(32), nullable=False, server_default="CC-BY-SA-4.0"),
+    # Whether open-data exports also carry comments and amendments (with votes, outcomes).
+    Column("open_data_discussion", Boolean, nullable=False, server_default=false()),
     _created(),
 )
 
