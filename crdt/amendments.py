@@ -15,6 +15,7 @@ chiffres » would merge into « ses chiffres ouvertes »), as does an insertion 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -74,7 +75,7 @@ def _text(parts: list[Token]) -> str:
     return "".join(t.space + t.text for t in parts).strip()
 
 
-Opcodes = list[tuple[str, int, int, int, int]]
+Opcodes = Sequence[tuple[str, int, int, int, int]]
 
 
 def _opcodes(a: list[Token], b: list[Token]) -> Opcodes:
