@@ -14,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
     func,
@@ -50,6 +51,8 @@ charters = Table(
     Column("licence", String(32), nullable=False, server_default="CC-BY-SA-4.0"),
     # Whether open-data exports also carry comments and amendments (with votes, outcomes).
     Column("open_data_discussion", Boolean, nullable=False, server_default=false()),
+    # "open": editors write directly; "amendments": they propose amendments instead.
+    Column("phase", String(16), nullable=False, server_default="open"),
     _created(),
 )
 
@@ -86,6 +89,8 @@ articles = Table(
     Column("title", String(200), nullable=False),
     Column("document_id", Id, ForeignKey("documents.id"), nullable=False, unique=True),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
+    # The article's own phase ("open" | "amendments"); None follows the charter's.
+    Column("phase", String(16), nullable=True),
     UniqueConstraint("charter_id", "key", name="uq_articles_charter_key"),
     Index("ix_articles_section_position", "section_id", "position"),
 )
@@ -195,6 +200,71 @@ version_articles = Table(
     Index("ix_version_articles_version", "version_id"),
 )
 
+# An amendment: a fork of an article (its own document, first update = the article's full
+# state at proposal) with the state vector of that moment, its base.
+amendments = Table(
+    "amendments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("document_id", Id, ForeignKey("documents.id"), nullable=False, unique=True),
+    Column("base_state_vector", LargeBinary, nullable=False),
+    Column("base_state_hash", String(64), ForeignKey("doc_states.hash"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # draft|open|accepted|rejected|withdrawn
+    Column("author_id", Id, ForeignKey("participants.id", ondelete="SET NULL"), nullable=True),
+    Column("author_name", String(64), nullable=False),
+    _created(),
+    # Set when accepted: the update applied to the live article, kept for audit.
+    Column("merged_update", LargeBinary, nullable=True),
+    Column("version_before_id", Id, ForeignKey("versions.id"), nullable=True),
+    Column("version_after_id", Id, ForeignKey("versions.id"), nullable=True),
+    Index("ix_amendments_charter", "charter_id"),
+    Index("ix_amendments_article", "article_id"),
+)
+
+# Who may edit an amendment's text besides its author.
+amendment_authors = Table(
+    "amendment_authors",
+    metadata,
+    Column(
+        "amendment_id", Id, ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+# Every change of status: who, when, why. Never updated.
+amendment_events = Table(
+    "amendment_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("amendment_id", Id, ForeignKey("amendments.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("participant_id", BigInteger, nullable=True),
+    Column("participant_name", String(64), nullable=False),
+    Column("reason", Text, nullable=True),
+    _created(),
+    Index("ix_amendment_events_amendment", "amendment_id"),
+)
+
+# One vote per participant and amendment, changeable while the amendment is open.
+amendment_votes = Table(
+    "amendment_votes",
+    metadata,
+    Column(
+        "amendment_id", Id, ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("choice", String(8), nullable=False),  # for | against | abstain
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # Server-wide values that must survive restarts, such as the key that signs cookies.
 server_keys = Table(
     "server_keys",
@@ -204,6 +274,10 @@ server_keys = Table(
 )
 
 __all__ = [
+    "amendment_authors",
+    "amendment_events",
+    "amendment_votes",
+    "amendments",
     "articles",
     "charters",
     "doc_checkpoints",
