@@ -20,7 +20,7 @@ class Role(StrEnum):
 class Action(StrEnum):
     READ = "read"  # load and watch documents, read the charter and its presence
     WRITE = "write"  # change an article's text
-    COMMENT = "comment"  # comment on passages (comments arrive in a later release)
+    COMMENT = "comment"  # comment on passages, propose amendments and vote on them
     MANAGE = "manage"  # shape the charter, invite people, change roles
     ADMINISTER = "administer"  # create charters: the server's administrator only
 
@@ -59,12 +59,30 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """What a document itself says about writing it (changes while people are connected:
+    a room keeps its current scope and asks ``decide`` on every write)."""
+
+    kind: str = "article"  # article | amendment
+    amendments_only: bool = False  # an article between workshops: editors propose instead
+    authors: frozenset[int] = frozenset()  # an amendment's author and co-authors
+    closed: str | None = None  # an amendment's status once its text no longer changes
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
     reason: str = ""
 
 
-def decide(principal: Principal | None, action: Action, charter_id: int | None = None) -> Decision:
+def decide(
+    principal: Principal | None,
+    action: Action,
+    charter_id: int | None = None,
+    scope: Scope | None = None,
+) -> Decision:
+    if scope is not None and action is Action.WRITE:
+        return _write(principal, charter_id, scope)
     if principal is None:
         return Decision(False, "an invitation or a token is needed")
     if principal.blocked:
@@ -76,6 +94,31 @@ def decide(principal: Principal | None, action: Action, charter_id: int | None =
     if action in _ALLOWED[principal.role]:
         return Decision(True)
     return Decision(False, f"the {principal.role.value} role may not {action.value}")
+
+
+def _write(principal: Principal | None, charter_id: int | None, scope: Scope) -> Decision:
+    """Writing one document: the role, then what the document says."""
+    if scope.kind == "amendment":
+        if scope.closed is not None:
+            return Decision(False, f"this amendment is {scope.closed}: its text no longer changes")
+        basic = decide(principal, Action.COMMENT, charter_id)  # proposing is commenting
+        if not basic.allowed or principal is None:
+            return basic
+        if principal.role is Role.FACILITATOR or principal.via == "admin":
+            return basic
+        if principal.participant_id in scope.authors:
+            return basic
+        return Decision(False, "only the amendment's authors may change its text")
+    basic = decide(principal, Action.WRITE, charter_id)
+    if not basic.allowed or principal is None:
+        return basic
+    if (
+        scope.amendments_only
+        and principal.role is not Role.FACILITATOR
+        and principal.via != "admin"
+    ):
+        return Decision(False, "this article takes amendments only: propose an amendment")
+    return basic
 
 
 def administrator() -> Principal:

@@ -8,7 +8,7 @@ from starlette.websockets import WebSocket
 
 from persistence.repo import CharterRecord, NotFound
 from server import closecodes
-from server.access import Action, Principal, decide
+from server.access import Action, Principal, Scope, decide
 from server.services import Services
 
 
@@ -19,10 +19,9 @@ class Admission:
     document_id: int = 0
     refused: tuple[int, str] | None = None  # (close code, reason)
 
-    @property
-    def can_write(self) -> bool:
+    def can_write(self, scope: Scope | None = None) -> bool:
         return decide(
-            self.principal, Action.WRITE, self.charter.id if self.charter else None
+            self.principal, Action.WRITE, self.charter.id if self.charter else None, scope
         ).allowed
 
 

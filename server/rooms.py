@@ -30,7 +30,7 @@ from crdt.protocol import (
 )
 from persistence.docs import DocStore
 from server import closecodes
-from server.access import Action, Decision, Principal, decide
+from server.access import Action, Decision, Principal, Scope, decide
 
 log = logging.getLogger("charter.room")
 
@@ -77,6 +77,10 @@ class Room:
         self.awareness = AwarenessStates()
         self.broken = False
         self.read_only = document_id < 0  # a charter channel: presence and events, no text
+        # What the document says about writing it (phase, amendment authors); set by the
+        # services when the room opens and whenever it changes.
+        self.scope = Scope()
+        self.scope_loaded = False
         self._store = store
         self._max_awareness = max_awareness
         self._full_state: bytes | None = None  # cached answer to an empty state vector
@@ -127,7 +131,7 @@ class Room:
             pass  # y-websocket's auth message is a client-side notice; nothing to do
 
     def _write(self, member: Member, update: bytes) -> None:
-        decision = decide(member.principal, Action.WRITE)
+        decision = decide(member.principal, Action.WRITE, scope=self.scope)
         if self.read_only:
             decision = Decision(False, "the charter channel carries no text")
         elif decision.allowed and self.stored_bytes > self._limits.max_bytes:

@@ -10,12 +10,14 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crdt.article import ArticleDoc
+from persistence.amendments import Amendments
 from persistence.docs import DocStore
 from persistence.people import People
 from persistence.repo import CharterRecord, NotFound, Repo
+from server.access import Scope
 from server.identity import Identity
-from server.names import parse_channel, parse_document
-from server.rooms import RoomRegistry
+from server.names import parse_amendment, parse_channel, parse_document
+from server.rooms import Room, RoomRegistry
 from server.settings import Settings
 
 
@@ -46,11 +48,49 @@ class Services:
         if channel is not None:
             charter = await self.repo.get_charter(channel)
             return charter, -charter.id
+        amendment = parse_amendment(name)
+        if amendment is not None:
+            charter = await self.repo.get_charter(amendment[0])
+            record = await self.amendments.get(charter.id, amendment[1])
+            return charter, record.document_id
         parsed = parse_document(name)
         if parsed is None:
             raise NotFound(f"no document {name!r}")
         article = await self.repo.find_article(*parsed)
         return await self.repo.get_charter(parsed[0]), article.document_id
+
+    @property
+    def amendments(self) -> Amendments:
+        return Amendments(self.engine)
+
+    async def open_room(self, document_id: int, name: str) -> Room:
+        """The document's room, loaded if needed, with its current write scope."""
+        room = await self.registry.get(document_id, name)
+        if not room.scope_loaded and document_id > 0:
+            room.scope = await self.document_scope(document_id)
+            room.scope_loaded = True
+        return room
+
+    async def document_scope(self, document_id: int) -> Scope:
+        """What the document says about writing it: an article's phase, or an amendment's
+        authors and status."""
+        phases = await self.amendments.phase_of_document(document_id)
+        if phases is not None:
+            charter_phase, article_phase = phases
+            return Scope(amendments_only=(article_phase or charter_phase) == "amendments")
+        record = await self.amendments.by_document(document_id)
+        return Scope(
+            kind="amendment",
+            authors=frozenset(record.authors),
+            closed=None if record.editable else record.status,
+        )
+
+    async def refresh_scope(self, document_id: int) -> None:
+        """After a phase, an author or a status changed: loaded rooms decide with it now."""
+        room = self.registry.get_loaded(document_id)
+        if room is not None:
+            room.scope = await self.document_scope(document_id)
+            room.scope_loaded = True
 
     async def article_doc(self, document_id: int) -> ArticleDoc:
         """The live doc if the room is loaded, else a read-only copy from the store."""

@@ -183,9 +183,9 @@ async def _authenticate(
             return
         conn.participants.add(pid)
         services.register(pid, conn)
-    room = await services.registry.get(admission.document_id, name)
+    room = await services.open_room(admission.document_id, name)
     session = DocSession(conn, name, room, principal)
-    writable = admission.can_write and not room.read_only
+    writable = not room.read_only and admission.can_write(room.scope)
     conn.offer(hp.authenticated(name, "read-write" if writable else "readonly"))
     conn.sessions[name] = session
     room.join(session, send_step1=False)

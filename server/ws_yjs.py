@@ -52,7 +52,7 @@ async def yjs_endpoint(websocket: WebSocket) -> None:
         await conn.close(*admission.refused)
         return
     try:
-        room = await services.registry.get(admission.document_id, name)
+        room = await services.open_room(admission.document_id, name)
     except Exception as exc:
         log.error("%r document=%s load failed: %r", conn, name, exc)
         await conn.close(closecodes.INTERNAL_ERROR, "document could not be loaded")
