@@ -57,6 +57,7 @@ class AmendmentRecord:
     article_key: str
     article_title: str
     article_deleted: bool
+    article_document_id: int
     document_id: int
     base_state_vector: bytes
     base_state_hash: str
@@ -192,6 +193,7 @@ class Amendments:
                 articles.c.key.label("article_key"),
                 articles.c.title.label("article_title"),
                 articles.c.deleted_at.label("article_deleted_at"),
+                articles.c.document_id.label("article_document_id"),
             )
             .join(articles, articles.c.id == amendments.c.article_id)
             .where(where)
@@ -205,6 +207,7 @@ class Amendments:
                 r.article_key,
                 r.article_title,
                 r.article_deleted_at is not None,
+                r.article_document_id,
                 r.document_id,
                 r.base_state_vector,
                 r.base_state_hash,
@@ -316,6 +319,14 @@ class Amendments:
             )
             return True
 
+    async def set_version_after(self, amendment_id: int, version_id: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(amendments)
+                .where(amendments.c.id == amendment_id)
+                .values(version_after_id=version_id)
+            )
+
     async def add_author(self, amendment_id: int, participant_id: int) -> None:
         async with self.engine.begin() as conn:
             exists = (
@@ -333,19 +344,20 @@ class Amendments:
                     )
                 )
 
-    async def set_phase(self, charter_id: int, phase: str, article_id: int | None = None) -> None:
-        """A charter's phase, or an article's own (None: follow the charter's)."""
+    async def set_charter_phase(self, charter_id: int, phase: str) -> None:
         async with self.engine.begin() as conn:
-            if article_id is None:
-                await conn.execute(
-                    update(charters).where(charters.c.id == charter_id).values(phase=phase)
-                )
-            else:
-                await conn.execute(
-                    update(articles)
-                    .where(articles.c.id == article_id, articles.c.charter_id == charter_id)
-                    .values(phase=phase)
-                )
+            await conn.execute(
+                update(charters).where(charters.c.id == charter_id).values(phase=phase)
+            )
+
+    async def set_article_phase(self, charter_id: int, article_id: int, phase: str | None) -> None:
+        """An article's own phase; None: it follows the charter's."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(articles)
+                .where(articles.c.id == article_id, articles.c.charter_id == charter_id)
+                .values(phase=phase)
+            )
 
     async def phase_of_document(self, document_id: int) -> tuple[str, str | None] | None:
         """(charter phase, article phase) of an article document; None if it is not one."""

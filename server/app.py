@@ -19,6 +19,7 @@ from persistence.people import People
 from persistence.repo import Repo
 from server import closecodes, pages, web
 from server.access import Role
+from server.api import amendments as amendments_api
 from server.api import charters as charters_api
 from server.api import outline as outline_api
 from server.api import people as people_api
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> Starlette:
             *people_api.routes,
             *outline_api.routes,
             *versions_api.routes,
+            *amendments_api.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
             WebSocketRoute("/collab", collab_endpoint),
         ],

@@ -313,6 +313,13 @@ SNAPSHOT = {
     "invites": "SELECT id, role, revoked_at IS NOT NULL, uses FROM invites ORDER BY id",
     "versions": "SELECT id, charter_id, label FROM versions ORDER BY id",
     "version_articles": "SELECT id, version_id, article_key FROM version_articles ORDER BY id",
+    "phases": "SELECT id, phase FROM charters ORDER BY id",
+    "article_phases": "SELECT id, phase FROM articles ORDER BY id",
+    "amendments": "SELECT id, status FROM amendments ORDER BY id",
+    "amendment_votes": (
+        "SELECT amendment_id, participant_id, choice FROM amendment_votes ORDER BY 1, 2"
+    ),
+    "amendment_authors": "SELECT amendment_id, participant_id FROM amendment_authors ORDER BY 1, 2",
 }
 
 
@@ -556,6 +563,14 @@ def manage(ok: int) -> dict[str, int]:
     return cells(ok, ok, 403, 403, 403, 401, 403, 403, 403)
 
 
+def comment(ok: int) -> dict[str, int]:
+    return cells(ok, ok, ok, ok, 403, 401, 403, 403, 403)
+
+
+# What only an amendment's author may do; the cells' amendments are the administrator's.
+AUTHOR = cells(200, 403, 403, 403, 403, 401, 403, 403, 403)
+
+
 # docs/api.md: "POST /api/charters — administrator" (a facilitator shapes only their charter)
 ADMIN_ONLY = cells(201, 403, 403, 403, 403, 401, 401, 403, 403)
 
@@ -616,6 +631,32 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/api/charters/{slug}/versions/{version_id}"): Cell(READ),
     ("GET", "/api/charters/{slug}/compare"): Cell(
         READ, query=lambda v: {"from": v["version_id"], "to": "live"}
+    ),
+    # Amendments (server/api/amendments.py); each cell's amendment is proposed by the admin.
+    ("GET", "/api/charters/{slug}/amendments"): Cell(READ),
+    ("POST", "/api/charters/{slug}/articles/{key}/amendments"): Cell(
+        comment(201), lambda who, _: {"title": f"Amendement de {who}", "rationale": "Parce que."}
+    ),
+    ("GET", "/api/charters/{slug}/amendments/{amendment_id}"): Cell(READ),
+    ("POST", "/api/charters/{slug}/amendments/{amendment_id}/open"): Cell(AUTHOR),
+    ("POST", "/api/charters/{slug}/amendments/{amendment_id}/withdraw"): Cell(AUTHOR),
+    ("POST", "/api/charters/{slug}/amendments/{amendment_id}/accept"): Cell(manage(200)),
+    ("POST", "/api/charters/{slug}/amendments/{amendment_id}/reject"): Cell(
+        manage(200), lambda who, _: {"reason": f"Refusé par {who}"}
+    ),
+    # The administrator is no participant: no vote.
+    ("PUT", "/api/charters/{slug}/amendments/{amendment_id}/vote"): Cell(
+        cells(403, 200, 200, 200, 403, 401, 403, 403, 403), lambda *_: {"choice": "for"}
+    ),
+    ("POST", "/api/charters/{slug}/amendments/{amendment_id}/authors"): Cell(
+        manage(200), lambda _, v: {"participant_id": v["participant_id"]}
+    ),
+    # The admin closes the charter (or article) to direct edits, the facilitator reopens it.
+    ("PUT", "/api/charters/{slug}/phase"): Cell(
+        manage(200), lambda who, _: {"phase": "amendments" if who == "admin" else "open"}
+    ),
+    ("PUT", "/api/charters/{slug}/articles/{key}/phase"): Cell(
+        manage(200), lambda who, _: {"phase": "amendments" if who == "admin" else None}
     ),
     ("GET", "/api/charters/{slug}/me"): Cell(READ),
     # Flips public_read: a private charter would open, the public one would close.
@@ -696,9 +737,16 @@ async def fill(world: World, method: str, template: str, who: str) -> Values:
             "POST", f"/api/charters/{target.slug}/invites", {"role": "editor"}
         )
         values["invite_id"] = invite.json()["id"]
-    if "{participant_id}" in template:
+    if "{participant_id}" in template or template.endswith("/authors"):
         token = await make_token(world.server, "commenter", f"Cible de {who}", target.slug)
         values["participant_id"] = participant_id(token)
+    if "{amendment_id}" in template:
+        proposed = await world.admin(
+            "POST",
+            f"{api}/articles/{target.key}/amendments",
+            {"title": f"Pour {who}", "rationale": "Essai.", "open": not template.endswith("/open")},
+        )
+        values["amendment_id"] = proposed.json()["id"]
     return values
 
 
@@ -774,6 +822,13 @@ async def test_ids_of_another_charter_are_not_found_through_ones_own(world: Worl
     version = (
         await world.admin("POST", f"/api/charters/{DEMO_SLUG}/versions", {"label": "V"})
     ).json()
+    amendment = (
+        await world.admin(
+            "POST",
+            f"/api/charters/{DEMO_SLUG}/articles/{demo.key}/amendments",
+            {"title": "Privé", "rationale": "Privé."},
+        )
+    ).json()
     own = f"/api/charters/{OPEN_SLUG}"
     attempts = [
         ("POST", f"{own}/sections/{demo.section_id}/articles", {"title": "Intrus"}),
@@ -788,6 +843,12 @@ async def test_ids_of_another_charter_are_not_found_through_ones_own(world: Worl
         ("PATCH", f"{own}/participants/{victim}", {"blocked": True}),
         ("GET", f"{own}/versions/{version['id']}", None),
         ("GET", f"{own}/compare?from={version['id']}&to=live", None),
+        ("GET", f"{own}/amendments/{amendment['id']}", None),
+        ("POST", f"{own}/amendments/{amendment['id']}/accept", {}),
+        ("POST", f"{own}/amendments/{amendment['id']}/reject", {"reason": "Intrus"}),
+        ("PUT", f"{own}/amendments/{amendment['id']}/vote", {"choice": "for"}),
+        ("POST", f"{own}/articles/{demo.key}/amendments", {"title": "I", "rationale": "I"}),
+        ("PUT", f"{own}/articles/{demo.key}/phase", {"phase": "amendments"}),
     ]
     before = await world.snapshot()
     for method, path, body in attempts:

@@ -1,0 +1,279 @@
+"""Amendments: propose a fork of an article, review it against the live text, decide.
+
+Accepting applies the fork's own changes (``fork.update_since(base)``) to the live article
+through ``Room.apply``, like any other edit: connected editors see it at once, and whatever
+was edited live since the base stays. A version of the charter is saved just before and
+just after, and the merged update is kept for audit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+
+from crdt.amendments import conflicts, fork_of, own_changes, preview
+from crdt.article import ArticleDoc
+from crdt.diff import diff_words
+from persistence.amendments import EDITABLE, AmendmentRecord, NewAmendment
+from persistence.repo import ArticleRecord, CharterRecord, NotFound
+from persistence.versions import Versions
+from server.access import Principal, Role
+from server.errors import ConflictError, Forbidden, Invalid
+from server.names import amendment_document, article_document
+from server.services import Services
+from server.versions import save_version
+
+log = logging.getLogger("charter.amendments")
+
+COMMIT_TIMEOUT = 30.0  # seconds to wait for the store to commit the merged update
+
+
+def _who(principal: Principal) -> tuple[int | None, str]:
+    return principal.participant_id, principal.name
+
+
+async def propose(
+    services: Services,
+    charter: CharterRecord,
+    article: ArticleRecord,
+    principal: Principal,
+    title: str,
+    rationale: str,
+    *,
+    open_now: bool,
+) -> AmendmentRecord:
+    """Fork the article as it stands now (the live room's doc if loaded)."""
+    live = await services.article_doc(article.document_id)
+    fork = fork_of(live)
+    who_id, who_name = _who(principal)
+    record = await services.amendments.create(
+        NewAmendment(
+            charter.id,
+            article.id,
+            fork.state,
+            fork.base_state_vector,
+            title,
+            rationale,
+            "open" if open_now else "draft",
+            who_id,
+            who_name,
+        )
+    )
+    services.publish(charter.id, event("proposed", record))
+    return record
+
+
+def event(kind: str, record: AmendmentRecord) -> dict[str, Any]:
+    """What the charter channel carries: enough for a list to refresh one line."""
+    return {
+        "type": "amendment",
+        "event": kind,
+        "amendment": {
+            "id": record.id,
+            "article": record.article_key,
+            "title": record.title,
+            "status": record.status,
+            "votes": record.tally(),
+        },
+    }
+
+
+async def texts(services: Services, record: AmendmentRecord) -> tuple[str, ArticleDoc, ArticleDoc]:
+    """(base text, the fork as it stands, the live article as it stands)."""
+    base = ArticleDoc.from_updates([await services.amendments.base_state(record.base_state_hash)])
+    fork = await services.article_doc(record.document_id)
+    live = await services.article_doc(record.article_document_id)
+    return base.text(), fork, live
+
+
+async def review(services: Services, record: AmendmentRecord) -> dict[str, Any]:
+    """The amendment's own change, what the live article would become if accepted now,
+    and the conflicts — with the live text since the base, and with other open
+    amendments of the same article."""
+    base, fork, live = await texts(services, record)
+    fork_text, live_text = fork.text(), live.text()
+    changes = own_changes(fork, record.base_state_vector)
+    merged = preview(live.full_update(), changes).text()
+    found: dict[str, Any] = {
+        "change": [h.to_json() for h in diff_words(base, fork_text).hunks],
+        "preview": [h.to_json() for h in diff_words(live_text, merged).hunks],
+        "live_changed_since_base": base != live_text,
+        "conflicts": {
+            "live": [c.to_json() for c in conflicts(base, fork_text, live_text)],
+            "amendments": [],
+        },
+    }
+    others = await services.amendments.find(
+        record.charter_id, article_id=record.article_id, status="open"
+    )
+    for other in others:
+        if other.id == record.id:
+            continue
+        other_fork = await services.article_doc(other.document_id)
+        theirs = preview(
+            live.full_update(), own_changes(other_fork, other.base_state_vector)
+        ).text()
+        clashes = conflicts(live_text, merged, theirs)
+        if clashes:
+            found["conflicts"]["amendments"].append(
+                {
+                    "id": other.id,
+                    "title": other.title,
+                    "conflicts": [c.to_json() for c in clashes],
+                }
+            )
+    return found
+
+
+def _may_author(record: AmendmentRecord, principal: Principal) -> bool:
+    return principal.participant_id in record.authors or principal.via == "admin"
+
+
+async def open_for_support(
+    services: Services, record: AmendmentRecord, principal: Principal
+) -> AmendmentRecord:
+    if not _may_author(record, principal):
+        raise Forbidden("only the amendment's authors may open it")
+    await _move(services, record, ("draft",), "open", principal, None)
+    return await _after(services, record, "opened")
+
+
+async def withdraw(
+    services: Services, record: AmendmentRecord, principal: Principal, reason: str | None
+) -> AmendmentRecord:
+    if not _may_author(record, principal):
+        raise Forbidden("only the amendment's authors may withdraw it")
+    await _move(services, record, EDITABLE, "withdrawn", principal, reason)
+    return await _after(services, record, "withdrawn")
+
+
+async def reject(
+    services: Services, record: AmendmentRecord, principal: Principal, reason: str
+) -> AmendmentRecord:
+    await _move(services, record, ("open",), "rejected", principal, reason)
+    return await _after(services, record, "rejected")
+
+
+async def accept(
+    services: Services,
+    charter: CharterRecord,
+    record: AmendmentRecord,
+    principal: Principal,
+    reason: str | None,
+) -> AmendmentRecord:
+    if record.status != "open":
+        raise ConflictError(f"this amendment is {record.status}: only an open one is accepted")
+    if record.article_deleted:
+        raise ConflictError("the article of this amendment was deleted")
+    fork = await services.article_doc(record.document_id)
+    changes = own_changes(fork, record.base_state_vector)
+    before = await save_version(
+        Versions(services.engine),
+        charter,
+        services.article_doc,
+        _label(charter, "before", record),
+        principal,
+        kind="auto",
+    )
+    # Claim the amendment first: a second "accept" finds it closed and changes nothing.
+    moved = await services.amendments.change_status(
+        record.id,
+        ("open",),
+        "accepted",
+        principal.participant_id,
+        principal.name,
+        reason,
+        merged_update=changes,
+        version_before_id=before,
+    )
+    if not moved:
+        raise ConflictError("this amendment was decided meanwhile")
+    await services.refresh_scope(record.document_id)
+    name = article_document(charter.slug, record.article_key)
+    room = await services.open_room(record.article_document_id, name)
+    committed = anyio.Event()
+    room.apply(changes, origin=None, on_commit=committed.set, participant_id=record.author_id)
+    with anyio.fail_after(COMMIT_TIMEOUT):
+        await committed.wait()
+    after = await save_version(
+        Versions(services.engine),
+        charter,
+        services.article_doc,
+        _label(charter, "after", record),
+        principal,
+        kind="auto",
+    )
+    await services.amendments.set_version_after(record.id, after)
+    return await _after(services, record, "accepted")
+
+
+_LABELS = {
+    "fr": {"before": "Avant l’amendement « {} »", "after": "Après l’amendement « {} »"},
+    "en": {"before": "Before amendment “{}”", "after": "After amendment “{}”"},
+}
+
+
+def _label(charter: CharterRecord, when: str, record: AmendmentRecord) -> str:
+    labels = _LABELS.get(charter.language.split("-")[0], _LABELS["en"])
+    title = record.title if len(record.title) <= 150 else record.title[:149] + "…"
+    return labels[when].format(title)
+
+
+async def _move(
+    services: Services,
+    record: AmendmentRecord,
+    allowed: tuple[str, ...],
+    to: str,
+    principal: Principal,
+    reason: str | None,
+) -> None:
+    if record.status not in allowed:
+        raise ConflictError(f"this amendment is {record.status}: it cannot become {to}")
+    moved = await services.amendments.change_status(
+        record.id, allowed, to, principal.participant_id, principal.name, reason
+    )
+    if not moved:
+        raise ConflictError("this amendment was decided meanwhile")
+    await services.refresh_scope(record.document_id)
+
+
+async def _after(services: Services, record: AmendmentRecord, kind: str) -> AmendmentRecord:
+    fresh = await services.amendments.get(record.charter_id, record.id)
+    services.publish(record.charter_id, event(kind, fresh))
+    return fresh
+
+
+async def vote(
+    services: Services, record: AmendmentRecord, principal: Principal, choice: str | None
+) -> AmendmentRecord:
+    if principal.participant_id is None:
+        raise Forbidden("only participants vote")
+    if record.status != "open":
+        raise ConflictError(f"this amendment is {record.status}: votes are closed")
+    if not await services.amendments.vote(record.id, principal.participant_id, choice):
+        raise ConflictError("this amendment was decided meanwhile: votes are closed")
+    return await _after(services, record, "voted")
+
+
+async def add_author(
+    services: Services, record: AmendmentRecord, principal: Principal, participant_id: int
+) -> AmendmentRecord:
+    if not _may_author(record, principal) and principal.role is not Role.FACILITATOR:
+        raise Forbidden("only the amendment's authors may invite co-authors")
+    if not record.editable:
+        raise ConflictError(f"this amendment is {record.status}: its authors no longer change")
+    try:
+        member = await services.people.get_participant(participant_id)
+    except NotFound:
+        member = None
+    if member is None or member.charter_id != record.charter_id:
+        raise Invalid("no such participant in this charter", field="participant_id")
+    await services.amendments.add_author(record.id, participant_id)
+    await services.refresh_scope(record.document_id)
+    return await _after(services, record, "authors")
+
+
+def document_name(charter: CharterRecord, record: AmendmentRecord) -> str:
+    return amendment_document(charter.slug, record.id)
