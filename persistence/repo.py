@@ -29,6 +29,7 @@ class ArticleRecord:
     position: int
     title: str
     document_id: int
+    phase: str | None = None  # its own phase; None follows the charter's
 
 
 @dataclass
@@ -48,6 +49,7 @@ class CharterRecord:
     public_read: bool = False
     licence: str = "CC-BY-SA-4.0"
     open_data_discussion: bool = False
+    phase: str = "open"  # "open" | "amendments" (editors propose instead of editing)
     sections: list[SectionRecord] = field(default_factory=list)
 
     def articles(self) -> list[tuple[SectionRecord, ArticleRecord]]:
@@ -116,6 +118,7 @@ class Repo:
                     r.public_read,
                     r.licence,
                     r.open_data_discussion,
+                    r.phase,
                 )
                 for r in rows
             ]
@@ -136,6 +139,7 @@ class Repo:
             bool(row.public_read),
             row.licence,
             bool(row.open_data_discussion),
+            row.phase,
         )
         by_id: dict[int, SectionRecord] = {}
         for s in await conn.execute(
@@ -153,7 +157,7 @@ class Repo:
             if a.section_id not in by_id:
                 continue
             by_id[a.section_id].articles.append(
-                ArticleRecord(a.id, a.key, a.position, a.title, a.document_id)
+                ArticleRecord(a.id, a.key, a.position, a.title, a.document_id, a.phase)
             )
         return charter
 

@@ -46,6 +46,7 @@ def charter_json(charter: CharterRecord) -> dict[str, Any]:
         "slug": charter.slug,
         "title": charter.title,
         "language": charter.language,
+        "phase": charter.phase,
         "sections": [
             {
                 "id": section.id,
@@ -57,6 +58,8 @@ def charter_json(charter: CharterRecord) -> dict[str, Any]:
                         "position": article.position,
                         "title": article.title,
                         "document": article_document(charter.slug, article.key),
+                        # "amendments": editors propose amendments instead of editing
+                        "phase": article.phase or charter.phase,
                     }
                     for article in section.articles
                 ],

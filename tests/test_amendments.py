@@ -281,6 +281,9 @@ async def test_amendments_only_phase_refuses_editors_but_not_facilitators(
             await writer.wait_text(lambda t: "ses données" in t)
             set_phase = await boss.put(f"{API}/phase", json={"phase": "amendments"})
             assert set_phase.status_code == 200
+            shown = (await ed.get(f"{API}")).json()
+            assert shown["phase"] == "amendments"
+            assert all(a["phase"] == "amendments" for s in shown["sections"] for a in s["articles"])
             replace(writer, "ses données", "REFUSÉ")  # already connected: refused now
             async with PyClient(server.ws_url, article["document"], facilitator) as boss_live:
                 await boss_live.wait_text(lambda t: "ses données" in t)
@@ -295,6 +298,10 @@ async def test_amendments_only_phase_refuses_editors_but_not_facilitators(
         # an article can be opened again on its own while the charter stays closed
         opened = await boss.put(f"{API}/articles/{article['id']}/phase", json={"phase": "open"})
         assert opened.status_code == 200
+        shown = (await ed.get(f"{API}")).json()
+        phases = {a["id"]: a["phase"] for s in shown["sections"] for a in s["articles"]}
+        assert phases.pop(article["id"]) == "open"
+        assert set(phases.values()) == {"amendments"}
         async with PyClient(server.ws_url, article["document"], editor) as writer:
             await writer.wait_text(lambda t: "du conseil" in t)
             replace(writer, "publie", "publie librement")
