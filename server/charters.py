@@ -60,6 +60,7 @@ def charter_json(charter: CharterRecord) -> dict[str, Any]:
                         "document": article_document(charter.slug, article.key),
                         # "amendments": editors propose amendments instead of editing
                         "phase": article.phase or charter.phase,
+                        "own_phase": article.phase,  # None: follows the charter's
                     }
                     for article in section.articles
                 ],
