@@ -44,7 +44,13 @@ lint: dev-deps
 test: dev-deps web js-deps lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: deps
+# The benchmark's own extra (matplotlib, for the chart); the peers it compares with are
+# installed by bench/run.py itself, at pinned versions, into a temporary folder.
+$(VENV)/.bench-deps: pyproject.toml $(VENV)/.deps
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: deps $(VENV)/.bench-deps
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -5,14 +5,17 @@
 //                                               fixed rate; fan-out latency and delivery
 //   node loadgen.mjs build  --config cfg.json   write a long history into one document
 //   node loadgen.mjs join   --config cfg.json   time a fresh client's sync step 1 -> step 2
+//                                               (optionally: build the history first in the
+//                                               same process, then a storm of N clients)
 //
 // Every option can also be given as a flag (--clients 50, --url-template ws://h:p/ws/{room},
 // --rooms a,b). Output: JSON lines on stdout ({"event": ...}); the last one is
 // {"event": "result", ...}. Diagnostics go to stderr. See README.md for the figures.
 //
-// Protocol seam: everything protocol-specific (URL, framing, handshake) is in PROTOCOLS.
-// Only y-websocket is implemented; a Hocuspocus adapter adds a document-name prefix, the
-// auth message and Ping/Pong there, and the measurement code stays as it is.
+// Protocol seam: everything protocol-specific (URL, framing, handshake) is in PROTOCOLS:
+// 'y-websocket' (one socket per document, the room in the URL) and 'hocuspocus' (the document
+// name before every message, an Auth message answered by Authenticated, SyncStatus
+// acknowledgements, bare Ping/Pong). The measurement code is the same for both.
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { readFileSync } from 'node:fs'
@@ -55,6 +58,13 @@ const varString = (s) => varBytes(Buffer.from(s, 'utf8'))
 // y-websocket messages (PROTOCOLS.md section 1), without any document-name prefix
 const MSG_SYNC = 0
 const MSG_AWARENESS = 1
+const MSG_AUTH = 2 // Hocuspocus: sub 0 token, 1 permission denied, 2 authenticated
+const MSG_SYNC_STATUS = 8 // Hocuspocus: one per client step 2 or update, after the server took it
+const AUTH_DENIED = 1
+const AUTH_OK = 2
+const HP_PING = 9 // Hocuspocus 4: bare one-byte frames, no document name
+const HP_PONG = Buffer.from([10])
+const PROVIDER_VERSION = '4.8.0' // what @hocuspocus/provider 4.8.0 sends in its Auth message
 const SYNC_STEP1 = 0
 const SYNC_STEP2 = 1
 const SYNC_UPDATE = 2
@@ -69,6 +79,13 @@ function awarenessMsg (clientId, clock, state) {
 
 // ---------------------------------------------------------------- protocol adapters
 
+const prefixes = new Map() // document name -> its varString, computed once
+const prefixOf = (room) => {
+  let p = prefixes.get(room)
+  if (!p) prefixes.set(room, (p = varString(room)))
+  return p
+}
+
 const PROTOCOLS = {
   'y-websocket': {
     // one socket per document; the room name (and a token, if any) is part of the URL
@@ -76,7 +93,24 @@ const PROTOCOLS = {
     wrap: (room, msg) => msg,
     // offset of the y-protocol message inside a frame, or -1 if the frame is not one
     unwrap: (room, frame) => 0,
-    handshake: (client) => []
+    handshake: (room, token) => [],
+    acks: false
+  },
+  hocuspocus: {
+    // one socket (here: per client) for any number of documents; the token goes in Auth
+    url: (template, room, token) => template.replace('{room}', encodeURIComponent(room)).replace('{token}', encodeURIComponent(token ?? '')),
+    wrap: (room, msg) => concat([prefixOf(room), msg]),
+    unwrap: (room, frame) => {
+      if (frame.length < 2) return -1 // bare Ping (09): answered by the client
+      const [len, start] = readVarUint(frame, 0)
+      const end = start + len
+      if (end >= frame.length) return -1
+      const p = prefixOf(room)
+      return frame.compare(p, 0, p.length, 0, end) === 0 ? end : -1
+    },
+    // the provider's Auth: [name, 2, 0, token, providerVersion]; it pipelines step 1 after it
+    handshake: (room, token) => [concat([prefixOf(room), [MSG_AUTH, 0], varString(token ?? ''), varString(PROVIDER_VERSION)])],
+    acks: true
   }
 }
 
@@ -115,6 +149,7 @@ function parseArgs (argv) {
     if (value === undefined) throw new Error(`missing value for ${arg}`)
     if (key === 'config') Object.assign(cfg, JSON.parse(readFileSync(value, 'utf8')))
     else if (key === 'rooms') cfg.rooms = value.split(',')
+    else if (key === 'steps') cfg.steps = value.split(',').map(Number)
     else cfg[key] = /^-?[0-9.]+$/.test(value) ? Number(value) : value
   }
   return { mode, cfg }
@@ -136,30 +171,36 @@ class Client {
     this.index = index // index inside the room
     this.typistId = typistId // global typist id, or -1 for a passive reader
     this.proto = run.proto
+    // several instances of one server (urlTemplates): clients dealt over them in turn
+    const templates = run.cfg.urlTemplates
+    this.urlTemplate = templates?.length ? templates[index % templates.length] : run.cfg.urlTemplate
     this.token = run.nextToken() // --tokens: one per client, handed out in order (optional)
     this.doc = typistId >= 0 ? new Y.Doc() : null
     this.clientId = this.doc ? this.doc.clientID : Math.floor(run.rand() * 0xffffffff)
     this.awarenessClock = 0
-    this.synced = false
+    this.synced = false // received a step 2
+    this.authenticated = !this.proto.acks // Hocuspocus: received Authenticated
     this.closed = false
     this.seen = new Set() // marker keys received
     this.lastSeq = new Map() // typist id -> highest seq received
     this.frames = 0
     this.bytes = 0
     this.stamp = null
+    this.unacked = [] // Hocuspocus: { t, record } per step 2 or update sent, oldest first
     if (this.doc) {
       this.doc.on('update', (update, origin) => {
         if (origin === 'remote') return
         const frame = syncMsg(SYNC_UPDATE, update)
-        if (this.stamp) { this.stamp.t = now(); this.stamp = null } // send time of a marker
-        this.send(frame)
+        const record = this.stamp
+        if (record) { record.t = now(); this.stamp = null } // send time of a marker
+        this.send(frame, record)
       })
     }
   }
 
   connect () {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.proto.url(this.run.cfg.urlTemplate, this.room.name, this.token), {
+      const ws = new WebSocket(this.proto.url(this.urlTemplate, this.room.name, this.token), {
         perMessageDeflate: false
       })
       this.ws = ws
@@ -168,8 +209,12 @@ class Client {
       this.onSynced = () => {
         if (!done) { done = true; resolve() }
       }
+      this.onDenied = (reason) => {
+        this.run.errors.push(`${this.room.name}#${this.index}: permission denied: ${reason}`)
+        if (!done) { done = true; reject(new Error(`permission denied: ${reason}`)) }
+      }
       ws.on('open', () => {
-        for (const frame of this.proto.handshake(this)) ws.send(frame)
+        for (const frame of this.proto.handshake(this.room.name, this.token)) ws.send(frame)
         const sv = this.doc ? Y.encodeStateVector(this.doc) : EMPTY_SV
         this.send(syncMsg(SYNC_STEP1, sv))
         if (this.run.cfg.awareness !== 'none') this.sendPresence()
@@ -189,8 +234,11 @@ class Client {
     })
   }
 
-  send (msg) {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(this.proto.wrap(this.room.name, msg))
+  send (msg, record = null) {
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    this.ws.send(this.proto.wrap(this.room.name, msg))
+    // the Hocuspocus server acknowledges every step 2 and update with one SyncStatus
+    if (this.proto.acks && msg[0] === MSG_SYNC && msg[1] !== SYNC_STEP1) this.unacked.push({ t: now(), record })
   }
 
   sendPresence (cursor) {
@@ -199,13 +247,29 @@ class Client {
     this.send(awarenessMsg(this.clientId, ++this.awarenessClock, state))
   }
 
+  ready () {
+    if (this.synced && this.authenticated) this.onSynced()
+  }
+
   onFrame (frame) {
     const t = now()
     this.frames++
     this.bytes += frame.length
+    if (frame.length === 1 && frame[0] === HP_PING) { this.ws.send(HP_PONG); return }
     const off = this.proto.unwrap(this.room.name, frame)
     if (off < 0) return
-    if (frame[off] !== MSG_SYNC) return // awareness and the rest: not measured
+    const type = frame[off]
+    if (type === MSG_AUTH) {
+      if (frame[off + 1] === AUTH_OK) { this.authenticated = true; this.ready() }
+      else if (frame[off + 1] === AUTH_DENIED) this.onDenied(String(frame.subarray(off + 2)))
+      return
+    }
+    if (type === MSG_SYNC_STATUS) {
+      const entry = this.unacked.shift()
+      if (this.run.ack) this.run.ack(this, entry, frame[off + 1] === 1, t)
+      return
+    }
+    if (type !== MSG_SYNC) return // awareness and the rest: not measured
     const sub = frame[off + 1]
     if (sub === SYNC_STEP1) {
       // answer the server's step 1 as a real client does
@@ -222,7 +286,7 @@ class Client {
     }
     if (sub === SYNC_STEP2 && !this.synced) {
       this.synced = true
-      this.onSynced()
+      this.ready()
     }
   }
 
@@ -273,7 +337,17 @@ class Run {
   }
 
   async connectAll (clients, parallel = 16) {
-    const queue = [...clients]
+    // the first client of each room alone first: a room is created once, then joined (some
+    // servers hang concurrent first joiners of a room; that is not what is measured here)
+    const firsts = new Set()
+    for (const c of clients) if (c.index === 0) firsts.add(c)
+    const rest = clients.filter((c) => !firsts.has(c))
+    const queue0 = [...firsts]
+    const worker0 = async () => {
+      while (queue0.length) await queue0.shift().connect()
+    }
+    await Promise.all(Array.from({ length: Math.min(parallel, queue0.length) }, worker0))
+    const queue = rest
     const worker = async () => {
       while (queue.length) await queue.shift().connect()
     }
@@ -290,15 +364,21 @@ class Run {
 
 // ---------------------------------------------------------------- mode: fanout
 
+const round3 = (x) => Math.round(x * 1000) / 1000
+
 async function fanout (cfg) {
   const run = new Run(cfg)
   const names = cfg.rooms
   const clientsPerRoom = cfg.clients
   const typistsPerRoom = cfg.typists
-  const rate = cfg.rate // edits per second per typist
   const warmupMs = (cfg.warmup ?? 3) * 1000
   const measureMs = (cfg.duration ?? 15) * 1000
   const drainMaxMs = (cfg.drain ?? 5) * 1000
+  // ceiling search: steps of total edits/s (all rooms); each step is a short phase (warm-up,
+  // measured window, drain); the search stops at the first step whose p99 > maxP99 ms or
+  // that lost an edit. Without steps: one phase at cfg.rate edits/s per typist.
+  const steps = cfg.steps ?? null
+  const maxP99 = cfg.maxP99 ?? 100
   if (!names?.length || !cfg.urlTemplate) throw new Error('fanout needs rooms and urlTemplate')
   if (!(typistsPerRoom >= 1 && typistsPerRoom <= clientsPerRoom)) throw new Error('need 1 <= typists <= clients')
 
@@ -317,15 +397,15 @@ async function fanout (cfg) {
     rooms.push(room)
   })
 
-  // -- accounting
-  const sent = new Map() // marker key -> { t, room, measured, expected, got }
-  const latencies = []
-  const lateByClient = {} // client index in its room -> receipts later than 20 ms
-  const counts = { sent: 0, sentMeasured: 0, expected: 0, delivered: 0, duplicated: 0, outOfOrder: 0, selfEcho: 0, viaSync: 0, unknown: 0, crossRoom: 0 }
+  // -- accounting: every marker belongs to the phase that sent it
+  const sent = new Map() // marker key -> { t, room, measured, phase, got, worst, first }
+  const newCounts = () => ({ sent: 0, sentMeasured: 0, expected: 0, delivered: 0, deliveredMeasured: 0, duplicated: 0, outOfOrder: 0, selfEcho: 0, viaSync: 0, unknown: 0, crossRoom: 0, acked: 0, refused: 0, ackedMeasured: 0 })
+  let ph = null // the current phase: { counts, latencies, ackLatencies, lateByClient }
   run.receipt = (client, typist, seq, t, viaSync) => {
     const key = markerKey(typist, seq)
     const m = sent.get(key)
-    if (!m) { counts.unknown++; return }
+    if (!m) { ph.counts.unknown++; return }
+    const counts = m.phase.counts
     if (m.room !== client.room) { counts.crossRoom++; return }
     if (typist === client.typistId) { counts.selfEcho++; return }
     if (viaSync) { counts.viaSync++ } // a marker that only reached this client inside a step 2
@@ -337,11 +417,24 @@ async function fanout (cfg) {
     counts.delivered++
     m.got++
     if (m.measured && !viaSync) {
+      counts.deliveredMeasured++
       const lat = t - m.t
-      latencies.push(lat)
-      if (lat > 20) lateByClient[client.index] = (lateByClient[client.index] || 0) + 1
+      m.phase.latencies.push(lat)
+      if (lat > 20) m.phase.lateByClient[client.index] = (m.phase.lateByClient[client.index] || 0) + 1
       if (lat > m.worst) { m.worst = lat; m.worstClient = client.index }
       if (lat < m.first) m.first = lat
+    }
+  }
+  // Hocuspocus: one SyncStatus per step 2 or update; for markers, time send -> acknowledgement
+  run.ack = (client, entry, applied, t) => {
+    const counts = entry?.record?.phase?.counts ?? ph?.counts
+    if (!counts) return
+    if (!entry) { counts.unknown++; return } // an acknowledgement nobody waits for
+    if (applied) counts.acked++
+    else counts.refused++
+    if (entry.record?.measured && applied) {
+      counts.ackedMeasured++
+      entry.record.phase.ackLatencies.push(t - entry.t)
     }
   }
 
@@ -357,46 +450,6 @@ async function fanout (cfg) {
   emit({ event: 'connected', clients: clients.length, ms: Math.round(connectMs) })
   await sleep(500)
 
-  // -- typists: fixed rate, phases spread evenly inside a room, rooms offset at random
-  const interval = 1000 / rate
-  let typing = true
-  let phase = 'warmup'
-  const sendLag = []
-  const pickPosition = (text) => {
-    const s = text.toString()
-    const r = Math.floor(run.rand() * (s.length + 1))
-    const space = s.indexOf(' ', r)
-    return space === -1 ? s.length : space + 1 // insert at a word boundary, never inside a marker
-  }
-  const tStart = now() + 50
-  for (const c of typists) {
-    const k = c.index
-    c.seq = 0
-    c.due = tStart + (k / typistsPerRoom + c.room.index / rooms.length / typistsPerRoom) * interval
-    const step = () => {
-      if (!typing || c.closed) return
-      const t0 = now()
-      if (phase === 'measure') sendLag.push(t0 - c.due)
-      const seq = c.seq++
-      const marker = `[m${c.typistId}:${seq}]`
-      const text = c.doc.getText('body')
-      const pos = pickPosition(text)
-      const others = c.room.clients.length - 1
-      const key = markerKey(c.typistId, seq)
-      const record = { t: 0, room: c.room, measured: phase === 'measure', got: 0, worst: 0, first: Infinity }
-      sent.set(key, record)
-      c.stamp = record // the 'update' handler stamps it just before ws.send, inside transact()
-      c.doc.transact(() => text.insert(pos, marker + ' '))
-      if (cfg.awareness === 'cursor') c.sendPresence(pos + marker.length + 1)
-      counts.sent++
-      counts.expected += others
-      if (phase === 'measure') counts.sentMeasured++
-      c.due += interval
-      setTimeout(step, Math.max(0, c.due - now()))
-    }
-    setTimeout(step, Math.max(0, c.due - now()))
-  }
-
   // presence renewal, as y-websocket clients do every 15 s; real clients joined at different
   // times, so each one renews at its own phase (not all 50 in the same millisecond)
   const renewals = []
@@ -408,28 +461,141 @@ async function fanout (cfg) {
       }, run.rand() * 15000))
     }
   }
-
+  // A random place in the typist's text. Cheap on purpose (Y.Text length is O(1); the
+  // text grows by thousands of markers in a ceiling search): an insert may land inside an
+  // older marker, which splits that marker in the documents but never in an update frame,
+  // where the generator looks for markers (an insert is one contiguous string).
+  const pickPosition = (text) => Math.floor(run.rand() * (text.length + 1))
   run.measuring = true
-  await sleep(warmupMs + 50)
-  const loop = monitorEventLoopDelay({ resolution: 1 })
-  loop.enable()
-  const cpu0 = process.cpuUsage()
-  phase = 'measure'
-  const tMeasure = now()
-  const wallMeasure = Date.now()
-  emit({ event: 'measure_start' })
-  await sleep(measureMs)
-  phase = 'drain'
-  typing = false
-  const measuredMs = now() - tMeasure
-  const cpu = process.cpuUsage(cpu0)
-  loop.disable()
-  emit({ event: 'measure_end' })
 
-  // -- drain: wait until every marker reached every other client, or give up
-  const tDrain = now()
-  while (counts.delivered < counts.expected && now() - tDrain < drainMaxMs) await sleep(50)
-  const drainMs = now() - tDrain
+  /** Typists at `rate` edits/s each: warm-up, measured window, then a drain. */
+  async function phase (index, rate, phWarmupMs, phMeasureMs, phDrainMs) {
+    ph = { counts: newCounts(), latencies: [], ackLatencies: [], lateByClient: {} }
+    const P = ph
+    const counts = P.counts
+    const interval = 1000 / rate
+    let typing = true
+    let stage = 'warmup'
+    const sendLag = []
+    const tStart = now() + 50
+    for (const c of typists) {
+      const k = c.index
+      c.seq = c.seq ?? 0
+      c.due = tStart + (k / typistsPerRoom + c.room.index / rooms.length / typistsPerRoom) * interval
+      const edit = () => {
+        const t0 = now()
+        if (stage === 'measure') sendLag.push(t0 - c.due)
+        const seq = c.seq++
+        const marker = `[m${c.typistId}:${seq}]`
+        const text = c.doc.getText('body')
+        const pos = pickPosition(text)
+        const others = c.room.clients.length - 1
+        const key = markerKey(c.typistId, seq)
+        const record = { t: 0, room: c.room, measured: stage === 'measure', phase: P, got: 0, worst: 0, first: Infinity }
+        sent.set(key, record)
+        c.stamp = record // the 'update' handler stamps it just before ws.send, inside transact()
+        c.doc.transact(() => text.insert(pos, marker + ' '))
+        if (cfg.awareness === 'cursor') c.sendPresence(pos + marker.length + 1)
+        counts.sent++
+        counts.expected += others
+        if (stage === 'measure') counts.sentMeasured++
+        c.due += interval
+      }
+      // every edit that is due (at high rates several per timer: timers fire at most once
+      // per millisecond), then sleep until the next one
+      const step = () => {
+        if (!typing || c.closed) return
+        do { edit() } while (typing && c.due <= now() + 0.5)
+        setTimeout(step, Math.max(0, c.due - now()))
+      }
+      setTimeout(step, Math.max(0, c.due - now()))
+    }
+    await sleep(phWarmupMs + 50)
+    const loop = monitorEventLoopDelay({ resolution: 1 })
+    loop.enable()
+    const cpu0 = process.cpuUsage()
+    stage = 'measure'
+    const tMeasure = now()
+    const wallMeasure = Date.now()
+    emit({ event: 'measure_start', step: index })
+    await sleep(phMeasureMs)
+    stage = 'drain'
+    typing = false
+    const measuredMs = now() - tMeasure
+    const cpu = process.cpuUsage(cpu0)
+    loop.disable()
+    emit({ event: 'measure_end', step: index })
+
+    // -- drain: wait until every marker reached every other client (and, with
+    //    acknowledgements, until every update was acknowledged), or give up
+    const unackedNow = () => typists.reduce((n, c) => n + c.unacked.length, 0)
+    const tDrain = now()
+    while ((counts.delivered < counts.expected || unackedNow() > 0) && now() - tDrain < phDrainMs) await sleep(20)
+    const drainMs = now() - tDrain
+    const mine = [...sent.values()].filter((m) => m.phase === P)
+    const incomplete = mine.filter((m) => m.got < m.room.clients.length - 1).length
+    // the slowest fan-outs, with their send time: to line up with the server's log
+    const slowest = mine.filter((m) => m.measured).sort((a, b) => b.worst - a.worst).slice(0, 10)
+      .map((m) => ({ sentAt: new Date(wallMeasure + (m.t - tMeasure)).toISOString(), firstMs: round3(m.first), lastMs: round3(m.worst), lastClient: m.worstClient, typistsPerRoom }))
+    const latencyMs = percentiles(P.latencies)
+    const lost = counts.expected - counts.delivered
+    return {
+      step: index,
+      ratePerTypist: rate,
+      targetEditsPerSecond: rate * typists.length,
+      measuredMs: Math.round(measuredMs),
+      drainMs: Math.round(drainMs),
+      editsPerSecond: round3(counts.sentMeasured / (measuredMs / 1000)),
+      latencyMs,
+      ackLatencyMs: cfg.protocol === 'hocuspocus' ? percentiles(P.ackLatencies) : null,
+      delivery: {
+        sent: counts.sent,
+        sentMeasured: counts.sentMeasured,
+        expected: counts.expected,
+        delivered: counts.delivered,
+        deliveredMeasured: counts.deliveredMeasured,
+        lost,
+        markersIncomplete: incomplete,
+        duplicated: counts.duplicated,
+        outOfOrder: counts.outOfOrder,
+        selfEcho: counts.selfEcho,
+        viaSync: counts.viaSync,
+        unknown: counts.unknown + counts.crossRoom,
+        acked: counts.acked,
+        ackRefused: counts.refused,
+        ackMissing: cfg.protocol === 'hocuspocus' ? unackedNow() : 0
+      },
+      slowest,
+      lateByClient: P.lateByClient,
+      generator: {
+        cpuUserS: round3(cpu.user / 1e6),
+        cpuSystemS: round3(cpu.system / 1e6),
+        loopDelayMs: { p50: round3(loop.percentile(50) / 1e6), p99: round3(loop.percentile(99) / 1e6), max: round3(loop.max / 1e6) },
+        sendLagMs: percentiles(sendLag)
+      },
+      passed: lost === 0 && counts.duplicated === 0 && counts.outOfOrder === 0 && run.disconnects.length === 0 && (latencyMs.p99 ?? Infinity) <= maxP99
+    }
+  }
+
+  let main = null
+  const stepResults = []
+  if (steps) {
+    for (let i = 0; i < steps.length; i++) {
+      const r = await phase(i, steps[i] / typists.length, warmupMs, measureMs, drainMaxMs)
+      // generator-bound: it could not send at the asked rate (then the server is not the limit)
+      r.generatorBound = r.editsPerSecond < 0.9 * r.targetEditsPerSecond
+      stepResults.push(r)
+      emit({ event: 'step', step: i, target: r.targetEditsPerSecond, editsPerSecond: r.editsPerSecond, p99: r.latencyMs.p99, lost: r.delivery.lost, passed: r.passed })
+      if (!r.passed || r.generatorBound) break
+      await sleep(300)
+    }
+    // the ceiling: the highest rate actually sent in a step that passed (a generator-bound
+    // step that passed still proves the server took that rate: the ceiling is then "at least")
+    const passed = stepResults.filter((r) => r.passed)
+    main = passed.length ? passed[passed.length - 1] : stepResults[0]
+  } else {
+    main = await phase(0, cfg.rate, warmupMs, measureMs, drainMaxMs)
+  }
   for (const timer of renewals) clearTimeout(timer) // also clears intervals in Node
   run.measuring = false
 
@@ -441,47 +607,36 @@ async function fanout (cfg) {
   let frames = 0
   let bytes = 0
   for (const c of clients) { frames += c.frames; bytes += c.bytes }
-  const incomplete = [...sent.values()].filter((m) => m.got < m.room.clients.length - 1).length
-  // the slowest fan-outs, with their send time: to line up with the server's log
-  const slowest = [...sent.values()].filter((m) => m.measured).sort((a, b) => b.worst - a.worst).slice(0, 10)
-    .map((m) => ({ sentAt: new Date(wallMeasure + (m.t - tMeasure)).toISOString(), firstMs: Math.round(m.first * 100) / 100, lastMs: Math.round(m.worst * 100) / 100, lastClient: m.worstClient, typistsPerRoom }))
   await run.closeAll(clients)
 
-  const ms = (x) => Math.round(x * 1000) / 1000
+  const d = main.delivery
+  const clean = d.lost === 0 && d.duplicated === 0 && d.outOfOrder === 0 && d.ackMissing === 0
   emit({
     event: 'result',
     mode: 'fanout',
-    ok: counts.delivered === counts.expected && counts.duplicated === 0 && counts.outOfOrder === 0 && run.disconnects.length === 0,
-    config: { rooms: rooms.length, clientsPerRoom, typistsPerRoom, rate, awareness: cfg.awareness ?? 'presence', warmupS: warmupMs / 1000, measureS: measureMs / 1000, protocol: cfg.protocol || 'y-websocket' },
+    ok: steps ? stepResults.length > 0 && run.disconnects.length === 0 : clean && run.disconnects.length === 0,
+    config: { rooms: rooms.length, clientsPerRoom, typistsPerRoom, rate: main.ratePerTypist, awareness: cfg.awareness ?? 'presence', warmupS: warmupMs / 1000, measureS: measureMs / 1000, protocol: cfg.protocol || 'y-websocket' },
     connectMs: Math.round(connectMs),
-    measuredMs: Math.round(measuredMs),
-    drainMs: Math.round(drainMs),
-    editsPerSecond: ms(counts.sentMeasured / (measuredMs / 1000)),
-    latencyMs: percentiles(latencies),
-    delivery: {
-      sent: counts.sent,
-      sentMeasured: counts.sentMeasured,
-      expected: counts.expected,
-      delivered: counts.delivered,
-      lost: counts.expected - counts.delivered,
-      markersIncomplete: incomplete,
-      duplicated: counts.duplicated,
-      outOfOrder: counts.outOfOrder,
-      selfEcho: counts.selfEcho,
-      viaSync: counts.viaSync,
-      unknown: counts.unknown + counts.crossRoom
-    },
+    ...main,
+    ceiling: steps
+      ? {
+          maxP99Ms: maxP99,
+          // highest step passed (p99 within bound, nothing lost); null if none did
+          editsPerSecond: main.passed ? main.editsPerSecond : null,
+          // why the search stopped: the server missed a bound ('p99', 'lost', 'disconnect'),
+          // or it kept up but the generator could not send faster ('generator': the ceiling
+          // is then a lower bound), or every step passed ('last step': a lower bound too)
+          stoppedBy: (() => {
+            const last = stepResults[stepResults.length - 1]
+            if (!last.passed) return last.delivery.lost > 0 ? 'lost' : run.disconnects.length ? 'disconnect' : 'p99'
+            return last.generatorBound ? 'generator' : 'last step'
+          })(),
+          steps: stepResults.map((r) => ({ target: r.targetEditsPerSecond, editsPerSecond: r.editsPerSecond, p50: r.latencyMs.p50, p99: r.latencyMs.p99, lost: r.delivery.lost, passed: r.passed, generatorBound: r.generatorBound, loopDelayP99: r.generator.loopDelayMs.p99 }))
+        }
+      : null,
     converged,
-    slowest,
-    lateByClient,
     framesReceived: frames,
     bytesReceived: bytes,
-    generator: {
-      cpuUserS: ms(cpu.user / 1e6),
-      cpuSystemS: ms(cpu.system / 1e6),
-      loopDelayMs: { p50: ms(loop.percentile(50) / 1e6), p99: ms(loop.percentile(99) / 1e6), max: ms(loop.max / 1e6) },
-      sendLagMs: percentiles(sendLag)
-    },
     disconnects: run.disconnects.slice(0, 20),
     errors: run.errors.slice(0, 20)
   })
@@ -490,10 +645,9 @@ async function fanout (cfg) {
 // ---------------------------------------------------------------- mode: build
 
 /** One client writes `inserts` single-character edits then `deletes` single-character
- *  deletions, each its own transaction and its own update frame, through the server. */
-async function build (cfg) {
-  const run = new Run(cfg)
-  const room = { name: cfg.room, index: 0, clients: [] }
+ *  deletions, each its own transaction and its own update frame, through the server.
+ *  Returns the writer, still connected, and the figures. */
+async function buildHistory (run, room, cfg) {
   const writer = new Client(run, room, 0, 0)
   await writer.connect()
   const text = writer.doc.getText('body')
@@ -532,21 +686,38 @@ async function build (cfg) {
   const buildMs = now() - t0
 
   // check: a fresh client gets exactly the writer's text
+  run.tokensUsed = 1
   const fresh = new Client(run, room, 1, 1)
   await fresh.connect()
   const ok = fresh.doc.getText('body').toString() === text.toString()
-  await run.closeAll([writer, fresh])
+  run.closing = true
+  fresh.close()
+  while (!fresh.closed) await sleep(10)
+  run.closing = false
+  return {
+    writer,
+    stats: {
+      ok,
+      pattern,
+      inserts,
+      deletes,
+      updatesSent: inserts + deletes,
+      textLength: text.length,
+      buildMs: Math.round(buildMs),
+      fullStateBytes: Y.encodeStateAsUpdate(writer.doc).length
+    }
+  }
+}
+
+async function build (cfg) {
+  const run = new Run(cfg)
+  const room = { name: cfg.room, index: 0, clients: [] }
+  const { writer, stats } = await buildHistory(run, room, cfg)
+  await run.closeAll([writer])
   emit({
     event: 'result',
     mode: 'build',
-    ok,
-    pattern,
-    inserts,
-    deletes,
-    updatesSent: inserts + deletes,
-    textLength: text.length,
-    buildMs: Math.round(buildMs),
-    fullStateBytes: Y.encodeStateAsUpdate(writer.doc).length,
+    ...stats,
     errors: run.errors.slice(0, 20),
     disconnects: run.disconnects.slice(0, 20)
   })
@@ -554,61 +725,112 @@ async function build (cfg) {
 
 // ---------------------------------------------------------------- mode: join
 
-/** A raw fresh client: connect, send step 1 on open, time the step 2 that answers it. */
-function freshJoin (run, room, token) {
+/** A raw fresh client: connect, send step 1 on open (after the Auth message on Hocuspocus),
+ *  time the step 2 that answers it (and, on Hocuspocus, Authenticated). With apply false the
+ *  step 2 is not applied (a storm measures the server, not 200 Y.Docs in the generator); with
+ *  keepOpen the socket stays open and the result has a close() function. */
+function freshJoin (run, room, token, { apply = true, keepOpen = false } = {}) {
   return new Promise((resolve, reject) => {
     const proto = run.proto
     const tConnect = now()
     let tStep1 = 0
     let tOpen = 0
     let tServerStep1 = 0
+    let authed = !proto.acks
+    let step2 = null
     const ws = new WebSocket(proto.url(run.cfg.urlTemplate, room, token), { perMessageDeflate: false })
     ws.binaryType = 'nodebuffer'
-    const timer = setTimeout(() => { ws.terminate(); reject(new Error('join timed out')) }, 30000)
+    const timer = setTimeout(() => { ws.terminate(); reject(new Error('join timed out')) }, 60000)
+    const finish = () => {
+      clearTimeout(timer)
+      const { t, update } = step2
+      let applyMs = null
+      let textLength = null
+      if (apply) {
+        const doc = new Y.Doc()
+        const tApply = now()
+        Y.applyUpdate(doc, update)
+        applyMs = now() - tApply
+        textLength = doc.getText('body').length
+      }
+      const result = {
+        step1ToStep2Ms: t - tStep1,
+        connectToStep2Ms: t - tConnect,
+        // split of step1ToStep2Ms: open -> the server's own step 1 (find the document,
+        // load it if needed, join), then that -> step 2 (answer the state vector)
+        openToServerStep1Ms: tServerStep1 ? tServerStep1 - tOpen : null,
+        serverStep1ToStep2Ms: tServerStep1 ? t - Math.max(tServerStep1, tStep1) : null,
+        bytes: update.length,
+        textLength,
+        clientApplyMs: applyMs,
+        doneAt: t
+      }
+      if (keepOpen) {
+        resolve({ ...result, close: () => new Promise((resolve) => { ws.on('close', resolve); ws.close(1000) }) })
+      } else {
+        ws.on('close', () => resolve(result))
+        ws.close(1000)
+      }
+    }
     ws.on('open', () => {
-      for (const frame of proto.handshake(null)) ws.send(frame)
+      for (const frame of proto.handshake(room, token)) ws.send(frame)
       tOpen = tStep1 = now()
       ws.send(proto.wrap(room, syncMsg(SYNC_STEP1, EMPTY_SV)))
     })
     ws.on('message', (frame) => {
       const t = now()
+      if (frame.length === 1 && frame[0] === HP_PING) { ws.send(HP_PONG); return }
       const off = proto.unwrap(room, frame)
-      if (off < 0 || frame[off] !== MSG_SYNC) return
+      if (off < 0) return
+      if (frame[off] === MSG_AUTH) {
+        if (frame[off + 1] === AUTH_DENIED) { clearTimeout(timer); ws.terminate(); reject(new Error('permission denied')); return }
+        if (frame[off + 1] === AUTH_OK) { authed = true; if (step2) finish() }
+        return
+      }
+      if (frame[off] !== MSG_SYNC) return
       if (frame[off + 1] === SYNC_STEP1) {
         tServerStep1 = t // the server sends its step 1 once the socket has joined the room
         ws.send(proto.wrap(room, syncMsg(SYNC_STEP2, EMPTY_UPDATE)))
-      } else if (frame[off + 1] === SYNC_STEP2) {
-        clearTimeout(timer)
+      } else if (frame[off + 1] === SYNC_STEP2 && !step2) {
         const [len, start] = readVarUint(frame, off + 2)
-        const update = frame.subarray(start, start + len)
-        const doc = new Y.Doc()
-        const tApply = now()
-        Y.applyUpdate(doc, update)
-        const applyMs = now() - tApply
-        const textLength = doc.getText('body').length
-        ws.close(1000)
-        ws.on('close', () => resolve({
-          step1ToStep2Ms: t - tStep1,
-          connectToStep2Ms: t - tConnect,
-          // split of step1ToStep2Ms: open -> the server's own step 1 (find the document,
-          // load it if needed, join), then that -> step 2 (answer the state vector)
-          openToServerStep1Ms: tServerStep1 ? tServerStep1 - tOpen : null,
-          serverStep1ToStep2Ms: tServerStep1 ? t - Math.max(tServerStep1, tStep1) : null,
-          bytes: update.length,
-          textLength,
-          clientApplyMs: applyMs
-        }))
+        step2 = { t, update: frame.subarray(start, start + len) }
+        if (authed) finish()
       }
     })
     ws.on('error', (err) => { clearTimeout(timer); reject(err) })
   })
 }
 
+/** N fresh clients open their sockets in the same instant; time until each has its full
+ *  step 2, and until all have. Nobody closes before everyone is synced. */
+async function storm (run, room, n, tokens) {
+  const t0 = now()
+  const joins = []
+  for (let i = 0; i < n; i++) {
+    const token = tokens?.length ? tokens[i % tokens.length] : undefined
+    joins.push(freshJoin(run, room, token, { apply: false, keepOpen: true }).catch((err) => ({ error: String(err.message || err) })))
+  }
+  const results = await Promise.all(joins)
+  const ok = results.filter((r) => !r.error)
+  const done = ok.map((r) => r.doneAt - t0)
+  const allSyncedMs = ok.length === n ? Math.max(...done) : null
+  await Promise.all(ok.map((r) => r.close()))
+  return {
+    clients: n,
+    synced: ok.length,
+    failed: n - ok.length,
+    errors: results.filter((r) => r.error).slice(0, 5).map((r) => r.error),
+    allSyncedMs: allSyncedMs === null ? null : round3(allSyncedMs),
+    syncedMs: percentiles(done),
+    bytes: ok.length ? ok[0].bytes : null
+  }
+}
+
 async function join (cfg) {
   const run = new Run(cfg)
   const room = { name: cfg.room, index: 0, clients: [] }
   const samples = cfg.samples ?? 10
-  const round = (x) => Math.round(x * 1000) / 1000
+  const round = round3
   const summarize = (list) => ({
     step1ToStep2Ms: percentiles(list.map((s) => s.step1ToStep2Ms)),
     connectToStep2Ms: percentiles(list.map((s) => s.connectToStep2Ms)),
@@ -619,23 +841,35 @@ async function join (cfg) {
     clientApplyMs: percentiles(list.map((s) => s.clientApplyMs))
   })
 
-  // 0. optionally warm the server process up on another document first, so that "cold"
-  //    below measures loading this document, not the process's first connection
-  run.nextToken() // tokens[0] is the editor's (below)
-  const joinToken = run.nextToken() // tokens[1]: every fresh client
-  const warmup = cfg.warmRoom ? await freshJoin(run, cfg.warmRoom, joinToken) : null
-  // 1. cold: the first client of this document since the server started (it is loaded)
-  const cold = await freshJoin(run, room.name, joinToken)
-  emit({ event: 'cold', ...cold })
   const roundAll = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]))
-  if (cfg.coldOnly) {
-    emit({ event: 'result', mode: 'join', ok: true, cold: roundAll(cold), errors: run.errors.slice(0, 20) })
-    return
+  const joinToken = cfg.tokens?.[1]  // tokens[0] is the editor's (below), tokens[1] every fresh client's
+  let editor
+  let warmup = null
+  let cold = null
+  let built = null
+  if (cfg.build) {
+    // servers without storage: write the history through the server in this process; the
+    // writer stays connected as the member that keeps the document in memory
+    const b = await buildHistory(run, room, cfg)
+    editor = b.writer
+    built = b.stats
+    emit({ event: 'built', ...built })
+  } else {
+    // 0. optionally warm the server process up on another document first, so that "cold"
+    //    below measures loading this document, not the process's first connection
+    warmup = cfg.warmRoom ? await freshJoin(run, cfg.warmRoom, joinToken) : null
+    // 1. cold: the first client of this document since the server started (it is loaded)
+    cold = await freshJoin(run, room.name, joinToken)
+    emit({ event: 'cold', ...cold })
+    if (cfg.coldOnly) {
+      emit({ event: 'result', mode: 'join', ok: true, cold: roundAll(cold), errors: run.errors.slice(0, 20) })
+      return
+    }
+    // 2. a member stays connected so that the room stays loaded
+    run.tokensUsed = 0 // the editor takes tokens[0]
+    editor = new Client(run, room, 0, 0)
+    await editor.connect()
   }
-  // 2. a member stays connected so that the room stays loaded
-  run.tokensUsed = 0 // the editor takes tokens[0]
-  const editor = new Client(run, room, 0, 0)
-  await editor.connect()
   // 3. warm: fresh clients joining an unchanged, loaded document
   const warm = []
   for (let i = 0; i < samples; i++) warm.push(await freshJoin(run, room.name, joinToken))
@@ -651,13 +885,21 @@ async function join (cfg) {
     })
     afterEdit.push(await freshJoin(run, room.name, joinToken))
   }
+  // 5. a storm: N fresh clients connect at once (the member stays)
+  let stormResult = null
+  if (cfg.storm) {
+    stormResult = await storm(run, room.name, cfg.storm, cfg.stormTokens?.length ? cfg.stormTokens : [joinToken])
+    emit({ event: 'storm', allSyncedMs: stormResult.allSyncedMs, failed: stormResult.failed })
+  }
   await run.closeAll([editor])
   emit({
     event: 'result',
     mode: 'join',
-    ok: run.disconnects.length === 0,
-    cold: roundAll(cold),
+    ok: run.disconnects.length === 0 && (built ? built.ok : true) && (!stormResult || stormResult.failed === 0),
+    build: built,
+    cold: cold && roundAll(cold),
     warmup: warmup && roundAll(warmup),
+    storm: stormResult,
     warm: summarize(warm),
     afterEdit: summarize(afterEdit),
     errors: run.errors.slice(0, 20),
