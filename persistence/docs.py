@@ -14,15 +14,19 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import anyio
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from persistence import contributions
 from persistence.tables import doc_checkpoints, doc_updates
 
 log = logging.getLogger("charter.store")
+
+COMPACTION_LOCK = 0x43484152  # "CHAR": the first key of pg_try_advisory_xact_lock(int, int)
 
 Fold = Callable[[list[bytes]], bytes]
 OnCommit = Callable[[], None]
@@ -143,8 +147,14 @@ class DocStore:
             try:
                 async with self._engine.begin() as conn:
                     await conn.execute(insert(doc_updates), rows)
+                    # Who edited what survives compaction: counted in the same transaction.
+                    await contributions.record(
+                        conn,
+                        [(q.document_id, q.participant_id) for q in batch if q.update],
+                        datetime.now(UTC),
+                    )
                 break
-            except DBAPIError as exc:
+            except (DBAPIError, OSError) as exc:  # OSError: asyncpg could not even connect
                 # Acknowledgements wait; the batch is retried until the database is back.
                 log.error(
                     "store commit failed rows=%d retry_in=%.2fs error=%s", len(rows), delay, exc
@@ -162,11 +172,25 @@ class DocStore:
     async def _compact_due(self) -> None:
         due = [d for d, n in self._rows_since_compaction.items() if n >= self._compact_every]
         for document_id in due:
-            await self.compact(document_id)
+            try:
+                await self.compact(document_id)
+            except (DBAPIError, OSError) as exc:
+                # Nothing was folded (one transaction); tried again after the next commit.
+                log.error("compaction failed document=%d error=%s", document_id, exc)
 
     async def compact(self, document_id: int) -> int:
-        """Fold the checkpoint and all current rows into one checkpoint; return rows folded."""
+        """Fold the checkpoint and all current rows into one checkpoint; return rows folded.
+
+        On PostgreSQL several instances may share the log: a transaction-scoped advisory
+        lock on the document makes sure that two of them never fold the same rows (one
+        would overwrite the other's checkpoint with a state missing rows it deleted).
+        The loser skips; the winner folds. SQLite has one writer at a time anyway.
+        """
         async with self._engine.begin() as conn:
+            if not await self._lock_for_compaction(conn, document_id):
+                log.info("compaction skipped document=%d: another instance holds it", document_id)
+                self._rows_since_compaction[document_id] = 0
+                return 0
             found = await self._read(conn, document_id)
             seqs = [seq for _, seq in found if seq is not None]
             if not seqs:
@@ -180,6 +204,14 @@ class DocStore:
         self._rows_since_compaction[document_id] = 0
         log.info("compacted document=%d rows=%d bytes=%d", document_id, len(seqs), len(state))
         return len(seqs)
+
+    async def _lock_for_compaction(self, conn: AsyncConnection, document_id: int) -> bool:
+        if conn.dialect.name != "postgresql":
+            return True
+        locked = await conn.execute(
+            select(func.pg_try_advisory_xact_lock(COMPACTION_LOCK, document_id))
+        )
+        return bool(locked.scalar())
 
     async def _write_checkpoint(
         self, conn: AsyncConnection, document_id: int, state: bytes, seqs: list[int]

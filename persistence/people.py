@@ -244,6 +244,21 @@ class People:
                 update(charters).where(charters.c.id == charter_id).values(public_read=public)
             )
 
+    async def set_open_data(
+        self, charter_id: int, *, licence: str | None = None, discussion: bool | None = None
+    ) -> None:
+        """The licence of the published text, and whether open data carries the discussion."""
+        values: dict[str, object] = {}
+        if licence is not None:
+            values["licence"] = licence
+        if discussion is not None:
+            values["open_data_discussion"] = discussion
+        if values:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    update(charters).where(charters.c.id == charter_id).values(values)
+                )
+
     async def server_key(self, name: str, generate: str) -> str:
         """The stored value of ``name``; ``generate`` is stored if there is none yet."""
         async with self.engine.connect() as conn:

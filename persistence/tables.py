@@ -200,6 +200,20 @@ version_articles = Table(
     Index("ix_version_articles_version", "version_id"),
 )
 
+# Who edited which document, per minute: a durable trace of participation that survives
+# compaction of the update log (which folds its rows and their participant ids away).
+# Written by the DocStore in the same transaction as the updates.
+doc_contributions = Table(
+    "doc_contributions",
+    metadata,
+    Column(
+        "document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("participant_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("bucket", DateTime(timezone=True), primary_key=True),  # the minute, UTC
+    Column("edits", Integer, nullable=False),
+)
+
 # An amendment: a fork of an article (its own document, first update = the article's full
 # state at proposal) with the state vector of that moment, its base.
 amendments = Table(
@@ -281,6 +295,7 @@ __all__ = [
     "articles",
     "charters",
     "doc_checkpoints",
+    "doc_contributions",
     "doc_states",
     "doc_updates",
     "documents",

@@ -17,17 +17,20 @@ from persistence.docs import DocStore
 from persistence.engine import check_durability, make_engine, migrate
 from persistence.people import People
 from persistence.repo import Repo
-from server import closecodes, pages, web
+from server import autoversion, closecodes, pages, version_pages, web
 from server.access import Role
 from server.api import amendments as amendments_api
 from server.api import charters as charters_api
+from server.api import exports as exports_api
 from server.api import outline as outline_api
 from server.api import people as people_api
 from server.api import versions as versions_api
+from server.backplane import Backplane, LocalBackplane
 from server.demo import seed_demo
 from server.errors import ApiError, api_error_handler
 from server.identity import Identity
 from server.participation import create_invite, make_identity
+from server.redis_backplane import RedisBackplane
 from server.rooms import RoomRegistry, SizeLimits
 from server.services import Services
 from server.settings import Settings
@@ -48,6 +51,11 @@ def create_app(settings: Settings) -> Starlette:
         if settings.seed_demo:
             await _seed_and_announce(repo, people, identity)
         store = DocStore(engine, fold, compact_every=settings.compact_every)
+        backplane: Backplane = LocalBackplane()
+        if settings.redis_url:
+            backplane = redis_backplane = RedisBackplane(
+                settings.redis_url, settings.redis_prefix, store
+            )
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(store.run)
@@ -57,10 +65,18 @@ def create_app(settings: Settings) -> Starlette:
                     idle_unload_seconds=settings.idle_unload_seconds,
                     max_awareness_bytes=settings.max_awareness_bytes,
                     limits=SizeLimits(settings.warn_document_bytes, settings.max_document_bytes),
+                    backplane=backplane,
                 )
+                if settings.redis_url:
+                    redis_backplane.bind(registry)
+                tg.start_soon(backplane.run)
                 app.state.services = Services(
-                    settings, engine, repo, people, identity, store, registry
+                    settings, engine, repo, people, identity, store, registry, backplane=backplane
                 )
+                if settings.auto_version_minutes > 0:
+                    tg.start_soon(
+                        autoversion.every, app.state.services, settings.auto_version_minutes
+                    )
                 try:
                     yield
                 finally:
@@ -79,6 +95,8 @@ def create_app(settings: Settings) -> Starlette:
             *people_api.routes,
             *outline_api.routes,
             *versions_api.routes,
+            *exports_api.routes,
+            *version_pages.routes,
             *amendments_api.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
             WebSocketRoute("/collab", collab_endpoint),

@@ -10,21 +10,19 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 
-from crdt.article import ArticleDoc
 from crdt.markdown import CharterSource, MarkdownError, parse_charter
 from persistence.docs import DocStore
 from persistence.engine import make_engine, migrate
 from persistence.people import People
 from persistence.repo import CharterRecord, Conflict, NotFound, Repo
-from server import logs
+from server import cli_versions, logs
 from server import settings as settings_mod
 from server.access import Role
 from server.api.validate import LANGUAGE
-from server.charters import charter_json, create_from_source, export_markdown
+from server.charters import charter_json, create_from_source
 from server.identity import Identity
 from server.names import SLUG
 from server.participation import (
@@ -66,11 +64,37 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--json", action="store_true")
     init.set_defaults(handler=cmd_init)
 
-    export = commands.add_parser("export", help="print a charter's live text")
+    export = commands.add_parser("export", help="print a charter's text, live or at a version")
     export.add_argument("slug")
-    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("--version", default=None, help="a version id (default: the live text)")
+    export.add_argument("--format", choices=["md", "html", "json"], default="md")
     export.add_argument("--database-url", default=None)
+    export.add_argument("--public-url", default=None)
     export.set_defaults(handler=cmd_export)
+
+    versions = commands.add_parser("versions", help="list a charter's versions")
+    versions.add_argument("slug")
+    versions.add_argument("--database-url", default=None)
+    versions.add_argument("--json", action="store_true")
+    versions.set_defaults(handler=cmd_versions)
+
+    version = commands.add_parser("version", help="save a version of a charter")
+    version_commands = version.add_subparsers(dest="version_command", required=True)
+    create = version_commands.add_parser("create", help="save the live text under a label")
+    create.add_argument("slug")
+    create.add_argument("--label", required=True)
+    create.add_argument("--database-url", default=None)
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=cmd_version_create)
+
+    diff = commands.add_parser("diff", help="compare two versions, or a version with live")
+    diff.add_argument("slug")
+    diff.add_argument("origin", metavar="FROM", help="a version id")
+    diff.add_argument("target", metavar="TO", help="a version id, or live")
+    diff.add_argument("--format", choices=["text", "json", "html"], default="text")
+    diff.add_argument("--database-url", default=None)
+    diff.add_argument("--public-url", default=None)
+    diff.set_defaults(handler=cmd_diff)
 
     invite = commands.add_parser("invite", help="print an invitation link to a charter")
     invite.add_argument("slug")
@@ -240,28 +264,19 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    async def work(tools: Tools) -> int:
-        repo, store = tools.repo, tools.store
-        try:
-            charter = await repo.get_charter(args.slug)
-        except NotFound as exc:
-            return _fail(str(exc))
+    return _with_repo(args, lambda tools: cli_versions.export(tools, args, _settings(args)))
 
-        async def read(document_id: int) -> ArticleDoc:
-            return ArticleDoc.from_updates(await store.load(document_id))
 
-        if args.format == "md":
-            sys.stdout.write(await export_markdown(charter, read))
-            return 0
-        data: dict[str, Any] = charter_json(charter)
-        for section in data["sections"]:
-            for article in section["articles"]:
-                record = next(a for _, a in charter.articles() if a.key == article["id"])
-                article["text"] = (await read(record.document_id)).text()
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return 0
+def cmd_versions(args: argparse.Namespace) -> int:
+    return _with_repo(args, lambda tools: cli_versions.list_versions(tools, args))
 
-    return _with_repo(args, work)
+
+def cmd_version_create(args: argparse.Namespace) -> int:
+    return _with_repo(args, lambda tools: cli_versions.create(tools, args))
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    return _with_repo(args, lambda tools: cli_versions.diff(tools, args, _settings(args)))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from server.api.common import bearer, services
 from server.charters import visible_charters
 from server.i18n import LANGUAGES, pick, translate
 from server.identity import COOKIE, COOKIE_MAX_AGE
+from server.licences import licence_of
 from server.participation import ParticipationError, clean_badge, clean_name, join
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -34,6 +35,7 @@ def safe_url(url: object) -> str | None:
 
 
 TEMPLATES.env.filters["safe_url"] = safe_url
+TEMPLATES.env.globals["licence_of"] = licence_of  # the read pages show the charter's licence
 
 
 # Server-rendered pages run no script at all; their small stylesheet is inline.

@@ -31,6 +31,7 @@ from crdt.protocol import (
 from persistence.docs import DocStore
 from server import closecodes
 from server.access import Action, Decision, Principal, Scope, decide
+from server.backplane import Backplane, LocalBackplane
 
 log = logging.getLogger("charter.room")
 
@@ -69,6 +70,7 @@ class Room:
         store: DocStore,
         max_awareness: int,
         limits: SizeLimits | None = None,
+        backplane: Backplane | None = None,
     ) -> None:
         self.name = name
         self.document_id = document_id
@@ -82,6 +84,7 @@ class Room:
         self.scope = Scope()
         self.scope_loaded = False
         self._store = store
+        self._backplane: Backplane = backplane or LocalBackplane()
         self._max_awareness = max_awareness
         self._full_state: bytes | None = None  # cached answer to an empty state vector
         self._limits = limits or SizeLimits()
@@ -107,7 +110,9 @@ class Room:
         self.members.remove(member)
         removed = self.awareness.remove(member.awareness_ids)
         if removed:
-            self._broadcast(protocol.awareness(encode_entries(removed)), exclude=None)
+            payload = encode_entries(removed)
+            self._broadcast(protocol.awareness(payload), exclude=None)
+            self._backplane.publish_awareness(self.document_id, payload)
         if not self.members:
             self.on_empty(self)
 
@@ -119,7 +124,7 @@ class Room:
             if member.prefix:  # Hocuspocus expects the server's own step 1 first
                 member.offer(member.prefix + protocol.sync_step1(self.doc.state_vector()))
             member.offer(
-                member.prefix + protocol.sync_step2(self._update_since(message.state_vector))
+                member.prefix + protocol.sync_step2(self.update_since(message.state_vector))
             )
         elif isinstance(message, SyncStep2 | SyncUpdate):
             self._write(member, message.update)
@@ -137,7 +142,7 @@ class Room:
         elif decision.allowed and self.stored_bytes > self._limits.max_bytes:
             decision = Decision(False, "the article is too large: split it into several articles")
         if not decision.allowed:
-            if self.doc.would_change(update, self._update_since(EMPTY_STATE_VECTOR)):
+            if self.doc.would_change(update, self.update_since(EMPTY_STATE_VECTOR)):
                 member.refuse_write(decision.reason)
             else:
                 member.acknowledge(True)  # nothing new: a no-op step 2 from a reader
@@ -150,11 +155,16 @@ class Room:
         origin: Member | None,
         on_commit: Callable[[], None] | None = None,
         participant_id: int | None = None,
+        *,
+        remote: bool = False,
     ) -> bytes | None:
-        """The one door: apply, fan out to everyone but ``origin``, queue for the store.
+        """The one door: apply, fan out to everyone but ``origin``, queue for the store,
+        tell the other instances.
 
-        Returns the change the update made (None when it was already known).
-        Raises CrdtError for an update pycrdt refuses; nothing is then stored or sent.
+        ``remote``: the change comes from another instance (the backplane), which stores
+        it; here it is only applied and fanned out. Returns the change the update made
+        (None when it was already known). Raises CrdtError for an update pycrdt refuses;
+        nothing is then stored or sent.
         """
         if participant_id is None and origin is not None:
             participant_id = origin.principal.participant_id
@@ -164,17 +174,24 @@ class Room:
             self.broken = True
             raise
         if delta is None:
-            self._store.append(self.document_id, None, None, on_commit)
+            if not remote:
+                # Known already, maybe from a peer that has not stored it yet: an
+                # acknowledgement must still mean "committed", so store what peers hold.
+                self._backplane.adopt(self.document_id)
+                self._store.append(self.document_id, None, None, on_commit)
             return None
         self._full_state = None
         before, self.stored_bytes = self.stored_bytes, self.stored_bytes + len(delta)
         if before <= self._limits.warn_bytes < self.stored_bytes:
             log.warning("%r stored state passed %d bytes", self, self._limits.warn_bytes)
         self._broadcast(protocol.sync_update(delta), exclude=origin)
-        self._store.append(self.document_id, delta, participant_id, on_commit)
+        if remote:
+            return delta
+        stored = self._backplane.publish_update(self.document_id, delta, participant_id)
+        self._store.append(self.document_id, delta, participant_id, _both(on_commit, stored))
         return delta
 
-    def _update_since(self, state_vector: bytes) -> bytes:
+    def update_since(self, state_vector: bytes) -> bytes:
         if state_vector == EMPTY_STATE_VECTOR:
             if self._full_state is None:
                 self._full_state = self.doc.full_update()
@@ -199,7 +216,21 @@ class Room:
         accepted = self.awareness.apply(mine)
         if accepted:
             # Everyone, the sender included: clients count the echo as traffic (keepalive).
+            payload = encode_entries(accepted)
+            self._broadcast(protocol.awareness(payload), exclude=None)
+            self._backplane.publish_awareness(self.document_id, payload)
+
+    def apply_remote_presence(self, entries: list[Entry]) -> None:
+        """Presence from another instance, stamped there: keep it and relay it here."""
+        accepted = self.awareness.apply(entries)
+        if accepted:
             self._broadcast(protocol.awareness(encode_entries(accepted)), exclude=None)
+
+    def remove_presence(self, client_ids: set[int]) -> None:
+        """Forget the presence of clients of an instance that went away."""
+        removed = self.awareness.remove(client_ids)
+        if removed:
+            self._broadcast(protocol.awareness(encode_entries(removed)), exclude=None)
 
     def _all_awareness(self) -> bytes:
         entries: list[Entry] = self.awareness.all_entries()
@@ -230,6 +261,19 @@ class Room:
             member.request_close(code, reason)
 
 
+def _both(
+    first: Callable[[], None] | None, second: Callable[[], None] | None
+) -> Callable[[], None] | None:
+    if first is None or second is None:
+        return first or second
+
+    def both() -> None:
+        first()
+        second()
+
+    return both
+
+
 class RoomRegistry:
     """Loads each document once (single flight), unloads idle rooms once stored."""
 
@@ -241,8 +285,10 @@ class RoomRegistry:
         idle_unload_seconds: float,
         max_awareness_bytes: int,
         limits: SizeLimits | None = None,
+        backplane: Backplane | None = None,
     ) -> None:
         self._store = store
+        self._backplane: Backplane = backplane or LocalBackplane()
         self._tg = task_group
         self._idle = idle_unload_seconds
         self._max_awareness = max_awareness_bytes
@@ -277,9 +323,19 @@ class RoomRegistry:
             # A charter channel (negative id) holds no text and is never stored.
             updates = await self._store.load(document_id) if document_id > 0 else []
             doc = ArticleDoc.from_updates(updates)
-            room = Room(name, document_id, doc, self._store, self._max_awareness, self._limits)
+            room = Room(
+                name,
+                document_id,
+                doc,
+                self._store,
+                self._max_awareness,
+                self._limits,
+                self._backplane,
+            )
             room.on_empty = self._schedule_unload
             self._rooms[document_id] = room
+            # Other instances may hold changes not stored yet: ask for them.
+            self._backplane.ask(document_id, doc.state_vector())
             log.info("loaded %r updates=%d", room, len(updates))
             return room
         except BaseException as exc:
@@ -305,6 +361,7 @@ class RoomRegistry:
         await anyio.sleep(self._idle)
         if room.members or self._rooms.get(room.document_id) is not room:
             return
+        self._backplane.adopt(room.document_id)  # what peers hold unstored, kept by us
         await self._store.flush()
         if not room.members and self._rooms.get(room.document_id) is room:
             del self._rooms[room.document_id]

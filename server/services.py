@@ -15,6 +15,7 @@ from persistence.docs import DocStore
 from persistence.people import People
 from persistence.repo import CharterRecord, NotFound, Repo
 from server.access import Scope
+from server.backplane import Backplane, LocalBackplane
 from server.identity import Identity
 from server.names import parse_amendment, parse_channel, parse_document
 from server.rooms import Room, RoomRegistry
@@ -37,6 +38,7 @@ class Services:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _by_participant: dict[int, set[Closable]] = field(default_factory=dict)
     projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
+    backplane: Backplane = field(default_factory=LocalBackplane)  # the other instances
 
     def next_connection_id(self) -> int:
         return next(self._ids)
@@ -117,10 +119,13 @@ class Services:
                     del self._by_participant[participant_id]
 
     def publish(self, charter_id: int, event: dict[str, Any]) -> None:
-        """Push an event to everyone connected to the charter's channel (over /collab)."""
+        """Push an event to everyone connected to the charter's channel (over /collab),
+        on every instance."""
+        payload = json.dumps(event, ensure_ascii=False)
         room = self.registry.get_loaded(-charter_id)
         if room is not None:
-            room.broadcast_stateless(json.dumps(event, ensure_ascii=False))
+            room.broadcast_stateless(payload)
+        self.backplane.publish_event(charter_id, payload)
 
     def disconnect_public(self, charter_id: int, code: int, reason: str) -> int:
         """Close the connections of anonymous readers of a charter that stops being public."""

@@ -68,6 +68,15 @@ class Settings:
     keepalive_seconds: float = _setting(
         20.0, "Send a no-op frame to a connection that received nothing for this long."
     )
+    redis_url: str = _setting(
+        "", "Redis for several instances (redis://HOST:6379/0); empty: one instance, no Redis."
+    )
+    redis_prefix: str = _setting(
+        "charter", "Prefix of the Redis channel; instances that share it share their rooms."
+    )
+    auto_version_minutes: float = _setting(
+        0.0, "Save an automatic version of each charter that changed, this often (0: never)."
+    )
     seed_demo: bool = _setting(
         False, "Create the demo charter when the database has no charter yet."
     )

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from crdt.article import ArticleDoc
 from crdt.diff import diff_words
-from persistence.repo import CharterRecord
+from persistence.contributions import Contributions, article_documents
+from persistence.repo import CharterRecord, NotFound
 from persistence.versions import VersionArticle, VersionRecord, Versions
 from server.access import Principal
 from server.charters import DocReader
+from server.errors import Invalid, NotFoundError
 
 
 @dataclass(frozen=True)
@@ -63,21 +68,22 @@ async def save_version(
     )
 
 
-def entries(articles: list[VersionArticle]) -> list[Entry]:
-    return [
-        Entry(
-            a.article_key,
-            a.article_title,
-            a.section_id,
-            a.section_title,
-            ArticleDoc.from_updates([a.state]).text(),
-        )
-        for a in articles
-    ]
+def entries(articles: list[VersionArticle], texts: dict[bytes, str] | None = None) -> list[Entry]:
+    """The articles as compared; ``texts`` caches the text of states already read (a
+    timeline reads the same unchanged states again and again)."""
+    texts = {} if texts is None else texts
+    found = []
+    for a in articles:
+        text = texts.get(a.state)
+        if text is None:
+            text = texts[a.state] = ArticleDoc.from_updates([a.state]).text()
+        found.append(Entry(a.article_key, a.article_title, a.section_id, a.section_title, text))
+    return found
 
 
-def compare(old: list[Entry], new: list[Entry]) -> dict[str, Any]:
-    """Per article: added, removed, moved, renamed, changed or unchanged; word diffs."""
+def compare(old: list[Entry], new: list[Entry], with_text: bool = False) -> dict[str, Any]:
+    """Per article: added, removed, moved, renamed, changed or unchanged; word diffs.
+    ``with_text``: an article without a word diff also carries its whole ``text``."""
     before = {e.key: e for e in old}
     after = {e.key: e for e in new}
     common_old = [e.key for e in old if e.key in after]
@@ -91,7 +97,7 @@ def compare(old: list[Entry], new: list[Entry]) -> dict[str, Any]:
     added = removed = 0
     for entry in new:
         if entry.key not in before:
-            articles.append(_item(entry, ["added"], None, entry))
+            articles.append(_item(entry, ["added"], None, entry, with_text))
             added += diff_words("", entry.text).words_added
             continue
         previous = before[entry.key]
@@ -105,15 +111,17 @@ def compare(old: list[Entry], new: list[Entry]) -> dict[str, Any]:
             status.append("changed")
             added += diff.words_added
             removed += diff.words_removed
-        articles.append(_item(entry, status or ["unchanged"], diff, previous))
+        articles.append(_item(entry, status or ["unchanged"], diff, previous, with_text))
     for entry in old:
         if entry.key not in after:
-            articles.append(_item(entry, ["removed"], None, entry))
+            articles.append(_item(entry, ["removed"], None, entry, with_text))
             removed += diff_words(entry.text, "").words_removed
     return {"articles": articles, "words_added": added, "words_removed": removed}
 
 
-def _item(entry: Entry, status: list[str], diff: Any, previous: Entry) -> dict[str, Any]:
+def _item(
+    entry: Entry, status: list[str], diff: Any, previous: Entry, with_text: bool = False
+) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry.key,
         "status": status,
@@ -125,6 +133,8 @@ def _item(entry: Entry, status: list[str], diff: Any, previous: Entry) -> dict[s
     if diff is not None and diff.changed:
         item["diff"] = [h.to_json() for h in diff.hunks]
         item["words_added"], item["words_removed"] = diff.words_added, diff.words_removed
+    elif with_text:
+        item["text"] = entry.text
     return item
 
 
@@ -133,6 +143,120 @@ def version_json(record: VersionRecord) -> dict[str, Any]:
         "id": record.id,
         "label": record.label,
         "kind": record.kind,
-        "created_at": record.created_at.isoformat() if record.created_at else None,
+        # UTC with its offset (SQLite hands back naive UTC times): RFC 3339, as Atom wants.
+        "created_at": _aware(record.created_at).astimezone(UTC).isoformat()
+        if record.created_at
+        else None,
         "created_by": record.created_by_name,
     }
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+async def participants_between(
+    engine: AsyncEngine, charter_id: int, start: datetime | None, end: datetime | None
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Whose edits fall between two moments (to the minute): overall, with their number
+    of edits (most first), and the names per article key."""
+    documents = await article_documents(engine, charter_id)
+    overall: dict[int, dict[str, Any]] = {}
+    per_article: dict[str, list[str]] = {}
+    for c in await Contributions(engine).between(documents, start, end):
+        person = overall.setdefault(
+            c.participant_id, {"id": c.participant_id, "name": c.name, "edits": 0}
+        )
+        person["edits"] += c.edits
+        names = per_article.setdefault(documents[c.document_id], [])
+        if c.name not in names:
+            names.append(c.name)
+    ranked = sorted(overall.values(), key=lambda p: (-p["edits"], p["name"]))
+    return ranked, {key: sorted(names) for key, names in per_article.items()}
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a saved version, or the live text (record None)."""
+
+    ref: str  # the version id as given, or "live"
+    record: VersionRecord | None
+    entries: list[Entry]
+
+    @property
+    def at(self) -> datetime | None:
+        return _aware(self.record.created_at) if self.record else None
+
+
+async def side(
+    versions: Versions, charter: CharterRecord, read: DocReader, ref: str, what: str
+) -> Side:
+    """A version by its id, or ``live``; NotFoundError naming ``what`` otherwise."""
+    if ref == "live":
+        return Side("live", None, entries(await live_articles(charter, read)))
+    record = await version_or_404(versions, charter.id, ref, what)
+    return Side(str(record.id), record, entries(record.articles))
+
+
+async def version_or_404(
+    versions: Versions, charter_id: int, ref: str, what: str = "version"
+) -> VersionRecord:
+    try:
+        return await versions.get(charter_id, int(ref))
+    except (ValueError, NotFound) as exc:
+        raise NotFoundError(f"{what}: no version {ref!r} in this charter") from exc
+
+
+async def comparison(
+    engine: AsyncEngine,
+    charter: CharterRecord,
+    read: DocReader,
+    origin: str,
+    target: str,
+    with_text: bool = False,
+) -> dict[str, Any]:
+    """The full comparison of ``origin`` (a version id) with ``target`` (an id or live):
+    articles, word diffs, counts and participants."""
+    if origin == "live":
+        raise Invalid("from must be a version id; only to may be live", field="from")
+    if origin == target:
+        raise Invalid("from and to are the same version: nothing to compare", field="to")
+    versions = Versions(engine)
+    old = await side(versions, charter, read, origin, "from")
+    new = await side(versions, charter, read, target, "to")
+    found = compare(old.entries, new.entries, with_text)
+    moments = [m for m in (old.at, new.at) if m is not None]
+    start = min(moments)
+    end = None if new.record is None else max(moments)
+    people, per_article = await participants_between(engine, charter.id, start, end)
+    for item in found["articles"]:
+        item["participants"] = per_article.get(item["id"], [])
+    return {
+        "from": version_json(old.record) if old.record else "live",
+        "to": version_json(new.record) if new.record else "live",
+        **found,
+        "articles_changed": sum(a["status"] != ["unchanged"] for a in found["articles"]),
+        "participants": people,
+    }
+
+
+async def timeline(engine: AsyncEngine, charter: CharterRecord) -> list[dict[str, Any]]:
+    """Every version, oldest first, with a summary of what changed since the previous one
+    (the first: since an empty charter)."""
+    versions = Versions(engine)
+    texts: dict[bytes, str] = {}
+    items: list[dict[str, Any]] = []
+    previous: list[Entry] = []
+    previous_id: int | None = None
+    for listed in await versions.list(charter.id):
+        record = await versions.get(charter.id, listed.id)
+        current = entries(record.articles, texts)
+        found = compare(previous, current)
+        summary = {
+            "words_added": found["words_added"],
+            "words_removed": found["words_removed"],
+            "articles_changed": sum(a["status"] != ["unchanged"] for a in found["articles"]),
+        }
+        items.append({"version": version_json(record), "previous": previous_id, "summary": summary})
+        previous, previous_id = current, record.id
+    return items

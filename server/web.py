@@ -1,6 +1,7 @@
-"""The browser app: page shells for the charter, the article editor and the projector, and
-the bundle that esbuild writes to ``web/dist`` (hashed file names listed in its
-``manifest.json``; gzip and brotli copies beside each file).
+"""The browser app: page shells for the charter, the article editor, the projector and the
+amendments (the list, and one amendment), and the bundle that esbuild writes to
+``web/dist`` (hashed file names listed in its ``manifest.json``; gzip and brotli copies
+beside each file).
 
 The shells carry no inline script: a strict Content-Security-Policy allows scripts, styles
 and connections from this origin only. Everything else the pages show comes from the JSON
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,9 @@ CONTENT_TYPES = {
 }
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 HOST = re.compile(r"^[A-Za-z0-9.:\[\]-]+$")
+
+# What a page adds to its shell's context (None: not found), e.g. the amendment it shows.
+Lookup = Callable[[Request, CharterRecord], Awaitable[dict[str, Any] | None]]
 
 SHELL_TEXT = {
     "fr": {
@@ -132,7 +137,9 @@ async def _readable_charter(request: Request) -> CharterRecord | Response:
     return charter
 
 
-async def _shell(request: Request, page: str, key: str | None = None) -> Response:
+async def _shell(
+    request: Request, page: str, key: str | None = None, lookup: Lookup | None = None
+) -> Response:
     manifest = read_manifest()
     assets = assets_for(manifest, page) if manifest else None
     if assets is None:
@@ -145,8 +152,12 @@ async def _shell(request: Request, page: str, key: str | None = None) -> Respons
     article = _article(found, key) if key is not None else None
     if key is not None and article is None:
         return pages.render(request, "not_found.html", {}, 404)
+    extra = await lookup(request, found) if lookup is not None else {}
+    if extra is None:
+        return pages.render(request, "not_found.html", {}, 404)
     lang = pick(request.cookies, request.headers.get("accept-language"))
     context = {
+        **extra,
         "charter": found,
         "article": article,
         "page": page,
@@ -176,6 +187,24 @@ async def editor_page(request: Request) -> Response:
 
 async def projector_page(request: Request) -> Response:
     return await _shell(request, "projector")
+
+
+async def amendments_page(request: Request) -> Response:
+    return await _shell(request, "amendments")
+
+
+async def _amendment(request: Request, charter: CharterRecord) -> dict[str, Any] | None:
+    """The amendment of the URL, for the shell's title; None when there is none."""
+    try:
+        number = int(request.path_params["amendment_id"])
+        record = await services(request).amendments.get(charter.id, number)
+    except (ValueError, NotFound):
+        return None
+    return {"amendment": record}
+
+
+async def amendment_page(request: Request) -> Response:
+    return await _shell(request, "amendment", lookup=_amendment)
 
 
 def _accepted(header: str) -> set[str]:
@@ -222,6 +251,8 @@ routes = [
     Route("/charters/{slug}", charter_page),
     Route("/charters/{slug}/articles/{key}", editor_page),
     Route("/charters/{slug}/projector", projector_page),
+    Route("/charters/{slug}/amendments", amendments_page),
+    Route("/charters/{slug}/amendments/{amendment_id}", amendment_page),
     Route(STATIC + "{path:path}", asset),
     Route("/favicon.ico", favicon),
 ]

@@ -591,6 +591,8 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/charters/{slug}/read"): Cell(READ_PAGE),
     ("GET", "/charters/{slug}/articles/{key}"): Cell(WEB_PAGE),
     ("GET", "/charters/{slug}/projector"): Cell(WEB_PAGE),
+    ("GET", "/charters/{slug}/amendments"): Cell(WEB_PAGE),
+    ("GET", "/charters/{slug}/amendments/{amendment_id}"): Cell(WEB_PAGE),
     ("GET", "/api/charters"): Cell(ANYONE),
     ("POST", "/api/charters"): Cell(
         ADMIN_ONLY, lambda who, _: {"slug": f"nouvelle-{who}", "title": f"Nouvelle ({who})"}
@@ -631,6 +633,20 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/api/charters/{slug}/versions/{version_id}"): Cell(READ),
     ("GET", "/api/charters/{slug}/compare"): Cell(
         READ, query=lambda v: {"from": v["version_id"], "to": "live"}
+    ),
+    # Restores: each cell's version is saved, then its article renamed, so there is a change.
+    ("POST", "/api/charters/{slug}/versions/{version_id}/restore"): Cell(manage(200)),
+    ("POST", "/api/charters/{slug}/articles/{key}/restore"): Cell(
+        manage(200), lambda _, v: {"version": v["version_id"]}
+    ),
+    # Pages of versions (server/version_pages.py) and the Atom feed.
+    ("GET", "/charters/{slug}/versions"): Cell(READ_PAGE),
+    ("GET", "/charters/{slug}/versions.atom"): Cell(READ_PAGE),
+    ("GET", "/charters/{slug}/compare"): Cell(
+        READ_PAGE, query=lambda v: {"from": v["version_id"], "to": "live"}
+    ),
+    ("GET", "/charters/{slug}/compare/{key}"): Cell(
+        READ_PAGE, query=lambda v: {"from": v["version_id"], "to": "live"}
     ),
     # Amendments (server/api/amendments.py); each cell's amendment is proposed by the admin.
     ("GET", "/api/charters/{slug}/amendments"): Cell(READ),
@@ -729,9 +745,11 @@ async def fill(world: World, method: str, template: str, who: str) -> Values:
             )
             values["keys"].append(made.json()["id"])
         values["key"] = values["keys"][0]
-    if "{version_id}" in template or template.endswith("/compare"):
+    if "{version_id}" in template or "/compare" in template or template.endswith("/restore"):
         version = await world.admin("POST", f"{api}/versions", {"label": f"Pour {who}"})
         values["version_id"] = version.json()["id"]
+    if template.endswith("/restore"):  # something to restore: the article's title
+        await world.admin("PATCH", f"{api}/articles/{target.key}", {"title": f"Renommé ({who})"})
     if "{invite_id}" in template:
         invite = await world.admin(
             "POST", f"/api/charters/{target.slug}/invites", {"role": "editor"}

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
+
 from crdt.article import ArticleDoc, update_from_ops
 from crdt.markdown import body_from_markdown
 from crdt.versions import restore_update
+from server.demo import DEMO_SLUG
+from tests.support import PyClient, RunningServer, server_text, settle
+
+API = f"/api/charters/{DEMO_SLUG}"
 
 
 def article(markdown: str) -> ArticleDoc:
@@ -49,3 +55,114 @@ def test_restore_is_undone_by_restoring_again() -> None:
     assert second is not None
     live.apply(second)
     assert live.text() == "Ajout B. Version A du texte.\n"
+
+
+# -- over the API, with real clients connected --
+
+
+async def test_restore_an_article_while_two_clients_are_connected(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        charter = (await http.get(API)).json()
+        article = charter["sections"][0]["articles"][0]
+        document = article["document"]
+        v1 = (await http.post(f"{API}/versions", json={"label": "Atelier 1"})).json()
+        original = await server_text(server.base_url, document)
+
+        async with (
+            PyClient(server.ws_url, document, editor) as first,
+            PyClient(server.ws_url, document, editor) as second,
+        ):
+            first.text.insert(0, "Ajout de l’atelier 2 : ")
+            await second.wait_text(lambda t: t.startswith("Ajout de l’atelier 2"))
+            edited = await settle(server, first)
+
+            restored = await http.post(
+                f"{API}/articles/{article['id']}/restore", json={"version": v1["id"]}
+            )
+            assert restored.status_code == 200, restored.text
+            outcome = restored.json()
+            assert [r["id"] for r in outcome["restored"]] == [article["id"]]
+            assert outcome["saved_before"]["kind"] == "auto"
+            assert outcome["saved_before"]["label"].startswith("Avant restauration")
+            # Both connected editors see the old text, live.
+            await first.wait_text(lambda t: t == original)
+            await second.wait_text(lambda t: t == original)
+
+            # The text before the restore is reachable from the automatic version...
+            before = (await http.get(f"{API}/versions/{outcome['saved_before']['id']}")).json()
+            assert next(a for a in before["articles"] if a["id"] == article["id"])["text"] == edited
+            # ... and restoring it undoes the restore, for everyone.
+            undone = await http.post(
+                f"{API}/articles/{article['id']}/restore",
+                json={"version": outcome["saved_before"]["id"]},
+            )
+            assert undone.status_code == 200, undone.text
+            await first.wait_text(lambda t: t == edited)
+            await second.wait_text(lambda t: t == edited)
+        assert await server_text(server.base_url, document) == edited
+
+
+async def test_restore_the_whole_charter_says_what_it_could_not_restore(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        charter = (await http.get(API)).json()
+        first, second = charter["sections"][0]["articles"][:2]
+        renamed = charter["sections"][1]["articles"][0]
+        v1 = (await http.post(f"{API}/versions", json={"label": "v1"})).json()["id"]
+        texts = {
+            a["id"]: await server_text(server.base_url, a["document"]) for a in (first, renamed)
+        }
+        async with PyClient(server.ws_url, first["document"], editor) as client:
+            client.text.insert(0, "Changé. ")
+            await settle(server, client)
+            await http.patch(f"{API}/articles/{renamed['id']}", json={"title": "Autre titre"})
+            await http.delete(f"{API}/articles/{second['id']}")
+
+            restored = await http.post(f"{API}/versions/{v1}/restore")
+            assert restored.status_code == 200, restored.text
+            outcome = restored.json()
+            await client.wait_text(lambda t: t == texts[first["id"]])
+        assert {r["id"] for r in outcome["restored"]} == {first["id"], renamed["id"]}
+        assert outcome["not_restored"] == [
+            {"id": second["id"], "title": second["title"], "reason": "deleted since the version"}
+        ]
+        assert outcome["saved_before"]["label"] == "Avant restauration de la version « v1 »"
+        fresh = (await http.get(API)).json()
+        titles = {a["id"]: a["title"] for s in fresh["sections"] for a in s["articles"]}
+        assert titles[renamed["id"]] == renamed["title"]
+        assert await server_text(server.base_url, renamed["document"]) == texts[renamed["id"]]
+        # Nothing left to restore: no new version is saved.
+        count = len((await http.get(f"{API}/versions")).json()["versions"])
+        again = (await http.post(f"{API}/versions/{v1}/restore")).json()
+        assert again["restored"] == [] and again["saved_before"] is None
+        assert len((await http.get(f"{API}/versions")).json()["versions"]) == count
+
+
+async def test_restore_refuses_bad_input(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    as_facilitator = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=as_facilitator) as http:
+        charter = (await http.get(API)).json()
+        key = charter["sections"][0]["articles"][0]["id"]
+        v = (await http.post(f"{API}/versions", json={"label": "v"})).json()["id"]
+        by_editor = await http.post(
+            f"{API}/articles/{key}/restore",
+            json={"version": v},
+            headers={"authorization": f"Bearer {editor}"},
+        )
+        assert by_editor.status_code == 403
+        missing = await http.post(f"{API}/articles/{key}/restore", json={})
+        assert missing.status_code == 422 and missing.json()["error"]["field"] == "version"
+        unknown = await http.post(f"{API}/articles/{key}/restore", json={"version": 999999})
+        assert unknown.status_code == 404 and "999999" in unknown.json()["error"]["message"]
+        whole = await http.post(f"{API}/versions/nope/restore")
+        assert whole.status_code == 404
+        await http.delete(f"{API}/articles/{key}")
+        deleted = await http.post(f"{API}/articles/{key}/restore", json={"version": v})
+        assert deleted.status_code == 409 and "deleted" in deleted.json()["error"]["message"]

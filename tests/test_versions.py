@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import httpx
 
+from server import autoversion
 from server.demo import DEMO_SLUG
+from server.settings import Settings
 from tests.databases import scalar
-from tests.support import PyClient, RunningServer, until_server_has
+from tests.support import (
+    ADMIN_TOKEN,
+    PyClient,
+    RunningServer,
+    make_token,
+    running_server,
+    until_server_has,
+)
 
 API = f"/api/charters/{DEMO_SLUG}"
 
@@ -113,3 +123,50 @@ async def test_versions_refuse_bad_input(
         assert itself.status_code == 422
         unknown = await http.get(f"{API}/compare", params={"from": "nope"}, headers=as_facilitator)
         assert unknown.status_code == 404
+
+
+async def test_automatic_versions_only_when_something_changed(database_url: str) -> None:
+    settings = Settings(
+        database_url=database_url,
+        seed_demo=True,
+        admin_token=ADMIN_TOKEN,
+        auto_version_minutes=0.005,  # every 0.3 s
+    )
+    async with running_server(settings) as server:
+        headers = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+        async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+
+            async def versions() -> list[dict[str, Any]]:
+                listed: list[dict[str, Any]] = (await http.get(f"{API}/versions")).json()[
+                    "versions"
+                ]
+                return listed
+
+            deadline = anyio.current_time() + 15
+            while not await versions():  # the schedule saves the first one
+                assert anyio.current_time() < deadline, "no automatic version was saved"
+                await anyio.sleep(0.05)
+            first = (await versions())[0]
+            assert first["kind"] == "auto" and first["label"].startswith("Version automatique")
+            assert first["created_by"] is None
+
+            # The hook itself: nothing changed since the last version, so nothing is saved...
+            services = server.services
+            charter = await services.repo.get_charter(DEMO_SLUG)
+            assert not await autoversion.changed_since_last_version(services, charter)
+            token = await make_token(server, "editor", "Éditrice")
+            document = (await http.get(API)).json()["sections"][0]["articles"][0]["document"]
+            async with PyClient(server.ws_url, document, token) as client:
+                client.text.insert(0, "Ajout. ")
+                await until_server_has(server.base_url, document, lambda t: t.startswith("Ajout"))
+            # ... until something changes: then the schedule saves one more.
+            while len(await versions()) < 2:
+                assert anyio.current_time() < deadline + 15, "the change got no version"
+                await anyio.sleep(0.05)
+            latest = (await versions())[-1]
+            assert latest["kind"] == "auto"
+            compared = (
+                await http.get(f"{API}/compare", params={"from": first["id"], "to": latest["id"]})
+            ).json()
+            assert compared["words_added"] == 1
+            assert not await autoversion.changed_since_last_version(services, charter)

@@ -17,6 +17,8 @@ const entryPoints = {
   charter: 'src/charter.js',
   editor: 'src/editor.js',
   projector: 'src/projector.js',
+  amendments: 'src/amendments.js',
+  amendment: 'src/amendment.js',
 }
 
 await rm(dist, { recursive: true, force: true })

@@ -41,6 +41,7 @@ def amendment_json(charter: CharterRecord, record: AmendmentRecord) -> dict[str,
         "created_at": record.created_at.isoformat() if record.created_at else None,
         "votes": record.tally(),
         "voters": [{"name": v.name, "choice": v.choice} for v in record.votes],
+        "choices": {str(v.participant_id): v.choice for v in record.votes},  # by participant
         "version_before": record.version_before_id,
         "version_after": record.version_after_id,
         "history": [

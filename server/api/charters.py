@@ -13,7 +13,7 @@ from server.access import Action, Role
 from server.api.common import charter_or_404, principal, require, services
 from server.api.outline import charter_payload
 from server.api.validate import LANGUAGE, json_object, pattern_field, text_field
-from server.charters import charter_json, create_from_source, export_markdown, visible_charters
+from server.charters import charter_json, create_from_source, visible_charters
 from server.errors import ConflictError, Invalid, NotFoundError
 from server.names import SLUG, article_document
 from server.participation import create_invite, invite_json
@@ -140,21 +140,11 @@ async def get_article(request: Request) -> Response:
     )
 
 
-async def export_charter(request: Request) -> Response:
-    charter = await charter_or_404(request)
-    await require(request, Action.READ, charter)
-    fmt = request.query_params.get("format", "md")
-    if fmt not in ("md", "markdown"):
-        raise Invalid("format must be md", field="format")
-    text = await export_markdown(charter, services(request).article_doc)
-    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
-
-
 routes = [
     Route("/api/charters", list_charters, methods=["GET"]),
     Route("/api/charters", create_charter, methods=["POST"]),
     Route("/api/charters/{slug}", get_charter, methods=["GET"]),
-    Route("/api/charters/{slug}/export", export_charter, methods=["GET"]),
+    # GET /api/charters/{slug}/export: server/api/exports.py (any version, md|html|json)
     Route("/api/charters/{slug}/sections", add_section, methods=["POST"]),
     Route("/api/charters/{slug}/sections/{section_id}/articles", add_article, methods=["POST"]),
     Route("/api/charters/{slug}/articles/{key}", get_article, methods=["GET"]),

@@ -14,6 +14,7 @@ from server.access import Action, Role
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
 from server.errors import ConflictError, Invalid, NotFoundError
+from server.licences import LICENCES
 from server.participation import (
     ParticipationError,
     clean_name,
@@ -157,16 +158,36 @@ async def _keep_a_facilitator(
 
 
 async def patch_charter(request: Request) -> Response:
+    """Any of ``public_read``, ``licence`` (one of LICENCES) and ``open_data_discussion``."""
     charter = await charter_or_404(request)
     await require(request, Action.MANAGE, charter)
     body = await json_object(request)
-    if "public_read" not in body or not isinstance(body["public_read"], bool):
-        raise Invalid("public_read must be true or false", field="public_read")
+    if not {"public_read", "licence", "open_data_discussion"} & set(body):
+        raise Invalid("nothing to change: give public_read, licence or open_data_discussion")
+    for name in ("public_read", "open_data_discussion"):
+        if name in body and not isinstance(body[name], bool):
+            raise Invalid(f"{name} must be true or false", field=name)
+    if "licence" in body and body["licence"] not in LICENCES:
+        raise Invalid(f"licence must be one of {', '.join(LICENCES)}", field="licence")
     svc = services(request)
-    await svc.people.set_public_read(charter.id, body["public_read"])
-    if not body["public_read"]:
-        svc.disconnect_public(charter.id, closecodes.PERMISSIONS_CHANGED, "charter made private")
-    return JSONResponse({"slug": charter.slug, "public_read": body["public_read"]})
+    await svc.people.set_open_data(
+        charter.id, licence=body.get("licence"), discussion=body.get("open_data_discussion")
+    )
+    if "public_read" in body:
+        await svc.people.set_public_read(charter.id, body["public_read"])
+        if not body["public_read"]:
+            svc.disconnect_public(
+                charter.id, closecodes.PERMISSIONS_CHANGED, "charter made private"
+            )
+    fresh = await svc.repo.get_charter(charter.slug)
+    return JSONResponse(
+        {
+            "slug": fresh.slug,
+            "public_read": fresh.public_read,
+            "licence": fresh.licence,
+            "open_data_discussion": fresh.open_data_discussion,
+        }
+    )
 
 
 routes = [

@@ -1,19 +1,22 @@
-"""Named versions of a charter and the comparison of any two (or one with the live text)."""
+"""Named versions of a charter, the comparison of any two (or one with the live text),
+and restoring an article or the whole charter to a version."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crdt.article import ArticleDoc
-from persistence.repo import NotFound
-from persistence.versions import Versions
+from persistence.versions import VersionRecord, Versions
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
-from server.errors import Invalid, NotFoundError
-from server.versions import Entry, compare, entries, live_articles, save_version, version_json
+from server.errors import Invalid
+from server.restore import restore_article, restore_charter
+from server.versions import comparison, save_version, version_json, version_or_404
 
 
 def _versions(request: Request) -> Versions:
@@ -27,6 +30,7 @@ async def create_version(request: Request) -> Response:
     svc = services(request)
     version_id = await save_version(_versions(request), charter, svc.article_doc, label, who)
     record = await _versions(request).get(charter.id, version_id)
+    svc.publish(charter.id, {"type": "version", "event": "saved", "version": version_json(record)})
     return JSONResponse(version_json(record), status_code=201)
 
 
@@ -40,7 +44,7 @@ async def list_versions(request: Request) -> Response:
 async def get_version(request: Request) -> Response:
     charter = await charter_or_404(request)
     await require(request, Action.READ, charter)
-    record = await _version(request, charter.id, request.path_params["version_id"])
+    record = await version_or_404(_versions(request), charter.id, request.path_params["version_id"])
     return JSONResponse(
         {
             **version_json(record),
@@ -57,35 +61,57 @@ async def get_version(request: Request) -> Response:
     )
 
 
-async def _version(request: Request, charter_id: int, raw: str):  # type: ignore[no-untyped-def]
-    try:
-        return await _versions(request).get(charter_id, int(raw))
-    except (ValueError, NotFound) as exc:
-        raise NotFoundError(f"no version {raw!r}") from exc
-
-
 async def compare_versions(request: Request) -> Response:
     """``?from=ID&to=ID`` or ``to=live`` (the default)."""
     charter = await charter_or_404(request)
     await require(request, Action.READ, charter)
     origin = request.query_params.get("from")
-    target = request.query_params.get("to", "live")
-    if origin is None:
+    if not origin:
         raise Invalid("from is required: a version id", field="from")
-    if origin == target:
-        raise Invalid("from and to are the same version: nothing to compare", field="to")
-    old = entries((await _version(request, charter.id, origin)).articles)
-    new: list[Entry]
-    if target == "live":
-        new = entries(await live_articles(charter, services(request).article_doc))
-    else:
-        new = entries((await _version(request, charter.id, target)).articles)
-    return JSONResponse({"from": origin, "to": target, **compare(old, new)})
+    target = request.query_params.get("to") or "live"
+    svc = services(request)
+    found = await comparison(svc.engine, charter, svc.article_doc, origin, target)
+    return JSONResponse(found)
+
+
+async def _version_in_body(request: Request, charter_id: int) -> VersionRecord:
+    body: dict[str, Any] = await json_object(request)
+    raw = body.get("version")
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip():
+        raise Invalid("version is required: the id of a version of this charter", field="version")
+    return await version_or_404(_versions(request), charter_id, str(raw).strip(), "version")
+
+
+async def restore_one_article(request: Request) -> Response:
+    """Body ``{"version": ID}``: the article's text and title come back, as a new edit."""
+    charter = await charter_or_404(request)
+    who = await require(request, Action.MANAGE, charter)
+    version = await _version_in_body(request, charter.id)
+    outcome = await restore_article(
+        services(request), charter, request.path_params["key"], version, who
+    )
+    return JSONResponse(outcome.to_json())
+
+
+async def restore_whole_charter(request: Request) -> Response:
+    charter = await charter_or_404(request)
+    who = await require(request, Action.MANAGE, charter)
+    version = await version_or_404(
+        _versions(request), charter.id, request.path_params["version_id"]
+    )
+    outcome = await restore_charter(services(request), charter, version, who)
+    return JSONResponse(outcome.to_json())
 
 
 routes = [
     Route("/api/charters/{slug}/versions", list_versions, methods=["GET"]),
     Route("/api/charters/{slug}/versions", create_version, methods=["POST"]),
     Route("/api/charters/{slug}/versions/{version_id}", get_version, methods=["GET"]),
+    Route(
+        "/api/charters/{slug}/versions/{version_id}/restore",
+        restore_whole_charter,
+        methods=["POST"],
+    ),
     Route("/api/charters/{slug}/compare", compare_versions, methods=["GET"]),
+    Route("/api/charters/{slug}/articles/{key}/restore", restore_one_article, methods=["POST"]),
 ]

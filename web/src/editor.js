@@ -23,6 +23,7 @@ import {
 } from './lib/page.js'
 import { people, personLabel } from './lib/presence.js'
 import { CONNECTED } from './lib/session.js'
+import { articleAmendments } from './amend/article-hook.js'
 
 // quill-cursors is a webpack UMD bundle: its class is the CommonJS module's `default`.
 const QuillCursors = QuillCursorsModule.default || QuillCursorsModule
@@ -89,6 +90,12 @@ const toolbar = buildToolbar()
 
 let quill = null
 let entry = null
+// Amendments: the count and "propose", and the "amendments only" phase that locks the
+// editor for all but facilitators. A phase change makes the granted scope stale.
+const amendments = articleAmendments({
+  session, slug, key, language,
+  onChange: () => { state.scope = null; updateWritable(); updateSaveState() },
+})
 
 function layout() {
   fill($('#main'),
@@ -96,7 +103,7 @@ function layout() {
       h('p', { class: 'back' }, h('a', { href: pagePath.charter(slug) }, `← ${t('back_to_charter')}`)),
       sectionEl, titleEl,
       h('div', { class: 'editor-status' }, saveEl, hereEl, projectButton),
-      noticeEl, errorEl),
+      noticeEl, amendments.el, errorEl),
     toolbar.el,
     editorEl)
 }
@@ -254,12 +261,13 @@ function startEditor() {
 
 function updateWritable() {
   if (!quill) return
-  const writable = !state.gone && canWrite(state.me) && state.scope !== 'readonly'
+  const writable = !state.gone && canWrite(state.me) && state.scope !== 'readonly' && !amendments.locked()
   // Before the first sync the text is not there yet: wait for it (offline later is fine).
   const ready = entry.provider.isSynced || state.everSynced
   quill.enable(writable && ready)
   quill.root.setAttribute('aria-readonly', String(!(writable && ready)))
   if (state.gone) showNotice(t('article_deleted'))
+  else if (amendments.locked()) showNotice('') // its own banner says why, and what to do
   else if (!canWrite(state.me) || state.scope === 'readonly') showNotice(t('read_only_notice'))
   else showNotice('')
   updateToolbar()
@@ -277,7 +285,7 @@ let shownState = null
 
 function computeSaveState() {
   if (state.gone) return 'gone'
-  const writer = canWrite(state.me) && state.scope !== 'readonly'
+  const writer = canWrite(state.me) && state.scope !== 'readonly' && !amendments.locked()
   if (session.status !== CONNECTED || (!entry.provider.isSynced && state.everSynced)) {
     return writer ? 'offline-kept' : 'offline'
   }
@@ -350,6 +358,7 @@ function applyCharter(charter) {
   titleEl.textContent = found.article.title
   sectionEl.textContent = found.section.title
   document.title = `${found.article.title} — ${charter.title}`
+  amendments.update(charter, state.me)
   updateProjectButton()
 }
 

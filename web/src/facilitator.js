@@ -8,6 +8,7 @@ import { announce, h, fill } from './lib/dom.js'
 import { lang, t, tn } from './lib/i18n.js'
 import { pagePath, shellData } from './lib/page.js'
 import { personLabel } from './lib/presence.js'
+import { phasePanel } from './amend/phase-panel.js'
 
 const ROLES = ['facilitator', 'editor', 'commenter', 'reader']
 
@@ -259,7 +260,8 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
 
   const invites = invitesPanel({ base, onError })
   const participants = participantsPanel({ base, onError, session })
-  side.append(projectorBox, invites.el, participants.el)
+  const phase = phasePanel({ base, state, session, onError })
+  side.append(projectorBox, phase.el, invites.el, participants.el)
 
   tools.render = (current) => {
     const sections = current.charter.sections
@@ -272,6 +274,7 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
     for (const id of [...sectionTools.keys()]) if (!current.sections.has(id)) sectionTools.delete(id)
     for (const key of [...articleTools.keys()]) if (!current.articles.has(key)) articleTools.delete(key)
     renderProjector()
+    phase.render()
   }
   tools.remove = () => {
     for (const tool of [...sectionTools.values(), ...articleTools.values()]) tool.details.remove()
@@ -279,6 +282,7 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
     projectorBox.remove()
     invites.el.remove()
     participants.remove()
+    phase.remove()
   }
   return tools
 }

@@ -1,0 +1,50 @@
+"""Exports of any version, or of the live text: Markdown, standalone HTML, open-data JSON."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from persistence.versions import Versions
+from server.access import Action
+from server.api.common import charter_or_404, require, services
+from server.errors import Invalid
+from server.exports import FORMATS, discussion, html, markdown, open_data, snapshot_of
+from server.pages import PAGE_CSP
+from server.versions import version_or_404
+
+
+async def export_charter(request: Request) -> Response:
+    """``?format=md|html|json`` (default md) and ``version=ID`` (default: the live text)."""
+    charter = await charter_or_404(request)
+    await require(request, Action.READ, charter)
+    fmt = request.query_params.get("format", "md")
+    if fmt == "markdown":
+        fmt = "md"
+    if fmt not in FORMATS:
+        raise Invalid(f"format must be md, html or json, not {fmt!r}", field="format")
+    svc = services(request)
+    versions = Versions(svc.engine)
+    ref = request.query_params.get("version") or "live"
+    version = None if ref == "live" else await version_or_404(versions, charter.id, ref)
+    snap = await snapshot_of(charter, svc.article_doc, version)
+    media_type, extension, disposition = FORMATS[fmt]
+    headers = {"content-disposition": f'{disposition}; filename="{snap.name}.{extension}"'}
+    if fmt == "md":
+        body = markdown(snap)
+    elif fmt == "html":
+        body = html(snap, svc.settings.base_url)
+        headers["content-security-policy"] = PAGE_CSP
+    else:
+        talk = await discussion(svc.amendments, charter) if charter.open_data_discussion else None
+        data = open_data(snap, await versions.list(charter.id), svc.settings.base_url, talk)
+        body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+routes = [
+    Route("/api/charters/{slug}/export", export_charter, methods=["GET"]),
+]

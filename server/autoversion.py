@@ -1,0 +1,85 @@
+"""Automatic versions on a schedule (``CHARTER_AUTO_VERSION_MINUTES``): every period, each
+charter whose text or outline changed since its last version gets a version of kind
+"auto". Other automatic versions (before a restore, around an accepted amendment) call
+``server.versions.save_version(..., kind="auto")`` directly."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from sqlalchemy.exc import DBAPIError
+
+from crdt.article import ArticleDoc
+from persistence.repo import CharterRecord
+from persistence.versions import VersionArticle, Versions
+from server.services import Services
+from server.versions import live_articles, save_version
+
+log = logging.getLogger("charter.versions")
+
+_LABELS = {
+    "fr": "Version automatique du {:%d/%m/%Y %H:%M} UTC",
+    "en": "Automatic version, {:%Y-%m-%d %H:%M} UTC",
+}
+
+
+def auto_label(language: str, at: datetime) -> str:
+    return _LABELS.get(language.split("-")[0], _LABELS["en"]).format(at)
+
+
+def _shape(articles: list[VersionArticle]) -> list[tuple[Any, ...]]:
+    """What a reader of the charter sees: outline, titles, text and formatting."""
+    return sorted(
+        (
+            a.section_position,
+            a.section_id,
+            a.section_title,
+            a.article_position,
+            a.article_key,
+            a.article_title,
+            ArticleDoc.from_updates([a.state]).ops(),
+        )
+        for a in articles
+    )
+
+
+async def changed_since_last_version(services: Services, charter: CharterRecord) -> bool:
+    versions = Versions(services.engine)
+    listed = await versions.list(charter.id)
+    if not listed:
+        return True
+    last = await versions.get(charter.id, listed[-1].id)
+    live = await live_articles(charter, services.article_doc)
+    return _shape(live) != _shape(last.articles)
+
+
+async def save_changed(services: Services) -> list[int]:
+    """One automatic version per charter that changed since its last version; their ids."""
+    saved = []
+    for listed in await services.repo.list_charters():
+        charter = await services.repo.get_charter(listed.slug)
+        if not await changed_since_last_version(services, charter):
+            continue
+        label = auto_label(charter.language, datetime.now(UTC))
+        versions = Versions(services.engine)
+        version_id = await save_version(
+            versions, charter, services.article_doc, label, None, "auto"
+        )
+        log.info("automatic version charter=%s version=%d", charter.slug, version_id)
+        services.publish(charter.id, {"type": "version", "event": "saved", "version": version_id})
+        saved.append(version_id)
+    return saved
+
+
+async def every(services: Services, minutes: float) -> None:
+    """Runs in the app's task group until it is cancelled."""
+    while True:
+        await anyio.sleep(minutes * 60)
+        await services.store.flush()  # what was typed so far is in the version
+        try:
+            await save_changed(services)
+        except DBAPIError as exc:  # the database is away: try again next period
+            log.error("automatic versions failed error=%s", exc)

@@ -1,0 +1,277 @@
+"""Exports of a charter at a version or live: Markdown, standalone HTML, open-data JSON,
+and the Atom feed of its versions. Pure rendering of what ``snapshot_of`` read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from crdt.article import ArticleDoc, Op
+from crdt.markdown import lines_of, markdown_from_ops
+from persistence.amendments import Amendments
+from persistence.repo import CharterRecord
+from persistence.versions import VersionRecord
+from server.charters import DocReader
+from server.i18n import LANGUAGES, translate
+from server.licences import licence_of
+from server.names import article_document
+from server.pages import TEMPLATES  # the shared Jinja environment (filters, autoescape)
+from server.versions import version_json
+
+FORMATS = {
+    "md": ("text/markdown; charset=utf-8", "md", "attachment"),
+    "html": ("text/html; charset=utf-8", "html", "inline"),
+    "json": ("application/json; charset=utf-8", "json", "attachment"),
+}
+# Bumped when a field changes meaning; fields are only ever added within a version.
+OPEN_DATA_FORMAT = 1
+
+
+@dataclass
+class ArticleText:
+    key: str
+    title: str
+    ops: list[Op]
+
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _ in self.ops)
+
+
+@dataclass
+class SectionText:
+    title: str
+    articles: list[ArticleText] = field(default_factory=list)
+
+
+@dataclass
+class Snapshot:
+    """A charter's sections and articles at a version (``version``) or live (None)."""
+
+    charter: CharterRecord
+    version: VersionRecord | None
+    sections: list[SectionText]
+
+    @property
+    def name(self) -> str:
+        """The file name: ``{slug}-v{id}`` or ``{slug}-live``."""
+        suffix = f"v{self.version.id}" if self.version else "live"
+        return f"{self.charter.slug}-{suffix}"
+
+
+async def snapshot_of(
+    charter: CharterRecord, read: DocReader, version: VersionRecord | None
+) -> Snapshot:
+    if version is None:
+        sections = [
+            SectionText(
+                s.title,
+                [
+                    ArticleText(a.key, a.title, (await read(a.document_id)).ops())
+                    for a in s.articles
+                ],
+            )
+            for s in charter.sections
+        ]
+        return Snapshot(charter, None, sections)
+    grouped: dict[tuple[int, int], SectionText] = {}
+    for a in version.articles:  # ordered by section position, then article position
+        section = grouped.setdefault(
+            (a.section_position, a.section_id), SectionText(a.section_title)
+        )
+        ops = ArticleDoc.from_updates([a.state]).ops()
+        section.articles.append(ArticleText(a.article_key, a.article_title, ops))
+    return Snapshot(charter, version, [grouped[k] for k in sorted(grouped)])
+
+
+def ui_language(language: str) -> str:
+    primary = language.split("-")[0]
+    return primary if primary in LANGUAGES else "en"
+
+
+# -- Markdown: the charter file format, read back by `charter init --from-markdown` --
+
+
+def markdown(snap: Snapshot) -> str:
+    charter = snap.charter
+    front = [f"title: {charter.title}", f"language: {charter.language}"]
+    front.append(f"licence: {charter.licence}")  # ignored on import, kept for readers
+    if snap.version is not None:
+        front.append(f"version: {snap.version.id} — {snap.version.label}")
+    parts = ["---\n" + "\n".join(front) + "\n---\n"]
+    for section in snap.sections:
+        parts.append(f"# {section.title}\n")
+        for article in section.articles:
+            parts.append(f"## {article.title}\n")
+            body = markdown_from_ops(article.ops)
+            if body:
+                parts.append(body)
+    return "\n".join(parts)
+
+
+# -- HTML: one standalone, print-friendly page --
+
+
+@dataclass
+class Block:
+    """One block of an article body: a paragraph, a heading, a list or a quote."""
+
+    kind: str  # p | h | ul | ol | quote
+    items: list[list[Op]]
+    level: int = 0
+
+
+def blocks(ops: list[Op]) -> list[Block]:
+    """Quill lines grouped into HTML blocks (consecutive list items share one list)."""
+    found: list[Block] = []
+    for runs, attrs in lines_of(ops):
+        attrs = attrs or {}
+        kind = "p"
+        if attrs.get("header"):
+            kind = "h"
+        elif attrs.get("list") in ("bullet", "ordered"):
+            kind = "ul" if attrs["list"] == "bullet" else "ol"
+        elif attrs.get("blockquote"):
+            kind = "quote"
+        if kind in ("ul", "ol") and found and found[-1].kind == kind:
+            found[-1].items.append(runs)
+        elif runs or kind != "p":
+            found.append(Block(kind, [runs], int(attrs.get("header") or 0)))
+    return found
+
+
+def html(snap: Snapshot, base_url: str) -> str:
+    lang = ui_language(snap.charter.language)
+    return TEMPLATES.env.get_template("export.html").render(
+        snap=snap,
+        charter=snap.charter,
+        licence=licence_of(snap.charter.licence),
+        blocks=blocks,
+        lang=lang,
+        t=lambda key, **values: translate(lang, key, **values),
+        base_url=base_url,
+        generated=datetime.now(UTC),
+    )
+
+
+# -- JSON open data --
+
+
+def open_data(
+    snap: Snapshot,
+    versions: list[VersionRecord],
+    base_url: str,
+    discussion: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The charter as open data. ``discussion`` (amendments, and comments once they exist)
+    is included only when the charter's ``open_data_discussion`` setting is on."""
+    charter = snap.charter
+    data: dict[str, Any] = {
+        "format": "charter-open-data",
+        "format_version": OPEN_DATA_FORMAT,
+        "generated_at": datetime.now(UTC).isoformat(),
+        "charter": {
+            "slug": charter.slug,
+            "title": charter.title,
+            "language": charter.language,
+            "url": f"{base_url}/charters/{charter.slug}",
+            "licence": licence_of(charter.licence).to_json(),
+        },
+        "version": version_json(snap.version) if snap.version else "live",
+        "sections": [
+            {
+                "position": position,
+                "title": section.title,
+                "articles": [
+                    {
+                        "id": a.key,
+                        "position": index,
+                        "title": a.title,
+                        "document": article_document(charter.slug, a.key),
+                        "text": a.text,
+                        "markdown": markdown_from_ops(a.ops),
+                    }
+                    for index, a in enumerate(section.articles)
+                ],
+            }
+            for position, section in enumerate(snap.sections)
+        ],
+        "versions": [version_json(v) for v in versions],
+    }
+    if charter.open_data_discussion:
+        data["discussion"] = discussion or {}
+    return data
+
+
+async def discussion(amendments: Amendments, charter: CharterRecord) -> dict[str, Any]:
+    """What open data carries of the discussion when the charter says so: amendments with
+    their votes and outcome. Comments are added here once they exist."""
+    found = await amendments.find(charter.id)
+    return {
+        "amendments": [
+            {
+                "id": a.id,
+                "article": a.article_key,
+                "title": a.title,
+                "rationale": a.rationale,
+                "status": a.status,
+                "author": a.author_name,
+                "created_at": a.created_at.isoformat() if a.created_at else None,
+                "votes": a.tally(),
+            }
+            for a in found
+            if a.status != "draft"
+        ]
+    }
+
+
+# -- Atom feed of versions --
+
+ATOM = "http://www.w3.org/2005/Atom"
+XML = "http://www.w3.org/XML/1998/namespace"
+
+
+def _stamp(at: datetime | None) -> str:
+    at = at or datetime.now(UTC)
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
+
+
+def atom(charter: CharterRecord, timeline: list[dict[str, Any]], base_url: str) -> str:
+    """``timeline`` as built by ``server.versions.timeline`` (oldest first)."""
+    lang = ui_language(charter.language)
+    licence = licence_of(charter.licence)
+    home = f"{base_url}/charters/{charter.slug}"
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {f"{{{XML}}}lang": charter.language})
+
+    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        element.text = text
+        return element
+
+    add(feed, "title", translate(lang, "versions_of", title=charter.title))
+    add(feed, "id", f"{home}/versions.atom")
+    add(feed, "link", rel="self", href=f"{home}/versions.atom")
+    add(feed, "link", rel="alternate", type="text/html", href=f"{home}/versions")
+    add(feed, "rights", f"{licence.name} — {licence.url}".rstrip(" —"))
+    if licence.url:
+        add(feed, "link", rel="license", href=licence.url)
+    latest = timeline[-1]["version"]["created_at"] if timeline else None
+    add(feed, "updated", latest or _stamp(None))
+    for item in reversed(timeline):  # newest first
+        version = item["version"]
+        entry = add(feed, "entry")
+        add(entry, "title", version["label"])
+        add(entry, "id", f"{home}/versions/{version['id']}")
+        add(entry, "updated", version["created_at"] or _stamp(None))
+        author = add(entry, "author")
+        add(author, "name", version["created_by"] or translate(lang, "automatic"))
+        link = f"{base_url}/api/charters/{charter.slug}/export?format=html&version={version['id']}"
+        add(entry, "link", rel="alternate", type="text/html", href=link)
+        if item.get("previous") is not None:
+            compare = f"{home}/compare?from={item['previous']}&to={version['id']}"
+            add(entry, "link", rel="related", type="text/html", href=compare)
+        add(entry, "summary", translate(lang, "summary", **item["summary"]))
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")

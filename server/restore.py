@@ -1,0 +1,187 @@
+"""Restore one article, or the whole charter, to a saved version — as a forward edit.
+
+Applying an old state to a CRDT changes nothing. Restoring computes the edit that turns
+today's text into the version's text (``crdt.versions.restore_update``) and applies it
+through ``Room.apply``, like a keystroke: connected editors see it at once, and restoring
+again (to the automatic version saved just before) undoes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from crdt.article import ArticleDoc
+from crdt.versions import restore_update
+from persistence.outline import Outline
+from persistence.repo import ArticleRecord, CharterRecord
+from persistence.versions import VersionArticle, VersionRecord, Versions
+from server.access import Principal
+from server.charters import charter_json
+from server.errors import ConflictError, NotFoundError
+from server.names import article_document, charter_channel
+from server.services import Services
+from server.versions import save_version, version_json
+
+COMMIT_TIMEOUT = 30.0  # seconds to wait for the store to commit the restoring edits
+MAX_LABEL = 200
+
+_LABELS = {
+    "fr": {
+        "article": "Avant restauration de l’article « {article} » (version « {version} »)",
+        "charter": "Avant restauration de la version « {version} »",
+    },
+    "en": {
+        "article": "Before restoring article “{article}” (version “{version}”)",
+        "charter": "Before restoring version “{version}”",
+    },
+}
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def restore_label(language: str, what: str, version: str, article: str = "") -> str:
+    """The label of the automatic version saved just before a restore, in the charter's
+    language, cut to fit."""
+    labels = _LABELS.get(language.split("-")[0], _LABELS["en"])
+    label = labels[what].format(article=_short(article), version=_short(version))
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
+
+
+@dataclass
+class Outcome:
+    """What a restore did, article by article, and what it could not do."""
+
+    version: VersionRecord
+    saved_before: VersionRecord | None = None
+    restored: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    not_restored: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": version_json(self.version),
+            "saved_before": version_json(self.saved_before) if self.saved_before else None,
+            "restored": self.restored,
+            "unchanged": self.unchanged,
+            "not_restored": self.not_restored,
+        }
+
+
+def _differs(live: ArticleDoc, title: str, old: VersionArticle) -> bool:
+    return title != old.article_title or live.ops() != ArticleDoc.from_updates([old.state]).ops()
+
+
+async def restore_article(
+    services: Services,
+    charter: CharterRecord,
+    key: str,
+    version: VersionRecord,
+    who: Principal,
+) -> Outcome:
+    old = next((a for a in version.articles if a.article_key == key), None)
+    if old is None:
+        raise NotFoundError(f"article {key!r} is not in version {version.id}")
+    live = next((a for _, a in charter.articles() if a.key == key), None)
+    if live is None:
+        raise ConflictError(
+            f"article {key!r} was deleted since version {version.id}: it cannot be restored"
+        )
+    outcome = Outcome(version)
+    if not _differs(await services.article_doc(live.document_id), live.title, old):
+        outcome.unchanged.append(key)
+        return outcome
+    label = restore_label(charter.language, "article", version.label, live.title)
+    outcome.saved_before = await _save_before(services, charter, label, who)
+    outcome.restored.append(await _restore(services, charter, live, old, who))
+    await _announce(services, charter, outcome)
+    return outcome
+
+
+async def restore_charter(
+    services: Services, charter: CharterRecord, version: VersionRecord, who: Principal
+) -> Outcome:
+    """Every article of the version that still exists gets its text and title back.
+    Articles deleted since are reported (not recreated); articles added since stay;
+    sections and the order of articles stay as they are now."""
+    outcome = Outcome(version)
+    live = {a.key: a for _, a in charter.articles()}
+    todo: list[tuple[ArticleRecord, VersionArticle]] = []
+    for old in version.articles:
+        article = live.get(old.article_key)
+        if article is None:
+            outcome.not_restored.append(
+                {
+                    "id": old.article_key,
+                    "title": old.article_title,
+                    "reason": "deleted since the version",
+                }
+            )
+        elif _differs(await services.article_doc(article.document_id), article.title, old):
+            todo.append((article, old))
+        else:
+            outcome.unchanged.append(article.key)
+    if todo:
+        label = restore_label(charter.language, "charter", version.label)
+        outcome.saved_before = await _save_before(services, charter, label, who)
+        for article, old in todo:
+            outcome.restored.append(await _restore(services, charter, article, old, who))
+        await _announce(services, charter, outcome)
+    return outcome
+
+
+async def _save_before(
+    services: Services, charter: CharterRecord, label: str, who: Principal
+) -> VersionRecord:
+    versions = Versions(services.engine)
+    saved = await save_version(versions, charter, services.article_doc, label, who, kind="auto")
+    return await versions.get(charter.id, saved)
+
+
+async def _restore(
+    services: Services,
+    charter: CharterRecord,
+    article: ArticleRecord,
+    old: VersionArticle,
+    who: Principal,
+) -> dict[str, Any]:
+    key = article.key
+    room = await services.open_room(article.document_id, article_document(charter.slug, key))
+    # No await between computing the edit and applying it: nothing can slip in between.
+    update = restore_update(room.doc.full_update(), old.state)
+    if update is not None:
+        committed = anyio.Event()
+        room.apply(update, origin=None, on_commit=committed.set, participant_id=who.participant_id)
+        with anyio.fail_after(COMMIT_TIMEOUT):
+            await committed.wait()
+    if not room.members:
+        room.on_empty(room)  # opened only for this: unload it once idle
+    renamed = old.article_title != article.title
+    if renamed:
+        await Outline(services.engine).update_article(charter.id, key, title=old.article_title)
+    return {"id": key, "title": old.article_title, "text": update is not None, "renamed": renamed}
+
+
+async def _announce(services: Services, charter: CharterRecord, outcome: Outcome) -> None:
+    """Tell the charter channel: a version was saved, articles were restored, and (when
+    titles came back) the new outline."""
+    event = {
+        "type": "version",
+        "event": "restored",
+        "version": outcome.version.id,
+        "saved_before": outcome.saved_before.id if outcome.saved_before else None,
+        "articles": [r["id"] for r in outcome.restored],
+    }
+    services.publish(charter.id, event)
+    if any(r["renamed"] for r in outcome.restored):
+        fresh = await services.repo.get_charter(charter.slug)
+        payload = {
+            **charter_json(fresh),  # as the outline API sends it
+            "channel": charter_channel(fresh.slug),
+            "projector": services.projector.get(fresh.id),
+        }
+        services.publish(charter.id, {"type": "outline", "charter": payload})

@@ -1,0 +1,120 @@
+"""Server-rendered pages of versions, without JavaScript, at stable shareable URLs:
+the timeline, a whole-charter comparison, one article side by side, and the Atom feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from persistence.repo import CharterRecord, NotFound
+from server.access import Action, decide
+from server.api.common import bearer, services
+from server.errors import ApiError
+from server.exports import atom
+from server.licences import licence_of
+from server.pages import PAGE_CSP, render
+from server.versions import comparison, timeline
+
+
+async def _readable(request: Request) -> CharterRecord | Response:
+    """The charter if this request may read it; else the not-found or private page."""
+    svc = services(request)
+    try:
+        charter = await svc.repo.get_charter(request.path_params["slug"])
+    except NotFound:
+        return render(request, "not_found.html", {}, 404)
+    who = await svc.identity.resolve(charter, bearer(request), request.cookies)
+    if not decide(who, Action.READ, charter.id).allowed:
+        return render(request, "private.html", {"charter": charter}, 403)
+    return charter
+
+
+def _context(charter: CharterRecord, **values: Any) -> dict[str, Any]:
+    return {"charter": charter, "licence": licence_of(charter.licence), **values}
+
+
+async def versions_page(request: Request) -> Response:
+    charter = await _readable(request)
+    if isinstance(charter, Response):
+        return charter
+    items = await timeline(services(request).engine, charter)
+    return render(request, "versions.html", _context(charter, items=items[::-1]))
+
+
+async def _comparison(
+    request: Request, charter: CharterRecord, with_text: bool = False
+) -> dict[str, Any] | Response:
+    origin = request.query_params.get("from") or ""
+    target = request.query_params.get("to") or "live"
+    svc = services(request)
+    try:
+        if not origin:
+            raise ApiError("from is required: a version id")
+        return await comparison(svc.engine, charter, svc.article_doc, origin, target, with_text)
+    except ApiError as exc:
+        context = _context(charter, message=exc.message)
+        return render(request, "compare_error.html", context, 404 if exc.status == 404 else 422)
+
+
+async def compare_page(request: Request) -> Response:
+    charter = await _readable(request)
+    if isinstance(charter, Response):
+        return charter
+    found = await _comparison(request, charter, with_text=True)
+    if isinstance(found, Response):
+        return found
+    changed = [a for a in found["articles"] if a["status"] != ["unchanged"]]
+    same = [a for a in found["articles"] if a["status"] == ["unchanged"]]
+    context = _context(charter, c=found, changed=changed, same=same)
+    return render(request, "compare.html", context)
+
+
+async def compare_article_page(request: Request) -> Response:
+    charter = await _readable(request)
+    if isinstance(charter, Response):
+        return charter
+    found = await _comparison(request, charter, with_text=True)
+    if isinstance(found, Response):
+        return found
+    key = request.path_params["key"]
+    item = next((a for a in found["articles"] if a["id"] == key), None)
+    if item is None:
+        message = f"article {key!r} is in neither version"
+        return render(request, "compare_error.html", _context(charter, message=message), 404)
+    diff = item.get("diff", [])
+    context = _context(
+        charter, c=found, item=item, old=_side(diff, "insert"), new=_side(diff, "delete")
+    )
+    return render(request, "compare_article.html", context)
+
+
+def _side(diff: list[dict[str, str]], hidden: str) -> list[dict[str, str]]:
+    """One side of a word diff: without the other side's hunks, and no leading space."""
+    shown = [h for h in diff if h["kind"] != hidden]
+    if shown:
+        shown[0] = {**shown[0], "text": shown[0]["text"].lstrip()}
+    return shown
+
+
+async def versions_feed(request: Request) -> Response:
+    charter = await _readable(request)
+    if isinstance(charter, Response):
+        return charter
+    svc = services(request)
+    items = await timeline(svc.engine, charter)
+    return Response(
+        atom(charter, items, svc.settings.base_url),
+        media_type="application/atom+xml; charset=utf-8",
+        headers={"content-security-policy": PAGE_CSP},
+    )
+
+
+routes = [
+    Route("/charters/{slug}/versions", versions_page),
+    Route("/charters/{slug}/versions.atom", versions_feed),
+    Route("/charters/{slug}/compare", compare_page),
+    Route("/charters/{slug}/compare/{key}", compare_article_page),
+]

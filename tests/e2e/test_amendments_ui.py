@@ -1,0 +1,386 @@
+"""Amendments in the browser: proposed from the editor, written in the fork, supported,
+accepted by a facilitator in another browser; an open editor receives the accepted change
+without a reload; the "amendments only" phase locks editors' editors live; the two pages
+pass axe-core and fit a phone; a title made of markup stays text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.live import LiveServer
+from tests.e2e.test_accessibility import AXE, no_sideways_scroll
+from tests.e2e.workshop import (
+    PHONE,
+    SYNCED,
+    Charter,
+    Person,
+    join,
+    new_charter,
+    open_editor,
+    type_at_end,
+)
+
+TEXT = "Les données publiques sont ouvertes."
+FORK = ".fork .save-state"
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']})
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))
+}"""
+
+
+def amendment_path(charter: Charter, number: int) -> str:
+    return f"/charters/{charter.slug}/amendments/{number}"
+
+
+def propose(charter: Charter, key: str, title: str, rationale: str = "Parce que.") -> int:
+    body = {"title": title, "rationale": rationale, "open": True}
+    return int(charter.api("POST", f"/articles/{key}/amendments", body)["id"])
+
+
+def open_amendment(page: Page, charter: Charter, number: int) -> Page:
+    """Open an amendment and wait until its text has arrived in the fork's editor."""
+    page.goto(amendment_path(charter, number))
+    expect(page.locator(FORK)).to_have_attribute("data-state", SYNCED)
+    return page
+
+
+def violations(page: Page) -> list[dict[str, Any]]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text("utf-8"))
+    found: list[dict[str, Any]] = page.evaluate(RUN_AXE)
+    return found
+
+
+def done(*people: Person) -> None:
+    for person in people:
+        assert person.errors == [] and person.csp_violations() == []
+        person.context.close()
+
+
+def test_an_open_editor_sees_the_accepted_change_without_reload(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    eli = join(browser, live_server, charter.invite("editor"), "Eli")
+    e = open_editor(eli, charter, key)
+    e.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    number = propose(charter, key, "Par défaut")
+    # The editor's amendments line follows the charter's events.
+    expect(e.locator(".article-amendments a")).to_have_text(
+        "1 amendement sur cet article (1 ouvert)"
+    )
+    f = open_amendment(fanny.page, charter, number)
+    type_at_end(f, " Par défaut.")
+    expect(f.locator(FORK)).to_have_attribute("data-state", "saved")
+    expect(f.locator(".diff ins").first).to_contain_text("Par défaut.")
+    # Meanwhile the live article changes elsewhere: both changes must land.
+    type_at_end(e, " Sans délai.")
+    expect(e.locator(".save-state")).to_have_attribute("data-state", "saved")
+
+    charter.api("POST", f"/amendments/{number}/accept", {})
+    expect(e.locator(".ql-editor")).to_contain_text("Par défaut.")
+    expect(e.locator(".ql-editor")).to_contain_text("Sans délai.")
+    assert e.evaluate("window.__sameDocument") is True
+    text = charter.wait_text(key, lambda t: "Par défaut." in t and "Sans délai." in t)
+    assert text.startswith(TEXT)
+    done(fanny, eli)
+
+
+def test_propose_write_vote_and_accept_across_browsers(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    eli = join(browser, live_server, charter.invite("editor"), "Eli")
+    cora = join(browser, live_server, charter.invite("commenter"), "Cora")
+
+    # Eli proposes from the article's editor; the form asks for what is missing.
+    e = open_editor(eli, charter, key)
+    e.get_by_role("button", name="Proposer un amendement").first.click()
+    dialog = e.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    title = dialog.get_by_label("Titre de l’amendement")
+    expect(title).to_be_focused()
+    dialog.get_by_role("button", name="Créer l’amendement").click()
+    expect(dialog.get_by_role("alert")).to_have_text("Un titre est nécessaire.")
+    expect(title).to_have_attribute("aria-invalid", "true")
+    title.fill("Publier sous licence ouverte")
+    dialog.get_by_label("Exposé des motifs").fill("Pour que chacun puisse réutiliser les données.")
+    dialog.get_by_role("button", name="Créer l’amendement").click()
+    e.wait_for_url(re.compile(r".*/amendments/\d+$"))
+    url = e.url
+    expect(e.locator("h1")).to_have_text("Publier sous licence ouverte")
+    expect(e.locator(".status-line .status")).to_have_text("Ouvert aux soutiens")
+    expect(e.locator(".rationale")).to_have_text("Pour que chacun puisse réutiliser les données.")
+
+    # Eli writes the amendment in the same editor; the review follows.
+    expect(e.locator(FORK)).to_have_attribute("data-state", "saved")
+    type_at_end(e, " Sous licence ouverte.")
+    expect(e.locator(FORK)).to_have_attribute("data-state", "saved")
+    expect(e.locator(".diff ins").first).to_contain_text("Sous licence ouverte.")
+    assert "Sous licence" not in charter.text(key)  # the article itself has not changed
+
+    # Cora (a commenter) reads it but may not write it; she votes, then changes her mind.
+    c = open_amendment(cora.page, charter, int(url.rsplit("/", 1)[1]))
+    expect(c.locator(FORK)).to_have_attribute("data-state", "reading")
+    expect(c.locator(".ql-editor")).to_have_attribute("contenteditable", "false")
+    c.get_by_role("button", name="Pour", exact=True).click()
+    expect(c.get_by_role("button", name="Pour", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(e.locator(".vote-counts")).to_have_text("1 pour · 0 contre · 0 abstention")
+    c.get_by_role("button", name="Contre", exact=True).click()
+    expect(c.locator(".my-vote")).to_contain_text("Votre vote\u00a0: Contre")
+    expect(c.get_by_role("button", name="Pour", exact=True)).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    expect(e.locator(".vote-counts")).to_have_text("0 pour · 1 contre · 0 abstention")
+    expect(e.locator(".voters")).to_contain_text("Cora")
+    e.screenshot(path=str(artifacts / "amendment-author.png"), full_page=True)
+
+    # Fanny accepts it in her own browser, with a reason, through the dialog.
+    f = fanny.page
+    f.goto(url)
+    f.get_by_role("button", name="Accepter").click()
+    dialog = f.get_by_role("dialog")
+    dialog.get_by_label("Motif (facultatif)").fill("Consensus en atelier.")
+    dialog.get_by_role("button", name="Accepter").click()
+    expect(dialog).to_be_hidden()
+    expect(f.locator(".status-line .status")).to_have_text("Accepté")
+    # Everyone's page follows: closed for writing and for votes, with its history.
+    expect(e.locator(".status-line .status")).to_have_text("Accepté")
+    expect(e.locator(".ql-editor")).to_have_attribute("contenteditable", "false")
+    expect(e.locator(".history")).to_contain_text("Consensus en atelier.")
+    expect(e.locator("main")).to_contain_text("Ce changement est entré dans l’article.")
+    expect(e.locator(".history")).to_contain_text("Fanny")
+    expect(c.locator(".votes [role=group]")).to_be_hidden()
+    expect(c.locator(".votes")).to_contain_text("Les votes sont clos.")
+    text = charter.wait_text(key, lambda t: "Sous licence ouverte." in t)
+    assert text.startswith(TEXT) and text.count("Sous licence ouverte.") == 1
+
+    # The list shows it with its status and support, and filters by status.
+    c.goto(f"/charters/{charter.slug}/amendments")
+    item = c.locator(".amendment-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Accepté")
+    expect(item).to_contain_text("0 pour · 1 contre")
+    expect(item).to_contain_text("Eli")
+    c.get_by_label("État").select_option("open")
+    expect(c.locator(".amendment-item")).to_have_count(0)
+    expect(c.locator(".amend-count")).to_have_text("0 amendement")
+    assert "status=open" in c.url
+    done(fanny, eli, cora)
+
+
+def test_the_amendments_phase_locks_an_open_editor_live(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    eli = join(browser, live_server, charter.invite("editor"), "Eli")
+    e = open_editor(eli, charter, key)
+    e.evaluate("window.__sameDocument = true")
+    expect(e.locator(".ql-editor")).to_have_attribute("contenteditable", "true")
+    expect(e.locator(".phase-banner")).to_be_hidden()
+
+    # The facilitator switches the whole charter from the charter page.
+    f = fanny.page
+    f.get_by_label("Écriture dans la charte").select_option("amendments")
+    f.locator(".phase-panel").get_by_role("button", name="Appliquer").click()
+    banner = e.locator(".phase-banner")
+    expect(banner).to_contain_text("Entre les ateliers, cet article prend des amendements")
+    expect(e.locator(".ql-editor")).to_have_attribute("contenteditable", "false")
+    expect(e.locator(".save-state")).to_have_attribute("data-state", "reading")
+    expect(banner.get_by_role("button", name="Proposer un amendement")).to_be_visible()
+    expect(e.locator(".toolbar")).to_be_hidden()
+    e.screenshot(path=str(artifacts / "editor-amendments-phase.png"))
+    expect(f.locator(".phase-now")).to_have_text("En ce moment\u00a0: Amendements seulement.")
+    f.locator(".phase-panel").screenshot(path=str(artifacts / "charter-phase-panel.png"))
+
+    # A facilitator still writes, and reopens this one article from its editor.
+    fe = open_editor(fanny, charter, key)
+    expect(fe.locator(".phase-banner")).to_contain_text("vous pouvez toujours l’écrire")
+    expect(fe.locator(".ql-editor")).to_have_attribute("contenteditable", "true")
+    fe.get_by_label("Écriture dans cet article").select_option("open")
+    fe.locator(".phase-form").get_by_role("button", name="Appliquer").click()
+    expect(banner).to_be_hidden()
+    expect(e.locator(".ql-editor")).to_have_attribute("contenteditable", "true")
+    type_at_end(e, " Rouvert.")
+    expect(e.locator(".save-state")).to_have_attribute("data-state", "saved")
+    charter.wait_text(key, lambda t: "Rouvert." in t)
+    assert e.evaluate("window.__sameDocument") is True
+    done(fanny, eli)
+
+
+def test_amendment_pages_pass_axe_and_fit_a_phone(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    first = propose(charter, key, "Par défaut")
+    second = propose(charter, key, "Sur demande")
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny", viewport=PHONE)
+    awa = join(browser, live_server, charter.invite("editor"), "Awa")
+    # Both amendments append at the same place: each one's review flags the other.
+    f = open_amendment(fanny.page, charter, first)
+    type_at_end(f, " Par défaut.")
+    expect(f.locator(FORK)).to_have_attribute("data-state", "saved")
+    f.goto(amendment_path(charter, second))
+    expect(f.locator(FORK)).to_have_attribute("data-state", "saved")
+    type_at_end(f, " Sur demande.")
+    expect(f.locator(FORK)).to_have_attribute("data-state", "saved")
+    a = open_amendment(awa.page, charter, first)
+    a.get_by_role("button", name="Pour", exact=True).click()
+    expect(a.locator(".vote-counts")).to_have_text("1 pour · 0 contre · 0 abstention")
+    conflicts = a.locator(".conflicts.has-conflicts")
+    expect(conflicts).to_contain_text("1 conflit à examiner")
+    expect(conflicts.get_by_role("link", name="Sur demande")).to_be_visible()
+    assert violations(a) == []
+
+    f.goto(amendment_path(charter, first))
+    expect(f.locator(FORK)).to_have_attribute("data-state", "saved")
+    expect(f.locator(".conflicts.has-conflicts")).to_be_visible()
+    assert violations(f) == []
+    no_sideways_scroll(f)
+    f.screenshot(path=str(artifacts / "amendment-phone.png"), full_page=True)
+    # The facilitator's dialog too.
+    f.get_by_role("button", name="Rejeter").click()
+    dialog = f.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Rejeter").click()
+    expect(dialog.get_by_role("alert")).to_have_text("Indiquez le motif du rejet.")
+    assert violations(f) == []
+    f.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(f.get_by_role("button", name="Rejeter")).to_be_focused()
+
+    for page in (a, f):
+        page.goto(f"/charters/{charter.slug}/amendments")
+        expect(page.locator(".amendment-item")).to_have_count(2)
+        assert violations(page) == []
+    no_sideways_scroll(f)
+    f.screenshot(path=str(artifacts / "amendments-phone.png"), full_page=True)
+    # The propose form from the list, on a phone.
+    f.get_by_role("button", name="Proposer un amendement").click()
+    expect(f.get_by_role("dialog")).to_be_visible()
+    assert violations(f) == []
+    no_sideways_scroll(f)
+
+    # In English too.
+    a.goto(f"/lang/en?next=/charters/{charter.slug}/amendments/{first}")
+    expect(a.locator(".votes h2")).to_have_text("Support")
+    expect(a.locator(".vote-counts")).to_have_text("1 for · 0 against · 0 abstaining")
+    assert violations(a) == []
+    done(fanny, awa)
+
+
+def test_an_amendment_title_made_of_markup_is_text(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    title = "<img src=x onerror=alert(1)>"
+    rationale = "<script>window.__pwned=1</script><b>gras</b>"
+    number = propose(charter, key, title, rationale)
+    eve = join(browser, live_server, charter.invite("editor"), "Ève")
+    p = eve.page
+    alerts: list[str] = []
+    p.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+    open_amendment(p, charter, number)
+    expect(p.locator("h1")).to_have_text(title)
+    expect(p.locator(".rationale")).to_have_text(rationale)
+    p.goto(f"/charters/{charter.slug}/amendments")
+    expect(p.locator(".amendment-title")).to_have_text(title)
+    # A live event carrying the title is announced as text too.
+    propose(charter, key, title + " 2")
+    expect(p.locator(".amendment-item")).to_have_count(2)
+    for path in (amendment_path(charter, number), f"/charters/{charter.slug}/amendments"):
+        p.goto(path)
+        expect(p.locator("main h1")).to_be_visible()
+        assert p.evaluate("window.__pwned") is None
+        assert p.locator("main img, main script, main b").count() == 0
+    assert p.title() == f"Amendements — {charter.data['title']}"
+    assert alerts == []
+    done(eve)
+
+
+def test_a_draft_from_the_list_gets_a_co_author_then_opens_and_is_withdrawn(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    charter = new_charter(
+        live_server,
+        [("Transparence", [("Données ouvertes", TEXT), ("Décisions expliquées", "")])],
+    )
+    key = charter.article(0, 0)["id"]
+    other = charter.article(0, 1)["id"]
+    eli = join(browser, live_server, charter.invite("editor"), "Eli")
+    cora = join(browser, live_server, charter.invite("commenter"), "Cora")
+
+    # Eli proposes a draft from the list, choosing the article there.
+    e = eli.page
+    e.goto(f"/charters/{charter.slug}/amendments")
+    expect(e.locator(".amendment-list")).to_contain_text("Aucun amendement pour l’instant.")
+    e.get_by_role("button", name="Proposer un amendement").click()
+    dialog = e.get_by_role("dialog")
+    dialog.get_by_label("Titre de l’amendement").fill("Des données datées")
+    dialog.get_by_label("Exposé des motifs").fill("On doit savoir de quand elles datent.")
+    dialog.get_by_role("button", name="Créer l’amendement").click()
+    expect(dialog.get_by_role("alert")).to_have_text("Choisissez l’article à amender.")
+    dialog.get_by_label("Article à amender").select_option(key)
+    dialog.get_by_label("Ouvrir tout de suite aux soutiens").uncheck()
+    dialog.get_by_role("button", name="Créer l’amendement").click()
+    e.wait_for_url(re.compile(r".*/amendments/\d+$"))
+    number = int(e.url.rsplit("/", 1)[1])
+    expect(e.locator(".status-line .status")).to_have_text("Brouillon")
+    expect(e.locator(".votes")).to_contain_text("les votes ouvriront")
+    expect(e.locator(".votes [role=group]")).to_be_hidden()
+    expect(e.locator(FORK)).to_have_attribute("data-state", "saved")
+
+    # Cora may not write it yet; the page gives her the number an author needs.
+    c = open_amendment(cora.page, charter, number)
+    expect(c.locator(".ql-editor")).to_have_attribute("contenteditable", "false")
+    participants = charter.api("GET", "/participants")["participants"]
+    cora_id = next(p["id"] for p in participants if p["name"] == "Cora")
+    expect(c.locator(".fork + .hint, .amend-part .hint").last).to_contain_text(str(cora_id))
+
+    # Eli invites her by that number: her open page becomes writable, live.
+    e.get_by_label("Numéro de participant·e").fill(str(cora_id))
+    e.get_by_role("button", name="Inviter").click()
+    expect(e.locator(".status-line")).to_contain_text("et 1 co-auteur·rice")
+    expect(c.locator(".ql-editor")).to_have_attribute("contenteditable", "true")
+    type_at_end(c, " Avec leur date.")
+    expect(c.locator(FORK)).to_have_attribute("data-state", "saved")
+    expect(e.locator(".ql-editor")).to_contain_text("Avec leur date.")
+
+    # Eli opens it for support, then withdraws it with a reason.
+    e.get_by_role("button", name="Ouvrir aux soutiens").click()
+    expect(e.locator(".status-line .status")).to_have_text("Ouvert aux soutiens")
+    expect(c.get_by_role("button", name="Pour", exact=True)).to_be_visible()
+    e.get_by_role("button", name="Retirer l’amendement").click()
+    dialog = e.get_by_role("dialog")
+    dialog.get_by_label("Motif (facultatif)").fill("Un autre amendement le fait mieux.")
+    dialog.get_by_role("button", name="Retirer l’amendement").click()
+    expect(c.locator(".status-line .status")).to_have_text("Retiré")
+    expect(c.locator(".history li")).to_have_count(3)
+    expect(c.locator(".history")).to_contain_text("Un autre amendement le fait mieux.")
+    expect(c.locator(".ql-editor")).to_have_attribute("contenteditable", "false")
+    assert "Avec leur date." not in charter.text(key)
+
+    # The list, filtered by article from the address the editor links to.
+    c.goto(f"/charters/{charter.slug}/amendments?article={other}")
+    expect(c.get_by_role("combobox", name="Article", exact=True)).to_have_value(other)
+    expect(c.locator(".amendment-item")).to_have_count(0)
+    c.get_by_role("combobox", name="Article", exact=True).select_option(key)
+    expect(c.locator(".amendment-item")).to_have_count(1)
+    expect(c.locator(".amendment-item")).to_contain_text("Retiré")
+    done(eli, cora)

@@ -1,0 +1,285 @@
+"""Several instances behind a load balancer: real server processes sharing PostgreSQL and
+Redis. Edits, presence and charter events cross; a room loaded on one instance gets what
+another holds unstored; Redis restarts and kill -9 lose nothing; compaction is locked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import websockets
+
+from crdt import protocol
+from crdt.article import ArticleDoc, fold
+from crdt.awareness import Entry, decode_entries, encode_entries
+from persistence.docs import COMPACTION_LOCK, DocStore
+from persistence.engine import make_engine
+from server.demo import DEMO_SLUG
+from server.names import charter_channel
+from server.settings import Settings
+from tests.databases import _dsn, fresh_database, scalar, stored_text, writes_blocked
+from tests.hpdriver import HocuspocusClient
+from tests.redisdb import PrivateRedis, shared_redis, unique_prefix
+from tests.support import (
+    ADMIN_TOKEN,
+    PyClient,
+    ServerProcess,
+    cli_token,
+    first_document,
+    running_server,
+    server_text,
+    wait_for,
+)
+
+MARK = re.compile(r"\[[ab]\d*-\d+\]")
+
+
+def marks(text: str) -> Counter[str]:
+    return Counter(MARK.findall(text))
+
+
+@pytest.fixture
+async def pg(tmp_path: Path) -> AsyncIterator[str]:
+    """Several instances need one database server: PostgreSQL."""
+    async with fresh_database("postgresql", tmp_path) as url:
+        yield url
+
+
+class Instances:
+    """Instances sharing one database and one Redis channel; the first seeds the demo."""
+
+    def __init__(self, database_url: str, redis_url: str) -> None:
+        prefix = unique_prefix()  # a channel of our own: parallel runs never collide
+        env = [("CHARTER_REDIS_URL", redis_url), ("CHARTER_REDIS_PREFIX", prefix)]
+        self.a = ServerProcess(database_url, ("CHARTER_SEED_DEMO", "true"), *env)
+        self.b = ServerProcess(database_url, *env)
+
+    def __enter__(self) -> tuple[ServerProcess, ServerProcess]:
+        self.a.start()  # seeds first, so that B finds the charter
+        self.b.start()
+        return self.a, self.b
+
+    def __exit__(self, *exc: object) -> None:
+        self.a.stop()
+        self.b.stop()
+
+
+def url_of(server: ServerProcess, name: str, token: str) -> str:
+    return f"{server.ws_url}/ws/{name}?token={token}"
+
+
+async def presence_of(ws: websockets.ClientConnection, client_id: int) -> Entry:
+    """The next presence entry for ``client_id`` this socket receives."""
+    async with asyncio.timeout(10):
+        while True:
+            message = protocol.decode(await ws.recv())  # type: ignore[arg-type]
+            if isinstance(message, protocol.AwarenessUpdate):
+                for entry in decode_entries(message.payload, 4096):
+                    if entry.client_id == client_id:
+                        return entry
+
+
+async def test_edits_presence_and_events_cross_instances(pg: str) -> None:
+    with Instances(pg, shared_redis()) as (a, b):
+        name = await first_document(a.base_url, DEMO_SLUG)
+        token = cli_token(pg, "facilitator", "Animatrice Zoé")
+        rows_before = await scalar(pg, "SELECT COUNT(*) FROM doc_updates")
+        async with PyClient(a.ws_url, name, token) as on_a, PyClient(b.ws_url, name, token) as on_b:
+            for i in range(10):
+                on_a.append(f"[a-{i}]")
+                on_b.text.insert(0, f"[b-{i}]")
+                await asyncio.sleep(0.01)
+            expected = {f"[{x}-{i}]" for x in "ab" for i in range(10)}
+            for client in (on_a, on_b):
+                await client.wait_text(lambda t: set(marks(t)) == expected)
+            assert on_a.value() == on_b.value()
+            assert all(n == 1 for n in marks(on_a.value()).values())
+            # Stored once, by the instance that received each edit (not again by the other).
+            await wait_for_stored(pg, on_a.value())
+            assert await scalar(pg, "SELECT COUNT(*) FROM doc_updates") == rows_before + 20  # type: ignore[operator]
+
+            # Presence typed on A shows on B, stamped with the participant's name there too.
+            async with (
+                websockets.connect(url_of(a, name, token)) as ws_a,
+                websockets.connect(url_of(b, name, token)) as ws_b,
+            ):
+                forged = {"user": {"name": "Le Maire"}, "cursor": 7}
+                entry = Entry(4242, 1, json.dumps(forged))
+                await ws_a.send(protocol.awareness(encode_entries([entry])))
+                seen = json.loads((await presence_of(ws_b, 4242)).state)
+                assert seen["cursor"] == 7 and seen["user"]["name"] == "Animatrice Zoé"
+                await ws_a.close()
+                assert (await presence_of(ws_b, 4242)).removed  # gone on B when it left A
+
+            # A charter event published by A (the projector follows an article) reaches a
+            # browser on B's /collab.
+            channel = charter_channel(DEMO_SLUG)
+            async with HocuspocusClient(b.ws_url, [{"name": channel, "token": token}]) as watcher:
+                await watcher.wait(lambda e: e["event"] == "synced" and e["doc"] == channel)
+                key = name.rsplit("/", 1)[1]
+                async with httpx.AsyncClient(base_url=a.base_url) as http:
+                    response = await http.put(
+                        f"/api/charters/{DEMO_SLUG}/projector",
+                        json={"article": key},
+                        headers={"authorization": f"Bearer {token}"},
+                    )
+                    assert response.status_code == 200, response.text
+                event = await watcher.wait(lambda e: e["event"] == "stateless")
+                assert json.loads(event["payload"]) == {"type": "projector", "article": key}
+
+
+async def wait_for_stored(database_url: str, text: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while (stored := await stored_text(database_url)) != text:
+        assert time.monotonic() < deadline, f"never stored: {stored[-120:]!r}"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_room_loaded_on_b_gets_what_a_has_not_stored(pg: str) -> None:
+    with Instances(pg, shared_redis()) as (a, b):
+        name = await first_document(a.base_url, DEMO_SLUG)
+        token = cli_token(pg)
+        async with PyClient(a.ws_url, name, token) as on_a:
+            async with writes_blocked(pg):  # A's writer waits: its update is held in memory
+                on_a.append("[a-held]")
+                deadline = time.monotonic() + 10
+                while "[a-held]" not in await server_text(a.base_url, name):
+                    assert time.monotonic() < deadline
+                    await asyncio.sleep(0.02)
+                assert "[a-held]" not in await stored_text(pg)
+                # B loads the document from the database, which lacks it: A answers B's ask.
+                async with PyClient(b.ws_url, name, token) as on_b:
+                    await on_b.wait_text(lambda t: "[a-held]" in t)
+                    assert on_b.value() == on_a.value()
+            # Released: A commits, and the stored text has the update exactly once.
+            await wait_for_stored(pg, on_a.value())
+            assert (await stored_text(pg)).count("[a-held]") == 1
+
+
+async def test_redis_restart_during_edits_converges(pg: str) -> None:
+    redis = PrivateRedis()
+    redis.start()
+    try:
+        with Instances(pg, redis.url) as (a, b):
+            name = await first_document(a.base_url, DEMO_SLUG)
+            token = cli_token(pg)
+            async with (
+                PyClient(a.ws_url, name, token) as on_a,
+                PyClient(b.ws_url, name, token) as on_b,
+                PyClient(a.ws_url, name, token) as also_a,
+            ):
+                on_a.append("[a-0]")
+                on_b.append("[b-0]")
+                for client in (on_a, on_b):
+                    await client.wait_text(lambda t: {"[a-0]", "[b-0]"} <= set(marks(t)))
+                redis.kill()
+                for i in range(1, 6):
+                    on_a.append(f"[a-{i}]")
+                    on_b.append(f"[b-{i}]")
+                    await asyncio.sleep(0.05)
+                # Each instance keeps serving its own clients and storing their edits.
+                await also_a.wait_text(lambda t: "[a-5]" in t)
+                deadline = time.monotonic() + 15
+                while not {"[a-5]", "[b-5]"} <= set(marks(await stored_text(pg))):
+                    assert time.monotonic() < deadline, "an instance stopped storing"
+                    await asyncio.sleep(0.1)
+                assert "[b-5]" not in on_a.value() and "[a-5]" not in on_b.value()
+                redis.start()
+                restarted = time.monotonic()
+                expected = {f"[{x}-{i}]" for x in "ab" for i in range(6)}
+                for client in (on_a, on_b, also_a):
+                    await client.wait_text(lambda t: set(marks(t)) == expected, timeout=20)
+                converged = time.monotonic() - restarted
+                print(f"converged {converged:.2f}s after Redis came back")
+                assert on_a.value() == on_b.value() == also_a.value()
+                await wait_for_stored(pg, on_a.value())
+                assert all(n == 1 for n in marks(await stored_text(pg)).values())
+    finally:
+        redis.kill()
+
+
+async def _storm(clients: list[PyClient], stop: asyncio.Event, sent: list[int]) -> None:
+    n = 0
+    while not stop.is_set():
+        for i, client in enumerate(clients):
+            client.append(f"[{'ab'[i // 2]}{i}-{n}]")
+            sent[i] = n + 1
+        n += 1
+        await asyncio.sleep(0.01)
+
+
+async def test_kill_9_of_one_instance_loses_nothing_committed(pg: str) -> None:
+    with Instances(pg, shared_redis()) as (a, b):
+        name = await first_document(a.base_url, DEMO_SLUG)
+        token = cli_token(pg)
+        clients = [PyClient(s.ws_url, name, token) for s in (a, a, b, b)]
+        for client in clients:
+            await client.connect()
+        stop, sent = asyncio.Event(), [0] * len(clients)
+        storm = asyncio.ensure_future(_storm(clients, stop, sent))
+        await wait_for(lambda: min(sent) >= 40, what="storm under way")
+        a.kill()  # SIGKILL in the middle of the storm
+        committed = marks(await stored_text(pg))
+        await asyncio.sleep(0.2)
+        stop.set()
+        await storm
+        assert committed and all(n == 1 for n in committed.values())
+
+        for client in clients[:2]:  # A's clients come back through the load balancer: to B
+            await client.disconnect()
+            client.url = url_of(b, name, token)
+            await client.connect()
+        expected = {f"[{'ab'[i // 2]}{i}-{n}]" for i in range(len(clients)) for n in range(sent[i])}
+        for client in clients:
+            await client.wait_text(lambda t: set(marks(t)) == expected, timeout=20)
+            assert all(n == 1 for n in marks(client.value()).values())
+        await wait_for_stored(pg, clients[0].value())
+        stored = marks(await stored_text(pg))
+        assert set(stored) == expected and set(committed) <= set(stored)
+        for client in clients:
+            await client.disconnect()
+
+
+async def test_compaction_takes_the_document_lock_on_postgresql(pg: str) -> None:
+    settings = Settings(database_url=pg, seed_demo=True, admin_token=ADMIN_TOKEN)
+    async with running_server(settings):  # migrated and seeded; its room stays unloaded
+        document_id = int(await scalar(pg, "SELECT MIN(document_id) FROM articles"))  # type: ignore[call-overload]
+    engines = [make_engine(pg), make_engine(pg)]  # two instances' stores
+    stores = [DocStore(engine, fold) for engine in engines]
+    writers = [asyncio.ensure_future(s.run()) for s in stores]  # each instance's writer task
+    try:
+        doc = ArticleDoc.from_updates(await stores[0].load(document_id))
+        holder = await asyncpg.connect(_dsn(pg))  # another instance compacting
+        try:
+            await holder.execute("SELECT pg_advisory_lock($1, $2)", COMPACTION_LOCK, document_id)
+            assert await stores[0].compact(document_id) == 0  # skipped: nothing folded
+        finally:
+            await holder.close()
+        n = 0
+        for _ in range(8):  # both append, then both fold at once
+            for i in range(6):
+                delta = doc.edit(lambda body, n=n: body.insert(len(body), f"[a-{n}]"))
+                assert delta is not None
+                stores[i % 2].append(document_id, delta)
+                n += 1
+            await asyncio.gather(*(s.flush() for s in stores))
+            folded = await asyncio.gather(*(s.compact(document_id) for s in stores))
+            assert sum(folded) > 0
+            assert await stored_text(pg, document_id) == doc.text()
+        left = f"SELECT COUNT(*) FROM doc_updates WHERE document_id = {document_id}"
+        assert await scalar(pg, left) == 0
+        assert marks(doc.text()) == Counter({f"[a-{i}]": 1 for i in range(n)})
+    finally:
+        for writer in writers:
+            writer.cancel()
+        await asyncio.gather(*writers, return_exceptions=True)
+        for engine in engines:
+            await engine.dispose()

@@ -1,0 +1,124 @@
+// The amendments part of the article editor: how many amendments the article has (a link
+// to them), "Propose an amendment", and the "amendments only" phase — a banner, and a
+// locked editor for everyone but the facilitators, switched live by `phase` events.
+// Facilitators also get the control that sets this article's phase.
+import '../css/amendments.css'
+import { amendmentApi, amendmentPath, mayTakePart, proposeDialog } from './common.js'
+import { api, charterPath, errorText } from '../lib/api.js'
+import { announce, h, fill } from '../lib/dom.js'
+import { t, tn } from '../lib/i18n.js'
+
+/**
+ * `onChange()` runs when the lock changes (a phase event): the editor then asks
+ * `locked()` again. `update(charter, me)` after every load of the charter.
+ */
+export function articleAmendments({ session, slug, key, language, onChange }) {
+  const state = { charter: null, me: null, phase: 'open', count: null }
+  const banner = h('div', { class: 'phase-banner', hidden: true })
+  const countLink = h('a', { href: amendmentPath.list(slug, { article: key }) })
+  const propose = h('button', { type: 'button', class: 'secondary' }, t('amend_propose'))
+  const phaseSelect = h('select', { id: 'article-phase', name: 'phase' })
+  const phaseForm = h('form', { class: 'inline-form phase-form', hidden: true },
+    h('label', { for: 'article-phase' }, h('span', { class: 'label-text' }, t('phase_article_label')), phaseSelect),
+    h('button', { type: 'submit', class: 'secondary' }, t('phase_apply')))
+  const errorEl = h('p', { class: 'error', role: 'alert' })
+  const el = h('div', { class: 'article-amendments' },
+    banner, h('p', { class: 'amend-row' }, countLink, ' ', propose), phaseForm, errorEl)
+
+  const locked = () => state.phase === 'amendments' && !(state.me && state.me.role === 'facilitator')
+
+  function open() {
+    if (state.charter) proposeDialog({ slug, charter: state.charter, articleKey: key, language })
+  }
+  propose.addEventListener('click', open)
+
+  function render() {
+    const me = state.me
+    // In the amendments phase the banner carries the button: one is enough.
+    propose.hidden = !mayTakePart(me) || (state.phase === 'amendments' && me.role !== 'facilitator')
+    fill(countLink, state.count === null ? t('amend_see')
+      : state.count.all === 0 ? t('amend_article_none')
+        : tn('amend_article_count', state.count.all, { open: state.count.open }))
+    if (state.phase === 'amendments') {
+      const button = h('button', { type: 'button', onclick: open }, t('amend_propose'))
+      banner.hidden = false
+      if (me && me.role === 'facilitator') fill(banner, h('p', null, t('phase_banner_facilitator')))
+      else if (mayTakePart(me)) fill(banner, h('p', null, t('phase_banner')), h('p', null, button))
+      else fill(banner, h('p', null, t('phase_banner_reader')))
+    } else {
+      banner.hidden = true
+    }
+    renderPhaseForm()
+  }
+
+  function renderPhaseForm() {
+    const facilitator = state.me && state.me.role === 'facilitator'
+    phaseForm.hidden = !facilitator
+    if (!facilitator || phaseForm.contains(document.activeElement)) return
+    const charterPhase = t(`phase_${state.charter.phase || 'open'}`)
+    fill(phaseSelect,
+      h('option', { value: 'follow' }, t('phase_follow', { phase: charterPhase })),
+      h('option', { value: 'open' }, t('phase_open')),
+      h('option', { value: 'amendments' }, t('phase_amendments')))
+    // The charter JSON gives the article's effective phase: when it differs from the
+    // charter's, the article has its own.
+    phaseSelect.value = state.phase === (state.charter.phase || 'open') ? 'follow' : state.phase
+  }
+
+  phaseForm.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    errorEl.textContent = ''
+    const value = phaseSelect.value === 'follow' ? null : phaseSelect.value
+    try {
+      await api('PUT', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/phase`, { phase: value })
+      announce(t('phase_done'))
+    } catch (error) {
+      errorEl.textContent = errorText(error)
+    }
+  })
+
+  async function loadCount() {
+    try {
+      const { amendments } = await api('GET', `${amendmentApi.list(slug)}?article=${encodeURIComponent(key)}`)
+      state.count = { all: amendments.length, open: amendments.filter((a) => a.status === 'open').length }
+      render()
+    } catch {
+      // the link still leads to the list
+    }
+  }
+
+  function setPhase(charter) {
+    const article = charter.sections.flatMap((s) => s.articles).find((a) => a.id === key)
+    const before = locked()
+    const previous = state.phase
+    state.charter = charter
+    state.phase = (article && article.phase) || charter.phase || 'open'
+    render()
+    if (previous !== state.phase || before !== locked()) onChange()
+    return previous !== state.phase
+  }
+
+  session.on('phase', async (event) => {
+    if (!state.charter || (event.article && event.article !== key)) return
+    try {
+      // A charter-wide change does not say whether this article has its own phase: ask.
+      const charter = await api('GET', charterPath(slug))
+      if (setPhase(charter)) announce(state.phase === 'amendments' ? t('phase_now_amendments') : t('phase_now_open'))
+    } catch (error) {
+      errorEl.textContent = errorText(error)
+    }
+  })
+  session.on('amendment', (event) => {
+    if (event.amendment.article === key) loadCount()
+  })
+
+  return {
+    el,
+    locked,
+    update(charter, me) {
+      state.me = me
+      setPhase(charter)
+      loadCount() // also after a reconnection: events may have been missed
+    },
+  }
+}

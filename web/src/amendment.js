@@ -1,0 +1,385 @@
+// One amendment: its title, rationale, authors, status and history; support (for, against,
+// abstain, with names); the review (its own change, what the live article would read if it
+// were accepted now, conflicts and where); its text in the article editor, writable by its
+// authors while it is a draft or open; the authors' and the facilitators' decisions.
+// Everything follows the charter's `amendment` events, the fork's and the article's text.
+import './css/amendments.css'
+import {
+  CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, diffView, field, formatDate, isAuthor,
+  mayTakePart, missing, openDialog, statusBadge, votesText,
+} from './amend/common.js'
+import { forkEditor } from './amend/fork-editor.js'
+import { api, charterPath, errorText } from './lib/api.js'
+import { $, announce, h, fill } from './lib/dom.js'
+import { t } from './lib/i18n.js'
+import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
+
+const { slug, language } = shellData()
+const id = Number(location.pathname.split('/').pop())
+const session = startSession()
+session.setPlace({ page: 'amendment', amendment: id })
+
+const state = { charter: null, me: null, amendment: null, names: null, fork: null, watched: null }
+
+const titleEl = h('h1', { id: 'amendment-title', lang: language, tabindex: -1 })
+const crumbEl = h('p', { class: 'crumb' })
+const statusLine = h('p', { class: 'status-line' })
+const errorEl = h('p', { class: 'error', role: 'alert' })
+const rationaleEl = h('div', { class: 'rationale', lang: language })
+const forkSlot = h('div')
+const numberNote = h('p', { class: 'hint', hidden: true })
+const changeEl = h('div')
+const previewEl = h('div')
+const previewNote = h('p', { class: 'hint', hidden: true })
+// What accepting it now would do: only while it can still be accepted.
+const previewPart = h('div')
+const closedNote = h('p', { class: 'hint', hidden: true })
+const conflictsEl = h('div', { class: 'conflicts' })
+const votesBox = h('section', { class: 'box votes', 'aria-labelledby': 'votes-title' })
+const actionsBox = h('section', { class: 'box actions', 'aria-labelledby': 'actions-title', hidden: true })
+const historyList = h('ol', { class: 'history' })
+
+// -- votes: three toggle buttons kept in place (focus survives every refresh)
+
+const voteCounts = h('p', { class: 'vote-counts' })
+const myVote = h('p', { class: 'my-vote' })
+const voteNote = h('p', { class: 'hint' })
+const voteButtons = CHOICES.map((choice) => {
+  const el = h('button', { type: 'button', class: `secondary vote vote-${choice}`, 'aria-pressed': 'false', dataset: { choice } },
+    t(`choice_${choice}`))
+  el.addEventListener('click', () => {
+    const mine = myChoice()
+    vote(mine === choice ? null : choice)
+  })
+  return el
+})
+const withdrawVote = h('button', { type: 'button', class: 'secondary', hidden: true }, t('vote_withdraw'))
+withdrawVote.addEventListener('click', () => vote(null))
+const voteGroup = h('div', { class: 'button-row', role: 'group', 'aria-labelledby': 'votes-title' }, voteButtons, withdrawVote)
+const votersEl = h('div', { class: 'voters' })
+fill(votesBox, h('h2', { id: 'votes-title' }, t('votes_title')), voteCounts, voteGroup, myVote, voteNote, votersEl)
+
+function layout() {
+  const section = (titleId, title, ...content) =>
+    h('section', { class: 'amend-part', 'aria-labelledby': titleId }, h('h2', { id: titleId }, title), content)
+  fill($('#main'),
+    h('div', { class: 'amend-head' },
+      h('p', { class: 'back' }, h('a', { href: amendmentPath.list(slug) }, `← ${t('amend_back_to_list')}`)),
+      crumbEl, titleEl, statusLine, errorEl),
+    h('div', { class: 'amend-layout' },
+      h('div', { class: 'amend-main' },
+        section('rationale-title', t('amend_rationale'), rationaleEl),
+        section('review-title', t('review_title'),
+          h('h3', null, t('review_change')), changeEl,
+          closedNote,
+          fill(previewPart, h('h3', null, t('review_preview')), previewNote, previewEl, conflictsEl)),
+        section('fork-title', t('amend_text'), forkSlot, numberNote)),
+      h('div', { class: 'amend-side' },
+        votesBox, actionsBox,
+        h('section', { class: 'box', 'aria-labelledby': 'history-title' },
+          h('h2', { id: 'history-title' }, t('history_title')), historyList))))
+}
+
+const me = () => state.me
+const myChoice = () => (state.me && state.amendment.choices[String(state.me.participant_id)]) || null
+const mayEdit = (a) => EDITABLE.includes(a.status) && (isAuthor(a, me()) || me().role === 'facilitator')
+
+// -- rendering
+
+function render() {
+  const a = state.amendment
+  titleEl.textContent = a.title
+  document.title = `${a.title} — ${t('amendments_title')} — ${state.charter.title}`
+  fill(crumbEl, t('amend_of_article'), ' ', a.article.deleted
+    ? h('span', { lang: language }, a.article.title, ` (${t('article_deleted_short')})`)
+    : h('a', { href: pagePath.article(slug, a.article.id), lang: language }, a.article.title))
+  fill(statusLine, statusBadge(a.status), ' ',
+    t('amend_by', { date: formatDate(a.created_at) }), ' ', h('strong', null, a.author), authorsText(a))
+  rationaleEl.textContent = a.rationale
+  renderReview(a.review)
+  previewPart.hidden = !EDITABLE.includes(a.status)
+  closedNote.hidden = EDITABLE.includes(a.status)
+  closedNote.textContent = a.status === 'accepted' ? t('review_accepted') : t('review_closed')
+  renderVotes(a)
+  renderActions(a)
+  fill(historyList, a.history.map((e) => h('li', null,
+    h('span', { class: 'when' }, formatDate(e.at)), ' — ', h('strong', null, t(`history_${e.status}`)), ' — ',
+    t('history_by'), ' ', e.by,
+    e.reason ? [' — ', h('q', { lang: language }, e.reason)] : null)))
+  if (state.fork) state.fork.setWritable(mayEdit(a))
+  // Someone who would like to co-write it: the number its authors need to invite them.
+  numberNote.hidden = !(EDITABLE.includes(a.status) && mayTakePart(me()) && !mayEdit(a))
+  numberNote.textContent = t('coauthor_your_number', { n: me().participant_id })
+}
+
+function authorsText(a) {
+  if (!a.co_authors.length) return null
+  const names = a.co_authors.map((pid) => {
+    if (state.me && pid === state.me.participant_id) return t('you')
+    return state.names?.get(pid) || null
+  })
+  if (names.every(Boolean)) return [' ', t('amend_with', { names: names.join(', ') })]
+  return [' ', t(a.co_authors.length === 1 ? 'amend_coauthors_one' : 'amend_coauthors_other', { n: a.co_authors.length })]
+}
+
+function renderReview(review) {
+  fill(changeEl, diffView(review.change, { language, emptyText: t('review_no_change') }))
+  fill(previewEl, diffView(review.preview, { language, emptyText: t('review_no_change') }))
+  previewNote.hidden = !review.live_changed_since_base
+  previewNote.textContent = t('review_live_changed')
+  const live = review.conflicts.live
+  const others = review.conflicts.amendments
+  if (!live.length && !others.length) {
+    fill(conflictsEl, h('h3', null, t('conflicts_title')), h('p', { class: 'no-conflict' }, t('conflicts_none')))
+    conflictsEl.classList.remove('has-conflicts')
+    return
+  }
+  conflictsEl.classList.add('has-conflicts')
+  const total = live.length + others.reduce((n, o) => n + o.conflicts.length, 0)
+  fill(conflictsEl,
+    h('h3', null, h('span', { 'aria-hidden': 'true' }, '⚠ '), t(total === 1 ? 'conflicts_one' : 'conflicts_other', { n: total })),
+    live.length ? [h('p', null, t('conflicts_live_intro')), h('ul', null, live.map((c) => conflictItem(c, t('conflict_live'))))] : null,
+    others.map((other) => [
+      h('p', null, t('conflicts_amendment_intro'), ' ',
+        h('a', { href: amendmentPath.one(slug, other.id), lang: language }, other.title)),
+      h('ul', null, other.conflicts.map((c) => conflictItem(c, t('conflict_other')))),
+    ]))
+}
+
+/** Where in the starting text, in words (an insertion sits between two words). */
+function where(start, end) {
+  if (start < end) return t('conflict_where', { start: start + 1, end })
+  return start === 0 ? t('conflict_at_start') : t('conflict_after', { n: start })
+}
+
+function conflictItem(c, otherLabel) {
+  const quote = (text) => (text ? h('q', { lang: language }, text) : h('em', null, t('conflict_nothing')))
+  return h('li', { class: 'conflict' },
+    h('p', { class: 'where' }, where(c.start_word, c.end_word)),
+    h('dl', null,
+      h('dt', null, t('conflict_base')), h('dd', null, quote(c.base)),
+      h('dt', null, t('conflict_amendment')), h('dd', null, quote(c.amendment)),
+      h('dt', null, otherLabel), h('dd', null, quote(c.other))))
+}
+
+function renderVotes(a) {
+  voteCounts.textContent = votesText(a.votes)
+  const canVote = a.status === 'open' && mayTakePart(me())
+  voteGroup.hidden = !canVote
+  const mine = myChoice()
+  for (const button of voteButtons) button.setAttribute('aria-pressed', String(button.dataset.choice === mine))
+  withdrawVote.hidden = !mine
+  myVote.hidden = !canVote
+  myVote.textContent = mine ? t('vote_yours', { choice: t(`choice_${mine}`) }) : t('vote_none')
+  voteNote.textContent = a.status === 'draft' ? t('vote_draft') : (a.status === 'open' ? (canVote ? '' : t('vote_cannot')) : t('vote_closed'))
+  voteNote.hidden = !voteNote.textContent
+  fill(votersEl, CHOICES.map((choice) => {
+    const names = a.voters.filter((v) => v.choice === choice).map((v) => v.name)
+    return names.length
+      ? h('p', null, h('strong', null, `${t(`choice_${choice}`)} (${names.length})`), ' ', names.join(', '))
+      : null
+  }))
+}
+
+async function vote(choice) {
+  errorEl.textContent = ''
+  try {
+    state.amendment = { ...state.amendment, ...(await api('PUT', `${amendmentApi.one(slug, id)}/vote`, { choice })) }
+    renderVotes(state.amendment)
+    announce(choice ? t('vote_done', { choice: t(`choice_${choice}`) }) : t('vote_withdrawn'))
+  } catch (error) {
+    errorEl.textContent = amendError(error)
+  }
+}
+
+// -- what the authors and the facilitators may do
+
+let actionsKey = null
+
+function renderActions(a) {
+  // Rebuilt only when what it offers changes: a half-typed co-author keeps its value.
+  const key = [a.status, me().role, a.author_id, ...a.co_authors].join(' ')
+  if (key === actionsKey) return
+  actionsKey = key
+  const author = isAuthor(a, me()) || me().via === 'admin'
+  const facilitator = me().role === 'facilitator'
+  const buttons = []
+  if (author && a.status === 'draft') buttons.push(actionButton(t('action_open'), () => decide('open', {}, t('done_opened'))))
+  if (facilitator && a.status === 'open') {
+    buttons.push(actionButton(t('action_accept'), acceptDialog))
+    buttons.push(actionButton(t('action_reject'), rejectDialog, 'danger'))
+  }
+  if (author && EDITABLE.includes(a.status)) buttons.push(actionButton(t('action_withdraw'), withdrawDialog, 'danger'))
+  const invite = (author || facilitator) && EDITABLE.includes(a.status) ? coAuthorForm(a) : null
+  actionsBox.hidden = !buttons.length && !invite
+  const focused = document.activeElement && actionsBox.contains(document.activeElement)
+  fill(actionsBox, h('h2', { id: 'actions-title', tabindex: -1 }, t('actions_title')),
+    buttons.length ? h('div', { class: 'button-row' }, buttons) : null, invite)
+  if (focused) actionsBox.querySelector('h2').focus() // the button pressed is gone
+}
+
+function actionButton(text, onClick, kind = '') {
+  return h('button', { type: 'button', class: kind || null, onclick: onClick }, text)
+}
+
+async function decide(action, body, said) {
+  const done = await api('POST', `${amendmentApi.one(slug, id)}/${action}`, body)
+  announce(said)
+  await reload()
+  return done
+}
+
+function acceptDialog() {
+  const reason = h('textarea', { name: 'reason', rows: 3, maxlength: 2000, lang: language })
+  openDialog({
+    title: t('accept_title', { title: state.amendment.title }),
+    intro: t('accept_intro'),
+    fields: [field(t('reason_optional'), reason)],
+    submitText: t('action_accept'),
+    onSubmit: async () => {
+      const body = reason.value.trim() ? { reason: reason.value.trim() } : {}
+      await decide('accept', body, t('done_accepted'))
+      return true
+    },
+  })
+}
+
+function rejectDialog() {
+  const reason = h('textarea', { name: 'reason', rows: 3, maxlength: 2000, required: true, lang: language })
+  openDialog({
+    title: t('reject_title', { title: state.amendment.title }),
+    intro: t('reject_intro'),
+    fields: [field(t('reason_required'), reason)],
+    submitText: t('action_reject'),
+    danger: true,
+    onSubmit: async ({ showError }) => {
+      if (!reason.value.trim()) return missing(reason, showError, t('reason_missing'))
+      await decide('reject', { reason: reason.value.trim() }, t('done_rejected'))
+      return true
+    },
+  })
+}
+
+function withdrawDialog() {
+  const reason = h('textarea', { name: 'reason', rows: 3, maxlength: 2000, lang: language })
+  openDialog({
+    title: t('withdraw_title', { title: state.amendment.title }),
+    intro: t('withdraw_intro'),
+    fields: [field(t('reason_optional'), reason)],
+    submitText: t('action_withdraw'),
+    danger: true,
+    onSubmit: async () => {
+      const body = reason.value.trim() ? { reason: reason.value.trim() } : {}
+      await decide('withdraw', body, t('done_withdrawn'))
+      return true
+    },
+  })
+}
+
+/** Invite a co-author: from the participants list when the viewer may see it (a
+ * facilitator), otherwise by the participant's number. */
+function coAuthorForm(a) {
+  const taken = new Set([a.author_id, ...a.co_authors])
+  let control
+  if (state.names) {
+    control = h('select', { name: 'participant' },
+      h('option', { value: '' }, t('coauthor_choose')),
+      [...state.names].filter(([pid]) => !taken.has(pid)).map(([pid, name]) => h('option', { value: String(pid) }, name)))
+  } else {
+    control = h('input', { type: 'number', name: 'participant', min: 1, step: 1, inputmode: 'numeric' })
+  }
+  const note = h('p', { class: 'error', role: 'alert' })
+  const form = h('form', { class: 'inline-form coauthor' },
+    field(state.names ? t('coauthor_label') : t('coauthor_number'), control, state.names ? null : t('coauthor_number_hint')),
+    h('button', { type: 'submit', class: 'secondary' }, t('coauthor_add')), note)
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const pid = Number(control.value)
+    if (!Number.isInteger(pid) || pid <= 0) {
+      missing(control, (text) => { note.textContent = text }, t('coauthor_missing'))
+      return
+    }
+    try {
+      await api('POST', `${amendmentApi.one(slug, id)}/authors`, { participant_id: pid })
+      announce(t('coauthor_done'))
+      await reload()
+    } catch (error) {
+      note.textContent = amendError(error)
+    }
+  })
+  return h('div', null, h('h3', null, t('coauthor_title')), form)
+}
+
+// -- loading, and keeping up
+
+async function reload() {
+  try {
+    state.amendment = await api('GET', amendmentApi.one(slug, id))
+    render()
+  } catch (error) {
+    errorEl.textContent = amendError(error)
+  }
+}
+
+let reviewTimer = null
+/** The text changed (the fork or the live article): refresh the review in a moment. */
+function reviewSoon() {
+  clearTimeout(reviewTimer)
+  reviewTimer = setTimeout(reload, 800)
+}
+
+function watch(entry) {
+  entry.doc.on('update', reviewSoon)
+}
+
+async function start() {
+  try {
+    const [{ charter, me: who }, amendment] = await Promise.all([
+      loadCharter(slug), api('GET', amendmentApi.one(slug, id)),
+    ])
+    Object.assign(state, { charter, me: who, amendment })
+    if (who.role === 'facilitator') {
+      try {
+        const { participants } = await api('GET', `${charterPath(slug)}/participants`)
+        state.names = new Map(participants.filter((p) => !p.blocked).map((p) => [p.id, p.name]))
+      } catch {
+        state.names = null // the number field still works
+      }
+    }
+  } catch (error) {
+    console.error(error)
+    const title = error.status === 404 ? t('amend_not_found') : t('load_failed_title')
+    showMessage(title, errorText(error), [h('a', { href: amendmentPath.list(slug) }, t('amend_back_to_list'))])
+    return
+  }
+  topBar(session, state.charter, 'amendments')
+  layout()
+  state.fork = forkEditor({ session, documentName: state.amendment.document, labelledBy: 'fork-title', language })
+  forkSlot.append(state.fork.el)
+  watch(state.fork.entry)
+  const article = state.charter.sections.flatMap((s) => s.articles).find((x) => x.id === state.amendment.article.id)
+  if (article) watch(session.open(article.document))
+  render()
+}
+
+let connectedOnce = false
+session.on('ready', async () => {
+  if (connectedOnce && state.amendment) {
+    try {
+      state.me = (await loadCharter(slug)).me // a changed role takes effect here too
+    } catch (error) {
+      errorEl.textContent = errorText(error)
+    }
+    actionsKey = null
+    reload()
+  }
+  connectedOnce = true
+})
+session.on('amendment', (event) => {
+  if (!state.amendment || event.amendment.id !== id) return
+  announce(t(`event_${event.event}`, { title: event.amendment.title }))
+  reload()
+})
+session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
+
+start()
