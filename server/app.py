@@ -73,6 +73,7 @@ def create_app(settings: Settings) -> Starlette:
                 app.state.services = Services(
                     settings, engine, repo, people, identity, store, registry, backplane=backplane
                 )
+                app.state.services.watch_peers()
                 if settings.auto_version_minutes > 0:
                     tg.start_soon(
                         autoversion.every, app.state.services, settings.auto_version_minutes

@@ -76,6 +76,11 @@ class Backplane(Protocol):
 
     def publish_event(self, charter_id: int, payload: str) -> None: ...
 
+    def listen(self, handler: Callable[[int, str], None]) -> None:
+        """Call ``handler(charter_id, payload)`` for every charter event from a peer,
+        whether or not the charter's channel is open here."""
+        ...
+
     def ask(self, document_id: int, state_vector: bytes) -> None:
         """A room was loaded here: peers, send what they hold beyond this state vector."""
         ...
@@ -101,6 +106,9 @@ class LocalBackplane:
         pass
 
     def publish_event(self, charter_id: int, payload: str) -> None:
+        pass
+
+    def listen(self, handler: Callable[[int, str], None]) -> None:
         pass
 
     def ask(self, document_id: int, state_vector: bytes) -> None:
@@ -161,9 +169,13 @@ class PeerSync:
         self._out: deque[bytes] = deque()
         self._ready = anyio.Event()
         self.overflowed = False  # messages were dropped: the peers need a resync
+        self._listeners: list[Callable[[int, str], None]] = []
 
     def bind(self, registry: RoomRegistry) -> None:
         self._registry = registry
+
+    def listen(self, handler: Callable[[int, str], None]) -> None:
+        self._listeners.append(handler)
 
     def _message(self, kind: bytes, document_id: int, body: bytes = b"") -> None:
         if len(self._out) >= MAX_OUTGOING:
@@ -291,6 +303,9 @@ class PeerSync:
             return
         if kind == HELLO:
             return
+        if kind == EVENT:
+            for handler in self._listeners:
+                handler(-message.document_id, body.decode("utf-8"))
         room = self._room(message.document_id)
         if room is None:
             return  # not loaded here: the store (or an answer to our ask) will have it

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import anyio
@@ -55,6 +56,9 @@ class RedisBackplane:
 
     def publish_event(self, charter_id: int, payload: str) -> None:
         self.sync.publish_event(charter_id, payload)
+
+    def listen(self, handler: Callable[[int, str], None]) -> None:
+        self.sync.listen(handler)
 
     def ask(self, document_id: int, state_vector: bytes) -> None:
         self.sync.ask(document_id, state_vector)

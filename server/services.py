@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Services:
     _by_participant: dict[int, set[Closable]] = field(default_factory=dict)
     projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
     backplane: Backplane = field(default_factory=LocalBackplane)  # the other instances
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def next_connection_id(self) -> int:
         return next(self._ids)
@@ -93,6 +95,29 @@ class Services:
         if room is not None:
             room.scope = await self.document_scope(document_id)
             room.scope_loaded = True
+
+    def watch_peers(self) -> None:
+        """Phases and amendment statuses changed on another instance: the rooms loaded
+        here decide with the new scope too."""
+        self.backplane.listen(self._peer_event)
+
+    def _peer_event(self, charter_id: int, payload: str) -> None:
+        try:
+            kind = json.loads(payload).get("type")
+        except (ValueError, AttributeError):
+            return
+        if kind in ("phase", "amendment"):
+            task = asyncio.get_running_loop().create_task(self._refresh_loaded_scopes())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _refresh_loaded_scopes(self) -> None:
+        for room in self.registry.loaded():
+            if room.document_id > 0 and room.scope_loaded:
+                try:
+                    await self.refresh_scope(room.document_id)
+                except NotFound:
+                    continue
 
     async def article_doc(self, document_id: int) -> ArticleDoc:
         """The live doc if the room is loaded, else a read-only copy from the store."""

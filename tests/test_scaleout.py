@@ -283,3 +283,42 @@ async def test_compaction_takes_the_document_lock_on_postgresql(pg: str) -> None
         await asyncio.gather(*writers, return_exceptions=True)
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_phase_set_on_one_instance_refuses_editors_on_the_other(pg: str) -> None:
+    with Instances(pg, shared_redis()) as (a, b):
+        name = await first_document(a.base_url, DEMO_SLUG)
+        boss = cli_token(pg, "facilitator", "Animatrice")
+        editor = cli_token(pg, "editor", "Éditeur")
+        async with PyClient(b.ws_url, name, editor) as on_b:
+            on_b.append("[b-1]")  # open phase: accepted
+            await on_b.wait_text(lambda t: "[b-1]" in t)
+            deadline = time.monotonic() + 10
+            while "[b-1]" not in await server_text(b.base_url, name):
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            async with httpx.AsyncClient(base_url=a.base_url) as http:
+                changed = await http.put(
+                    f"/api/charters/{DEMO_SLUG}/phase",
+                    json={"phase": "amendments"},
+                    headers={"authorization": f"Bearer {boss}"},
+                )
+                assert changed.status_code == 200, changed.text
+            # B learns it from A over Redis; its loaded room refuses the editor from then on
+            deadline = time.monotonic() + 10
+            for attempt in range(1000):
+                marker = f"[b-late-{attempt}]"
+                on_b.append(marker)
+                await asyncio.sleep(0.3)
+                if marker not in await server_text(b.base_url, name):
+                    break  # refused: the room on B knows the phase set on A
+                # accepted before B heard of the change: try again with a fresh marker
+                assert time.monotonic() < deadline, "B kept accepting the editor's writes"
+        async with PyClient(a.ws_url, name, boss) as on_a:
+            on_a.append("[a-1]")  # facilitators still write
+            text = await server_text(a.base_url, name)
+            deadline = time.monotonic() + 10
+            while "[a-1]" not in (text := await server_text(b.base_url, name)):
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+        assert "[b-1]" in text
