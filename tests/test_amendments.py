@@ -12,6 +12,7 @@ import httpx
 
 from server.demo import DEMO_SLUG
 from tests.databases import scalar
+from tests.hpdriver import HocuspocusClient
 from tests.support import PyClient, RunningServer, make_token, until_server_has
 
 API = f"/api/charters/{DEMO_SLUG}"
@@ -341,3 +342,32 @@ async def test_bad_input_changes_nothing(
         # still readable, with its article marked deleted
         kept = (await boss.get(f"{API}/amendments/{earlier['id']}")).json()
         assert kept["article"]["deleted"] is True
+
+
+async def test_amendments_only_phase_over_collab_with_the_hocuspocus_provider(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    """The same rule over /collab: the editor is told "readonly" and an edit is refused
+    (SyncStatus false, nothing stored); a facilitator's edit goes through."""
+    async with api(server, facilitator) as boss:
+        article = await new_article(boss)
+        assert (await boss.put(f"{API}/phase", json={"phase": "amendments"})).status_code == 200
+    doc = article["document"]
+    async with (
+        HocuspocusClient(server.ws_url, [{"name": doc, "token": editor}]) as ed,
+        HocuspocusClient(server.ws_url, [{"name": doc, "token": facilitator}]) as fac,
+    ):
+        assert (await ed.wait(lambda e: e["event"] == "authenticated"))["scope"] == "readonly"
+        assert (await fac.wait(lambda e: e["event"] == "authenticated"))["scope"] == "read-write"
+        await ed.wait(lambda e: e["event"] == "synced")
+        await fac.wait(lambda e: e["event"] == "synced")
+        since = ed.mark()
+        await ed.send({"cmd": "insert", "doc": doc, "index": 0, "text": "[refusé] "})
+        # (an earlier acknowledgement of the provider's own sync step 2 may come first)
+        refused = await ed.wait(
+            lambda e: e["event"] == "syncStatus" and e["applied"] is False, since=since
+        )
+        assert refused["doc"] == doc
+        await fac.send({"cmd": "insert", "doc": doc, "index": 0, "text": "[accepté] "})
+        text = await until_server_has(server.base_url, doc, lambda t: "[accepté]" in t)
+        assert "[refusé]" not in text
