@@ -279,6 +279,74 @@ amendment_votes = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# A discussion on a passage of an article (or on the whole article): the passage is a pair
+# of Yjs relative positions made by the client (NULL: the whole article), kept as given,
+# with the text quoted when the thread began.
+comment_threads = Table(
+    "comment_threads",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("anchor_start", LargeBinary, nullable=True),
+    Column("anchor_end", LargeBinary, nullable=True),
+    Column("quote", Text, nullable=False, server_default=""),
+    Column("status", String(16), nullable=False, server_default="open"),  # open | resolved
+    Column("author_id", Id, ForeignKey("participants.id", ondelete="SET NULL"), nullable=True),
+    Column("author_name", String(64), nullable=False),
+    _created(),
+    Column("status_by_name", String(64), nullable=True),  # who resolved or reopened it last
+    Column("status_at", DateTime(timezone=True), nullable=True),
+    Index("ix_comment_threads_charter", "charter_id"),
+    Index("ix_comment_threads_article", "article_id"),
+)
+
+# The comments of a thread, the first one included. Their id is the order (and what unread
+# markers count from). Never deleted: deleting or hiding one sets a date.
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "thread_id", Id, ForeignKey("comment_threads.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("author_id", Id, ForeignKey("participants.id", ondelete="SET NULL"), nullable=True),
+    Column("author_name", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("stance", String(8), nullable=True),  # for | against | mixed
+    _created(),
+    Column("edited_at", DateTime(timezone=True), nullable=True),
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
+    Column("hidden_at", DateTime(timezone=True), nullable=True),
+    Column("hidden_by_name", String(64), nullable=True),
+    Column("hidden_reason", Text, nullable=True),
+    Index("ix_comments_thread", "thread_id"),
+    sqlite_autoincrement=True,
+)
+
+# What a comment said before each edit by its author.
+comment_revisions = Table(
+    "comment_revisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("comment_id", Id, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("stance", String(8), nullable=True),
+    _created(),
+    Index("ix_comment_revisions_comment", "comment_id"),
+)
+
+# Unread markers: the last comment id a participant has seen in an article.
+comment_reads = Table(
+    "comment_reads",
+    metadata,
+    Column(
+        "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("seen_through", BigInteger, nullable=False),
+)
+
 # Server-wide values that must survive restarts, such as the key that signs cookies.
 server_keys = Table(
     "server_keys",
@@ -294,6 +362,10 @@ __all__ = [
     "amendments",
     "articles",
     "charters",
+    "comment_reads",
+    "comment_revisions",
+    "comment_threads",
+    "comments",
     "doc_checkpoints",
     "doc_contributions",
     "doc_states",

@@ -21,6 +21,7 @@ from server import autoversion, closecodes, pages, version_pages, web
 from server.access import Role
 from server.api import amendments as amendments_api
 from server.api import charters as charters_api
+from server.api import comments as comments_api
 from server.api import exports as exports_api
 from server.api import outline as outline_api
 from server.api import people as people_api
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
             *exports_api.routes,
             *version_pages.routes,
             *amendments_api.routes,
+            *comments_api.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
             WebSocketRoute("/collab", collab_endpoint),
         ],

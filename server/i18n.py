@@ -90,6 +90,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "live_text": "Texte en cours d’écriture",
         "contents_print": "Sommaire",
         "amendments": "Amendements",
+        "discussions": "Discussions",
     },
     "en": {
         "charters": "Charters",
@@ -171,6 +172,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "live_text": "Text being written",
         "contents_print": "Contents",
         "amendments": "Amendments",
+        "discussions": "Discussions",
     },
 }
 

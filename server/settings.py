@@ -77,6 +77,9 @@ class Settings:
     auto_version_minutes: float = _setting(
         0.0, "Save an automatic version of each charter that changed, this often (0: never)."
     )
+    max_comment_chars: int = _setting(
+        5000, "Longest comment accepted, in characters; longer ones are refused (422)."
+    )
     seed_demo: bool = _setting(
         False, "Create the demo charter when the database has no charter yet."
     )

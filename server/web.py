@@ -193,6 +193,10 @@ async def amendments_page(request: Request) -> Response:
     return await _shell(request, "amendments")
 
 
+async def comments_page(request: Request) -> Response:
+    return await _shell(request, "comments")
+
+
 async def _amendment(request: Request, charter: CharterRecord) -> dict[str, Any] | None:
     """The amendment of the URL, for the shell's title; None when there is none."""
     try:
@@ -253,6 +257,7 @@ routes = [
     Route("/charters/{slug}/projector", projector_page),
     Route("/charters/{slug}/amendments", amendments_page),
     Route("/charters/{slug}/amendments/{amendment_id}", amendment_page),
+    Route("/charters/{slug}/comments", comments_page),
     Route(STATIC + "{path:path}", asset),
     Route("/favicon.ico", favicon),
 ]

@@ -320,6 +320,14 @@ SNAPSHOT = {
         "SELECT amendment_id, participant_id, choice FROM amendment_votes ORDER BY 1, 2"
     ),
     "amendment_authors": "SELECT amendment_id, participant_id FROM amendment_authors ORDER BY 1, 2",
+    "comment_threads": "SELECT id, article_id, status FROM comment_threads ORDER BY id",
+    "comments": (
+        "SELECT id, thread_id, body, stance, deleted_at IS NULL, hidden_at IS NULL"
+        " FROM comments ORDER BY id"
+    ),
+    "comment_reads": (
+        "SELECT participant_id, article_id, seen_through FROM comment_reads ORDER BY 1, 2"
+    ),
 }
 
 
@@ -593,6 +601,7 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/charters/{slug}/projector"): Cell(WEB_PAGE),
     ("GET", "/charters/{slug}/amendments"): Cell(WEB_PAGE),
     ("GET", "/charters/{slug}/amendments/{amendment_id}"): Cell(WEB_PAGE),
+    ("GET", "/charters/{slug}/comments"): Cell(WEB_PAGE),
     ("GET", "/api/charters"): Cell(ANYONE),
     ("POST", "/api/charters"): Cell(
         ADMIN_ONLY, lambda who, _: {"slug": f"nouvelle-{who}", "title": f"Nouvelle ({who})"}
@@ -673,6 +682,32 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ),
     ("PUT", "/api/charters/{slug}/articles/{key}/phase"): Cell(
         manage(200), lambda who, _: {"phase": "amendments" if who == "admin" else None}
+    ),
+    # Comment threads (server/api/comments.py); each cell's thread is started by the admin.
+    ("GET", "/api/charters/{slug}/threads"): Cell(READ),
+    ("GET", "/api/charters/{slug}/threads/{thread_id}"): Cell(READ),
+    ("GET", "/api/charters/{slug}/articles/{key}/threads"): Cell(READ),
+    ("GET", "/api/charters/{slug}/moderation"): Cell(READ),
+    ("POST", "/api/charters/{slug}/articles/{key}/threads"): Cell(
+        comment(201), lambda who, _: {"body": f"Fil de {who}"}
+    ),
+    ("POST", "/api/charters/{slug}/threads/{thread_id}/comments"): Cell(
+        comment(201), lambda who, _: {"body": f"Réponse de {who}"}
+    ),
+    # Editors and up, or the thread's author (here the admin).
+    ("PUT", "/api/charters/{slug}/threads/{thread_id}/status"): Cell(
+        cells(200, 200, 200, 403, 403, 401, 403, 403, 403), lambda *_: {"status": "resolved"}
+    ),
+    ("PATCH", "/api/charters/{slug}/comments/{comment_id}"): Cell(
+        AUTHOR, lambda who, _: {"body": f"Corrigé par {who}"}
+    ),
+    ("DELETE", "/api/charters/{slug}/comments/{comment_id}"): Cell(AUTHOR),
+    ("POST", "/api/charters/{slug}/comments/{comment_id}/hide"): Cell(
+        manage(200), lambda who, _: {"reason": f"Masqué par {who}"}
+    ),
+    # Unread markers belong to participants: the administrator and anonymous readers have none.
+    ("PUT", "/api/charters/{slug}/articles/{key}/seen"): Cell(
+        cells(403, 200, 200, 200, 200, 401, 403, 403, 403), lambda *_: {"through": 10**9}
     ),
     ("GET", "/api/charters/{slug}/me"): Cell(READ),
     # Flips public_read: a private charter would open, the public one would close.
@@ -758,6 +793,12 @@ async def fill(world: World, method: str, template: str, who: str) -> Values:
     if "{participant_id}" in template or template.endswith("/authors"):
         token = await make_token(world.server, "commenter", f"Cible de {who}", target.slug)
         values["participant_id"] = participant_id(token)
+    if "{thread_id}" in template or "{comment_id}" in template:
+        started = await world.admin(
+            "POST", f"{api}/articles/{target.key}/threads", {"body": f"Pour {who}"}
+        )
+        values["thread_id"] = started.json()["id"]
+        values["comment_id"] = started.json()["comments"][0]["id"]
     if "{amendment_id}" in template:
         proposed = await world.admin(
             "POST",
@@ -847,6 +888,12 @@ async def test_ids_of_another_charter_are_not_found_through_ones_own(world: Worl
             {"title": "Privé", "rationale": "Privé."},
         )
     ).json()
+    thread = (
+        await world.admin(
+            "POST", f"/api/charters/{DEMO_SLUG}/articles/{demo.key}/threads", {"body": "Privé"}
+        )
+    ).json()
+    comment_id = thread["comments"][0]["id"]
     own = f"/api/charters/{OPEN_SLUG}"
     attempts = [
         ("POST", f"{own}/sections/{demo.section_id}/articles", {"title": "Intrus"}),
@@ -867,6 +914,15 @@ async def test_ids_of_another_charter_are_not_found_through_ones_own(world: Worl
         ("PUT", f"{own}/amendments/{amendment['id']}/vote", {"choice": "for"}),
         ("POST", f"{own}/articles/{demo.key}/amendments", {"title": "I", "rationale": "I"}),
         ("PUT", f"{own}/articles/{demo.key}/phase", {"phase": "amendments"}),
+        ("GET", f"{own}/threads/{thread['id']}", None),
+        ("POST", f"{own}/threads/{thread['id']}/comments", {"body": "Intrus"}),
+        ("PUT", f"{own}/threads/{thread['id']}/status", {"status": "resolved"}),
+        ("PATCH", f"{own}/comments/{comment_id}", {"body": "Intrus"}),
+        ("DELETE", f"{own}/comments/{comment_id}", None),
+        ("POST", f"{own}/comments/{comment_id}/hide", {"reason": "Intrus"}),
+        ("GET", f"{own}/articles/{demo.key}/threads", None),
+        ("POST", f"{own}/articles/{demo.key}/threads", {"body": "Intrus"}),
+        ("PUT", f"{own}/articles/{demo.key}/seen", {"through": comment_id}),
     ]
     before = await world.snapshot()
     for method, path, body in attempts:

@@ -19,6 +19,7 @@ const entryPoints = {
   projector: 'src/projector.js',
   amendments: 'src/amendments.js',
   amendment: 'src/amendment.js',
+  comments: 'src/comments.js',
 }
 
 await rm(dist, { recursive: true, force: true })

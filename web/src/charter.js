@@ -9,6 +9,7 @@ import {
 } from './lib/page.js'
 import { people, personLabel, renderPeople } from './lib/presence.js'
 import { bindText } from './lib/render.js'
+import { discussionMarks } from './comments/charter-marks.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -22,6 +23,7 @@ const state = {
   tools: null, // the facilitator's tools, loaded on demand
 }
 
+const discussions = discussionMarks({ session, slug })
 const outlineEl = h('div', { class: 'outline', id: 'outline' })
 const outlineEnd = h('div', { class: 'outline-end' }) // the facilitator's "add a section"
 const outlineColumn = h('div', { class: 'outline-column' }, outlineEl, outlineEnd)
@@ -89,6 +91,7 @@ function articleView(article) {
         h('h3', { id: titleId, class: 'article-title' }, view.titleText),
         view.onProjector, view.here, view.body,
         h('p', { class: 'article-actions' }, view.action),
+        discussions.slot(article.id),
         view.toolsSlot))
     const entry = session.open(article.document)
     view.unbind = bindText(view.body, entry.text, { level: 3, emptyText: t('article_empty') })
@@ -184,6 +187,7 @@ async function refresh() {
       state.tools = null
     }
     renderOutline()
+    discussions.load() // also after a reconnection: events may have been missed
   } catch (error) {
     console.error(error)
     if (state.charter === null) {

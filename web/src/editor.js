@@ -24,6 +24,7 @@ import {
 import { people, personLabel } from './lib/presence.js'
 import { CONNECTED } from './lib/session.js'
 import { articleAmendments } from './amend/article-hook.js'
+import { articleComments } from './comments/panel.js'
 
 // quill-cursors is a webpack UMD bundle: its class is the CommonJS module's `default`.
 const QuillCursors = QuillCursorsModule.default || QuillCursorsModule
@@ -96,6 +97,8 @@ const amendments = articleAmendments({
   session, slug, key, language,
   onChange: () => { state.scope = null; updateWritable(); updateSaveState() },
 })
+// The discussion: threads on passages, beside the text (below it on a phone).
+const comments = articleComments({ session, slug, key, language })
 
 function layout() {
   fill($('#main'),
@@ -104,8 +107,9 @@ function layout() {
       sectionEl, titleEl,
       h('div', { class: 'editor-status' }, saveEl, hereEl, projectButton),
       noticeEl, amendments.el, errorEl),
-    toolbar.el,
-    editorEl)
+    h('div', { class: 'editor-layout' },
+      h('div', { class: 'editor-main' }, toolbar.el, editorEl),
+      comments.el))
 }
 
 // -- the toolbar: real buttons with names, pressed state and the usual shortcuts
@@ -232,6 +236,7 @@ function startEditor() {
   root.setAttribute('aria-describedby', 'editor-help')
   editorEl.after(h('p', { id: 'editor-help', class: 'hint' }, t('editor_help')))
   new QuillBinding(entry.text, quill, entry.provider.awareness)
+  comments.attach(quill, entry)
   // Show a person's name for a few seconds whenever their cursor moves (not only on hover).
   const cursors = quill.getModule('cursors')
   entry.provider.awareness.on('change', ({ added, updated }) => {
@@ -411,6 +416,7 @@ async function refresh() {
       layout()
     }
     applyCharter(charter)
+    if (!state.gone) comments.update(charter, me) // again after a reconnection
     if (first && !state.gone) startEditor()
     updateWritable()
     updateSaveState()

@@ -1,6 +1,7 @@
 // Every word of the interface, in French (the default) and English. The language is the
 // one the server chose for the page (<html lang>): the `lang` cookie set by the switch,
 // else the browser's Accept-Language.
+import { commentsEn, commentsFr } from './i18n-comments.js'
 
 const fr = {
   skip_to_content: 'Aller au contenu',
@@ -612,7 +613,7 @@ const en = {
   error_invalid: 'This value is not accepted.',
 }
 
-export const MESSAGES = { fr, en }
+export const MESSAGES = { fr: { ...fr, ...commentsFr }, en: { ...en, ...commentsEn } }
 export const lang = document.documentElement.lang === 'en' ? 'en' : 'fr'
 
 function format(text, values) {

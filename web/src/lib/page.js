@@ -54,6 +54,7 @@ export function topBar(session, charter, current) {
         link('charter', pagePath.charter(slug), t('nav_charter')),
         link('read', pagePath.read(slug), t('nav_read')),
         link('amendments', `/charters/${encodeURIComponent(slug)}/amendments`, t('nav_amendments')),
+        link('comments', `/charters/${encodeURIComponent(slug)}/comments`, t('nav_comments')),
         link('projector', pagePath.projector(slug), t('nav_projector')),
         languageLink())))
 }

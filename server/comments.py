@@ -1,0 +1,256 @@
+"""Comment threads: start one on a passage (or the whole article), reply, resolve and
+reopen, edit or delete one's own comment, hide one as a facilitator; where each passage is
+now; unread markers.
+
+Every change is pushed on the charter's channel as ``{"type": "comment", "event": …,
+"thread": id, "article": key}``; viewers fetch what they may see. Who may do what is asked
+of ``access.decide``; "the thread's author" and "one's own comment" are checked here, as
+for amendments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from crdt.article import ArticleDoc, CrdtError
+from crdt.relpos import AnchorError, RelPos, Resolver, decode
+from persistence.comments import STANCES, Author, CommentRecord, Comments, NewThread, ThreadRecord
+from persistence.repo import ArticleRecord, CharterRecord
+from server.access import Action, Principal, decide
+from server.errors import ConflictError, Forbidden, Invalid
+from server.services import Services
+
+MAX_QUOTE = 10_000  # characters of the quoted passage kept with a thread
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What the client sends for a passage: two relative positions and the quoted text."""
+
+    start: bytes
+    end: bytes
+    quote: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a thread's passage is now. ``state``: article (no passage), attached,
+    detached (every character of it was deleted) or unknown (the positions name text this
+    server has not received yet)."""
+
+    state: str
+    start: int | None = None  # UTF-16 units, as Yjs and Quill count
+    end: int | None = None
+    text: str = ""
+
+    def order(self) -> tuple[int, int]:
+        if self.state == "article":
+            return (0, 0)
+        if self.start is None:
+            return (2, 0)
+        return (1, self.start)
+
+
+def store(services: Services) -> Comments:
+    return Comments(services.engine)
+
+
+def author(who: Principal) -> Author:
+    return Author(who.participant_id, who.name)
+
+
+def positions(anchor: Anchor) -> tuple[RelPos, RelPos]:
+    try:
+        return decode(anchor.start), decode(anchor.end)
+    except AnchorError as exc:
+        raise Invalid(f"anchor: {exc}", field="anchor") from exc
+
+
+def _place(resolver: Resolver, start: RelPos, end: RelPos) -> Place:
+    span = resolver.span(start, end)
+    if span is None:
+        return Place("unknown")
+    state = "detached" if span.detached else "attached"
+    return Place(state, span.start, max(span.end, span.start), resolver.text(span))
+
+
+class Resolvers:
+    """The last resolver built for each article, reused while its state is the same: a
+    comment event makes every viewer of the article ask for the thread at once, and building
+    one walks the article's whole history. Keyed by a digest of the full state (a deletion
+    leaves the state vector as it was). Bounded; one per app (``resolvers_of``)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._kept: OrderedDict[int, tuple[bytes, Resolver]] = OrderedDict()
+
+    def get(self, document_id: int, article: ArticleDoc) -> Resolver:
+        digest = hashlib.blake2b(article.full_update(), digest_size=16).digest()
+        kept = self._kept.get(document_id)
+        if kept is not None and kept[0] == digest:
+            self._kept.move_to_end(document_id)
+            return kept[1]
+        try:
+            resolver = Resolver(article)
+        except CrdtError as exc:  # our own stored state: not expected
+            raise ConflictError(f"the article's text cannot be read for anchors: {exc}") from exc
+        self._kept[document_id] = (digest, resolver)
+        self._kept.move_to_end(document_id)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return resolver
+
+
+async def resolver_for(services: Services, resolvers: Resolvers, document_id: int) -> Resolver:
+    return resolvers.get(document_id, await services.article_doc(document_id))
+
+
+async def places(
+    services: Services, resolvers: Resolvers, threads: list[ThreadRecord]
+) -> dict[int, Place]:
+    """Where each thread's passage is now, one resolver per article."""
+    found: dict[int, Place] = {}
+    for thread in threads:
+        if thread.anchor_start is None or thread.anchor_end is None:
+            found[thread.id] = Place("article")
+            continue
+        resolver = await resolver_for(services, resolvers, thread.document_id)
+        try:
+            start, end = decode(thread.anchor_start), decode(thread.anchor_end)
+        except AnchorError:  # checked when stored: not expected
+            found[thread.id] = Place("unknown")
+            continue
+        found[thread.id] = _place(resolver, start, end)
+    return found
+
+
+def in_document_order(threads: list[ThreadRecord], where: dict[int, Place]) -> list[ThreadRecord]:
+    """The whole article's threads first, then by where their passage is (a detached one
+    where its text was), then those not placed yet."""
+    return sorted(threads, key=lambda t: (*where[t.id].order(), t.id))
+
+
+# -- changes --
+
+
+async def start_thread(
+    services: Services,
+    resolvers: Resolvers,
+    charter: CharterRecord,
+    article: ArticleRecord,
+    who: Principal,
+    body: str,
+    stance: str | None,
+    anchor: Anchor | None,
+) -> int:
+    quote, stored = "", None
+    if anchor is not None:
+        start, end = positions(anchor)
+        place = _place(await resolver_for(services, resolvers, article.document_id), start, end)
+        if place.state == "detached":
+            raise Invalid("anchor: the passage is no longer in the article", field="anchor")
+        # The server's own reading of the passage when it can make it; else the client's.
+        quote = (place.text if place.state == "attached" else anchor.quote)[:MAX_QUOTE]
+        stored = (anchor.start, anchor.end)
+    thread_id = await store(services).create_thread(
+        NewThread(charter.id, article.id, stored, quote, who.participant_id, who.name, body, stance)
+    )
+    services.publish(charter.id, event("created", article.key, thread_id))
+    return thread_id
+
+
+async def reply(
+    services: Services, thread: ThreadRecord, who: Principal, body: str, stance: str | None
+) -> int:
+    if thread.hidden:
+        raise ConflictError("this thread was hidden by a facilitator: it takes no replies")
+    if thread.article_deleted:
+        raise ConflictError("the article of this thread was deleted: it takes no replies")
+    comment_id = await store(services).add_comment(thread.id, author(who), body, stance)
+    services.publish(thread.charter_id, event("replied", thread.article_key, thread.id, comment_id))
+    return comment_id
+
+
+def may_set_status(who: Principal, thread: ThreadRecord) -> bool:
+    """Editors and up, or the thread's author (who may comment)."""
+    if decide(who, Action.WRITE, thread.charter_id).allowed:
+        return True
+    return _own(who, thread.author_id) and decide(who, Action.COMMENT, thread.charter_id).allowed
+
+
+async def set_status(services: Services, thread: ThreadRecord, who: Principal, status: str) -> None:
+    if not may_set_status(who, thread):
+        raise Forbidden("only editors, facilitators and the thread's author resolve or reopen it")
+    if not await store(services).set_status(thread.id, status, who.name):
+        raise ConflictError(f"this thread is already {status}")
+    kind = "resolved" if status == "resolved" else "reopened"
+    services.publish(thread.charter_id, event(kind, thread.article_key, thread.id))
+
+
+def may_change(who: Principal, comment: CommentRecord, charter_id: int) -> bool:
+    """Editing and deleting: one's own comment only (the administrator may do anything)."""
+    if not decide(who, Action.COMMENT, charter_id).allowed:
+        return False
+    return who.via == "admin" or _own(who, comment.author_id)
+
+
+async def edit(
+    services: Services,
+    thread: ThreadRecord,
+    comment: CommentRecord,
+    who: Principal,
+    body: str,
+    stance: str | None,
+) -> None:
+    if not may_change(who, comment, thread.charter_id):
+        raise Forbidden("only its author may edit a comment")
+    if comment.body == body and comment.stance == stance:
+        raise ConflictError("nothing to change: the comment already says this")
+    if not await store(services).edit(comment.id, body, stance):
+        raise ConflictError("this comment was deleted or hidden: it can no longer be edited")
+    services.publish(thread.charter_id, event("edited", thread.article_key, thread.id, comment.id))
+
+
+async def delete(
+    services: Services, thread: ThreadRecord, comment: CommentRecord, who: Principal
+) -> None:
+    if not may_change(who, comment, thread.charter_id):
+        raise Forbidden("only its author may delete a comment")
+    if not await store(services).delete(comment.id):
+        raise ConflictError("this comment is already deleted")
+    services.publish(thread.charter_id, event("deleted", thread.article_key, thread.id, comment.id))
+
+
+async def hide(
+    services: Services, thread: ThreadRecord, comment: CommentRecord, who: Principal, reason: str
+) -> None:
+    """A facilitator hides a comment; the moderation log keeps who, when and why."""
+    if not decide(who, Action.MANAGE, thread.charter_id).allowed:
+        raise Forbidden("only facilitators hide comments")
+    if not await store(services).hide(comment.id, who.name, reason):
+        raise ConflictError("this comment is already hidden")
+    services.publish(thread.charter_id, event("hidden", thread.article_key, thread.id, comment.id))
+
+
+def _own(who: Principal, author_id: int | None) -> bool:
+    return who.participant_id is not None and who.participant_id == author_id
+
+
+def event(kind: str, article: str, thread_id: int, comment_id: int | None = None) -> dict[str, Any]:
+    """What the charter channel carries: ids only; each viewer fetches what it may see."""
+    return {
+        "type": "comment",
+        "event": kind,
+        "article": article,
+        "thread": thread_id,
+        "comment": comment_id,
+    }
+
+
+def check_stance(value: Any) -> str | None:
+    if value is None or value in STANCES:
+        return value  # type: ignore[no-any-return]
+    raise Invalid("stance must be for, against, mixed or null", field="stance")

@@ -1,0 +1,169 @@
+// Every discussion of the charter: threads filtered by article, status and author (kept
+// in the address, so a filtered list can be shared), what is new since the person's last
+// visit, refreshed live on the charter's `comment` events; and the moderation log.
+import './css/comments.css'
+import { formatDate } from './amend/common.js'
+import { api, errorText } from './lib/api.js'
+import { $, h, fill } from './lib/dom.js'
+import { t, tn } from './lib/i18n.js'
+import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { commentApi, quoteView, statusMark, stanceBadge } from './comments/common.js'
+
+const { slug, language } = shellData()
+const session = startSession()
+session.setPlace({ page: 'comments' })
+
+const query = new URLSearchParams(location.search)
+const state = {
+  charter: null,
+  threads: [],
+  hidden: [],
+  article: query.get('article') || '',
+  status: query.get('status') === 'all' ? '' : query.get('status') === 'resolved' ? 'resolved' : 'open',
+  author: query.get('author') || '',
+}
+
+const errorEl = h('p', { class: 'error', role: 'alert' })
+const articleSelect = h('select', { id: 'filter-article', name: 'article' })
+const statusSelect = h('select', { id: 'filter-status', name: 'status' },
+  h('option', { value: 'open' }, t('comment_open')),
+  h('option', { value: 'resolved' }, t('comment_resolved')),
+  h('option', { value: '' }, t('comment_status_all')))
+const authorSelect = h('select', { id: 'filter-author', name: 'author' })
+const countEl = h('p', { class: 'thread-count', role: 'status' })
+const listEl = h('ul', { class: 'discussion-list' })
+const logEl = h('ul', { class: 'moderation-log' })
+
+function layout() {
+  const label = (id, key, control) =>
+    h('label', { for: id }, h('span', { class: 'label-text' }, t(key)), control)
+  fill($('#main'),
+    h('h1', { tabindex: -1 }, t('comments_page_title')),
+    h('p', { class: 'hint' }, t('comments_intro')),
+    errorEl,
+    h('form', { class: 'inline-form comment-filters', role: 'search', 'aria-label': t('comment_filter_label') },
+      label('filter-article', 'filter_article', articleSelect),
+      label('filter-status', 'filter_status', statusSelect),
+      label('filter-author', 'comment_filter_author', authorSelect)),
+    countEl, listEl,
+    h('section', { class: 'box', 'aria-labelledby': 'moderation-title' },
+      h('h2', { id: 'moderation-title' }, t('moderation_title')),
+      h('p', { class: 'hint' }, t('moderation_intro')),
+      logEl))
+  for (const select of [articleSelect, statusSelect, authorSelect]) {
+    select.addEventListener('change', () => {
+      state.article = articleSelect.value
+      state.status = statusSelect.value
+      state.author = authorSelect.value
+      const params = new URLSearchParams(Object.entries({
+        article: state.article, status: state.status === 'open' ? '' : state.status || 'all', author: state.author,
+      }).filter(([, v]) => v))
+      history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}`)
+      render()
+    })
+  }
+}
+
+function renderFilters() {
+  fill(articleSelect, h('option', { value: '' }, t('filter_all_articles')),
+    state.charter.sections.map((section) => h('optgroup', { label: section.title },
+      section.articles.map((a) => h('option', { value: a.id }, a.title)))))
+  const authors = new Map()
+  for (const thread of state.threads) {
+    if (thread.author_id !== null) authors.set(String(thread.author_id), thread.author)
+  }
+  fill(authorSelect, h('option', { value: '' }, t('comment_filter_all_authors')),
+    [...authors].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => h('option', { value: id }, name)))
+  articleSelect.value = state.article
+  statusSelect.value = state.status
+  authorSelect.value = authors.has(state.author) ? state.author : ''
+}
+
+function shown() {
+  return state.threads.filter((thread) =>
+    (!state.article || thread.article.id === state.article) &&
+    (!state.status || thread.status === state.status) &&
+    (!state.author || String(thread.author_id) === state.author))
+}
+
+function item(thread) {
+  const first = thread.comments[0]
+  const titleId = `discussion-${thread.id}`
+  const link = `${pagePath.article(slug, thread.article.id)}#thread-${thread.id}`
+  return h('li', { class: 'discussion-item box', dataset: { id: String(thread.id), status: thread.status } },
+    h('article', { 'aria-labelledby': titleId },
+      h('h2', { id: titleId },
+        thread.article.deleted
+          ? [h('span', { lang: language }, thread.article.title), ' ', h('span', { class: 'hint' }, `(${t('article_deleted_short')})`)]
+          : h('a', { href: link, lang: language }, thread.article.title),
+        thread.unread ? [' ', h('span', { class: 'unread-mark' }, tn('comments_unread', thread.unread))] : null),
+      quoteView(thread, thread.anchor ? thread.anchor.state : 'article', language),
+      h('p', { class: 'meta' }, statusMark(thread), thread.status === 'resolved' ? ' ' : null,
+        h('span', { class: 'comment-author' }, thread.author), ' · ',
+        h('time', { datetime: thread.created_at }, formatDate(thread.created_at)), ' · ',
+        tn('comment_replies', thread.comments.length - 1),
+        first && first.body !== null && first.stance ? [' ', stanceBadge(first.stance)] : null),
+      first && first.body !== null ? h('p', { class: 'comment-text' }, first.body) : null))
+}
+
+function render() {
+  const items = shown()
+  countEl.textContent = tn('comments_count', items.length)
+  fill(listEl, items.length ? items.map(item)
+    : h('li', { class: 'empty' }, state.threads.length ? t('comments_none_match') : t('comments_none_charter')))
+  fill(logEl, state.hidden.length
+    ? state.hidden.map((entry) => h('li', null, t('moderation_entry', {
+      author: entry.author, article: entry.article.title, by: entry.by, date: formatDate(entry.at), reason: entry.reason,
+    })))
+    : h('li', { class: 'empty' }, t('moderation_none')))
+}
+
+async function loadThreads() {
+  const [found, log] = await Promise.all([
+    api('GET', commentApi.list(slug)),
+    api('GET', commentApi.moderation(slug)),
+  ])
+  state.threads = found.threads
+  state.hidden = log.hidden
+}
+
+async function refresh() {
+  try {
+    const { charter } = await loadCharter(slug)
+    const first = state.charter === null
+    state.charter = charter
+    await loadThreads()
+    if (first) {
+      topBar(session, charter, 'comments')
+      layout()
+    }
+    renderFilters()
+    render()
+    errorEl.textContent = ''
+  } catch (error) {
+    if (state.charter === null) showMessage(t('load_failed_title'), errorText(error))
+    else errorEl.textContent = errorText(error)
+  }
+}
+
+let timer = null
+session.on('comment', () => {
+  clearTimeout(timer)
+  timer = setTimeout(async () => {
+    try {
+      await loadThreads()
+      renderFilters()
+      render()
+    } catch (error) {
+      errorEl.textContent = errorText(error)
+    }
+  }, 150)
+})
+let connectedOnce = false
+session.on('ready', () => {
+  if (connectedOnce) refresh()
+  connectedOnce = true
+})
+session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
+
+refresh()
