@@ -2,17 +2,8 @@
 // cursors with names and colours (quill-cursors), a "saved" mark that turns on only when
 // the server has committed every change (SyncStatus after the commit), and an offline state
 // that keeps typing in the document until the connection comes back.
-import Quill from 'quill/core'
-import Blockquote from 'quill/formats/blockquote'
-import Bold from 'quill/formats/bold'
-import Header from 'quill/formats/header'
-import Italic from 'quill/formats/italic'
-import Link from 'quill/formats/link'
-import List from 'quill/formats/list'
-import QuillCursorsModule from 'quill-cursors/core'
+import Quill from './lib/quill.js'
 import { QuillBinding } from 'y-quill'
-import 'quill/dist/quill.core.css'
-import 'quill-cursors/css'
 import './css/editor.css'
 import { api, charterPath, errorText } from './lib/api.js'
 import { $, announce, h, fill } from './lib/dom.js'
@@ -25,19 +16,6 @@ import { people, personLabel } from './lib/presence.js'
 import { CONNECTED } from './lib/session.js'
 import { articleAmendments } from './amend/article-hook.js'
 import { articleComments } from './comments/panel.js'
-
-// quill-cursors is a webpack UMD bundle: its class is the CommonJS module's `default`.
-const QuillCursors = QuillCursorsModule.default || QuillCursorsModule
-
-Quill.register({
-  'formats/blockquote': Blockquote,
-  'formats/bold': Bold,
-  'formats/header': Header,
-  'formats/italic': Italic,
-  'formats/link': Link,
-  'formats/list': List,
-  'modules/cursors': QuillCursors,
-}, true)
 
 // Toolbar icons: letters, or small SVG drawings built through the DOM (never markup).
 const SVG = 'http://www.w3.org/2000/svg'

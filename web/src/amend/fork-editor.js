@@ -2,33 +2,12 @@
 // bound to the fork's Y.Text `body` over /collab, with the others' cursors, a small
 // formatting toolbar and a "saved" mark that means committed. Read-only unless the page
 // says its viewer may write (an author or a facilitator, while the amendment is open).
-import Quill from 'quill/core'
-import Blockquote from 'quill/formats/blockquote'
-import Bold from 'quill/formats/bold'
-import Header from 'quill/formats/header'
-import Italic from 'quill/formats/italic'
-import Link from 'quill/formats/link'
-import List from 'quill/formats/list'
-import QuillCursorsModule from 'quill-cursors/core'
+import Quill from '../lib/quill.js'
 import { QuillBinding } from 'y-quill'
-import 'quill/dist/quill.core.css'
-import 'quill-cursors/css'
 import '../css/editor.css'
 import { h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 import { CONNECTED } from '../lib/session.js'
-
-const QuillCursors = QuillCursorsModule.default || QuillCursorsModule
-
-Quill.register({
-  'formats/blockquote': Blockquote,
-  'formats/bold': Bold,
-  'formats/header': Header,
-  'formats/italic': Italic,
-  'formats/link': Link,
-  'formats/list': List,
-  'modules/cursors': QuillCursors,
-}, true)
 
 const TOOLS = [
   ['bold', 'tool_bold', 'bold', true, 'B'],
