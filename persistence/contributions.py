@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -41,15 +41,24 @@ async def record(
         {"document_id": d, "participant_id": p, "bucket": bucket, "edits": n}
         for (d, p), n in sorted(counts.items())
     ]
-    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = make(doc_contributions)
-    await conn.execute(
-        statement.on_conflict_do_update(
+    await conn.execute(_upsert(conn.dialect.name), rows)
+
+
+_upserts: dict[str, Insert] = {}
+
+
+def _upsert(dialect: str) -> Insert:
+    """The counting statement, built once per dialect: building ``excluded`` copies the
+    table's columns, which cost more than the writer's whole commit when done per batch."""
+    statement = _upserts.get(dialect)
+    if statement is None:
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        base = make(doc_contributions)
+        statement = _upserts[dialect] = base.on_conflict_do_update(
             index_elements=["document_id", "participant_id", "bucket"],
-            set_={"edits": doc_contributions.c.edits + statement.excluded.edits},
-        ),
-        rows,
-    )
+            set_={"edits": doc_contributions.c.edits + base.excluded.edits},
+        )
+    return statement
 
 
 @dataclass(frozen=True)

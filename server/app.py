@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -35,6 +37,7 @@ from server.redis_backplane import RedisBackplane
 from server.rooms import RoomRegistry, SizeLimits
 from server.services import Services
 from server.settings import Settings
+from server.wire import WireMiddleware
 from server.ws_collab import collab_endpoint
 from server.ws_yjs import yjs_endpoint
 
@@ -106,6 +109,7 @@ def create_app(settings: Settings) -> Starlette:
         ],
         lifespan=lifespan,
         exception_handlers={ApiError: api_error_handler},
+        middleware=[Middleware(WireMiddleware)],
     )
 
 
@@ -131,4 +135,18 @@ async def healthz(request: Request) -> Response:
             "rooms": len(services.registry.loaded()),
             "pending": services.store.pending(),
         }
+    )
+
+
+def uvicorn_config(settings: Settings, *, log_level: str | None = None) -> uvicorn.Config:
+    """How uvicorn serves the app, for ``charter serve`` and the tests alike."""
+    return uvicorn.Config(
+        create_app(settings),
+        log_level=log_level or settings.log_level,
+        ws="websockets-sansio",  # server/wire.py writes broadcast frames to its transports
+        ws_max_size=settings.max_message_bytes,
+        ws_per_message_deflate=settings.ws_deflate,
+        lifespan="on",
+        access_log=False,
+        timeout_graceful_shutdown=10,
     )

@@ -280,7 +280,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from server.app import create_app
+    from server.app import uvicorn_config
 
     settings = _settings(args)
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
@@ -291,14 +291,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sock.bind((settings.host, settings.port))
     port = sock.getsockname()[1]
     settings = settings.with_overrides(port=port)
-    config = uvicorn.Config(
-        create_app(settings),
-        log_level=settings.log_level,
-        ws_max_size=settings.max_message_bytes,
-        lifespan="on",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    config = uvicorn_config(settings)
     logs.install(settings.log_level)  # after uvicorn configured its loggers
     server = uvicorn.Server(config)
     print(f"Charter server on {settings.base_url}  (port {port})", flush=True)

@@ -1,7 +1,9 @@
 """A connection: one websocket, its principal, a bounded outbox and the writer that drains it.
 
 ``offer`` never blocks and never awaits, so a room can fan out inside a plain ``def``.
-A connection whose outbox overflows is closed (4408) rather than slowing the room.
+Where the server allows it (server/wire.py) and nothing is queued, ``offer`` writes the frame
+to the socket at once; otherwise the frame waits in the outbox for the writer. A connection
+whose outbox overflows is closed (4408) rather than slowing the room.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from crdt.protocol import KEEPALIVE
 from server import closecodes
 from server.access import Principal
 from server.limits import ConnectionLimits
+from server.wire import wire_of
 
 log = logging.getLogger("charter.connection")
 
@@ -41,6 +44,9 @@ class Connection:
         self._keepalive = keepalive_seconds
         self._ready = asyncio.Event()
         self._close_request: tuple[int, str] | None = None
+        self._wire = wire_of(websocket.scope)
+        self._sending = False  # the writer is inside an ASGI send: nothing may overtake it
+        self._wrote = False  # a frame went out directly since the writer last woke
         self.closed = False
 
     def __repr__(self) -> str:
@@ -48,6 +54,11 @@ class Connection:
 
     def offer(self, frame: bytes) -> None:
         if self.closed or self._close_request is not None:
+            return
+        wire = self._wire
+        if wire is not None and not self._outbox and not self._sending and wire.ready():
+            wire.write(frame)
+            self._wrote = True
             return
         if len(self._outbox) >= self._limit:
             self.request_close(closecodes.TOO_SLOW, "outbox overflow: connection too slow")
@@ -67,23 +78,34 @@ class Connection:
 
     async def run_writer(self) -> None:
         """Drain the outbox until the socket closes. Sends a no-op frame when idle."""
-        ws = self.websocket
         try:
             while not self.closed:
                 with anyio.move_on_after(self._keepalive) as idle:
                     await self._ready.wait()
                 self._ready.clear()
-                if idle.cancelled_caught and not self._outbox:
+                wrote, self._wrote = self._wrote, False
+                if idle.cancelled_caught and not self._outbox and not wrote:
                     keepalive = self.keepalive_frame()
                     if keepalive is not None:
-                        await ws.send_bytes(keepalive)
+                        await self._send(keepalive)
                 while self._outbox:
-                    await ws.send_bytes(self._outbox.popleft())
+                    await self._send(self._outbox.popleft())
                 if self._close_request is not None:
                     await self.close(*self._close_request)
         except (WebSocketDisconnect, OSError, RuntimeError) as exc:
             log.debug("%r writer stopped: %s", self, exc)
             self.closed = True
+
+    async def _send(self, frame: bytes) -> None:
+        wire = self._wire
+        if wire is not None and wire.ready():
+            wire.write(frame)
+            return
+        self._sending = True
+        try:
+            await self.websocket.send_bytes(frame)
+        finally:
+            self._sending = False
 
     async def frames(self, max_bytes: int, limits: ConnectionLimits) -> AsyncIterator[bytes]:
         """The binary frames this socket receives, in order, until it closes. A text frame,

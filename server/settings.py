@@ -41,6 +41,11 @@ class Settings:
     outbox_frames: int = _setting(
         2048, "Frames queued for one slow connection before it is closed (4408)."
     )
+    ws_deflate: bool = _setting(
+        False,
+        "Offer permessage-deflate compression on websockets: smaller frames on slow links, "
+        "more server CPU (Yjs frames are small and compress little).",
+    )
     max_document_bytes: int = _setting(
         32 * 1024 * 1024, "Refuse further edits to an article whose stored state passes this size."
     )

@@ -31,7 +31,7 @@ from pycrdt import (
 )
 
 from server.access import Role
-from server.app import create_app
+from server.app import uvicorn_config
 from server.demo import DEMO_SLUG
 from server.participation import create_bot
 from server.settings import Settings
@@ -70,12 +70,7 @@ async def running_server(settings: Settings) -> AsyncIterator[RunningServer]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     settings = settings.with_overrides(host="127.0.0.1", port=port)
-    config = uvicorn.Config(
-        create_app(settings),
-        lifespan="on",
-        log_level="warning",
-        ws_max_size=settings.max_message_bytes,
-    )
+    config = uvicorn_config(settings, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     await wait_for(lambda: server.started or task.done(), what="server start")

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pycrdt import Doc, Text
 
 from server.demo import DEMO_SLUG
 from tests.support import (
@@ -146,11 +147,19 @@ async def test_two_js_clients_and_a_python_client_edit_concurrently(
                 assert synced["event"] == "synced", f"{synced}; {client._diagnostics()}"
                 assert synced["text"] == seed
             assert py.value() == seed
-            # The barrier: nothing yields to the event loop between these lines, so the
-            # server (on this loop) relays no edit before every client has been told to edit.
+            # Concurrent edits: the Python client's insert is made on the seed too, in a
+            # side copy, and reaches the server only once both JS clients have made theirs
+            # (the server relays at once, faster than a JS process may read its "go").
+            side = Doc()
+            side.apply_update(py.doc.get_update())
+            base = side.get_state()
+            side.get("body", type=Text).insert(0, py_text)  # where js-a inserts too
             js_a.go()
             js_b.go()
-            py.text.insert(0, py_text)  # concurrent with js-a's insert at the same place
+            for client in clients:
+                edited = await client.event()
+                assert edited["event"] == "edited", f"{edited}; {client._diagnostics()}"
+            py.doc.apply_update(side.get_update(base))
 
             results = [await client.result("done") for client in clients]
             final = await py.wait_text(lambda t: all(s in t for s in everything), TIMEOUT)

@@ -8,7 +8,8 @@
 //     "label": "js-a",                   echoed in every output line
 //     "timeoutMs": 20000,                give up (exit 3) after this long
 //     "waitForGo": false,                after sync, print {"event":"synced"} and apply the edits
-//                                        only when a line "go" arrives on stdin
+//                                        only when a line "go" arrives on stdin, then print
+//                                        {"event":"edited"}
 //     "insert": {"text": "…", "at": "start" | "end" | <UTF-16 index> | {"after": "…"}},
 //     "format": [{"find": "…", "attributes": {"bold": true}}],   Y.Text.format on a substring
 //     "expect": ["…"],                   wait until the text contains every one of these
@@ -21,6 +22,7 @@
 //
 // Output: one JSON object per line on stdout.
 //   {"event":"synced", label, text}                              (waitForGo only)
+//   {"event":"edited", label, before}                            (waitForGo only)
 //   {"event":"done", label, clientID, before, text, delta}       exit 0
 //   {"event":"closed", label, code, reason, closeCodes, connects, reconnectsAfterClose,
 //    shouldConnect, synced, text}                                exit 0
@@ -150,6 +152,7 @@ function waitForGo () {
     if (go || line.trim() !== 'go') return
     go = true
     edit()
+    if (!finished) emit({ event: 'edited', before })
     lines.close()
     process.stdin.destroy()
   })

@@ -1,0 +1,86 @@
+"""Sending the same frame to many sockets: encode it once, write the bytes to each socket.
+
+A room fans each change out to every member. Through ASGI every copy would go its own way
+— a task switch to the connection's writer, three ``send`` wrappers, websockets' framing —
+which cost about two thirds of the server's CPU with 200 clients in a room (bench/README.md).
+Under uvicorn's websockets-sansio protocol (uvicorn's default), :class:`WireMiddleware` hands
+each websocket a :class:`Wire` in ``scope["extensions"]``: the socket's transport, and
+whether a frame may be written to it right now. A binary frame from the server is the same
+bytes for every socket (RFC 6455: server frames are not masked), so :func:`encode` runs once
+per broadcast and :meth:`Wire.write` is one ``transport.write``.
+
+A socket that negotiated an extension (permessage-deflate compresses with per-socket state),
+a socket that is closing or whose transport is paused, and any other ASGI server: the
+connection uses the ordinary ASGI ``send``. Both write to the same transport in the order
+they are called (server/connection.py keeps that order).
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+
+EXTENSION = "charter.wire"
+
+_last: tuple[bytes | None, bytes] = (None, b"")
+
+
+def encode(payload: bytes) -> bytes:
+    """The wire bytes of a binary frame from the server. The last result is kept: a room
+    offers the same ``payload`` object to each member in turn."""
+    global _last
+    if _last[0] is payload:
+        return _last[1]
+    wire = Frame(Opcode.BINARY, payload).serialize(mask=False)
+    _last = (payload, wire)
+    return wire
+
+
+class Wire:
+    """One socket's transport, written to directly while that is safe."""
+
+    def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
+        self._protocol = protocol
+
+    def ready(self) -> bool:
+        """True when a frame written now goes out as is: handshake done, open, no
+        extension, not closing, transport not paused by flow control."""
+        p = self._protocol
+        return (
+            p.handshake_complete
+            and not p.close_sent
+            and not p.disconnected
+            and p.writable.is_set()
+            and p.conn.state is State.OPEN
+            and not p.conn.extensions
+        )
+
+    def write(self, payload: bytes) -> None:
+        self._protocol.transport.write(encode(payload))
+
+    async def writable(self) -> None:
+        """Wait until the transport's buffer drained below its low-water mark."""
+        await self._protocol.writable.wait()
+
+
+class WireMiddleware:
+    """Offer a :class:`Wire` to websocket endpoints whose server allows it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            protocol = getattr(send, "__self__", None)
+            if isinstance(protocol, WebSocketsSansIOProtocol):
+                extensions = dict(scope.get("extensions") or {})
+                extensions[EXTENSION] = Wire(protocol)
+                scope = {**scope, "extensions": extensions}
+        await self.app(scope, receive, send)
+
+
+def wire_of(scope: Scope) -> Wire | None:
+    wire = (scope.get("extensions") or {}).get(EXTENSION)
+    return wire if isinstance(wire, Wire) else None

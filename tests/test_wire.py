@@ -1,0 +1,117 @@
+"""The send path (server/wire.py): broadcast frames written straight to each socket, the
+ASGI path for sockets that negotiated compression, and a reader that stops reading is
+closed (4408) without slowing the others. Sending does not depend on the database, so
+these run on SQLite only."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import websockets
+
+from server.demo import DEMO_SLUG
+from server.settings import Settings
+from tests.support import (
+    ADMIN_TOKEN,
+    PyClient,
+    RunningServer,
+    first_document,
+    make_token,
+    running_server,
+)
+
+
+def _settings(tmp_path: Path, **overrides: object) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'charter.db'}",
+        seed_demo=True,
+        admin_token=ADMIN_TOKEN,
+    ).with_overrides(**overrides)
+
+
+@pytest.fixture
+async def deflating(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    async with running_server(_settings(tmp_path, ws_deflate=True)) as running:
+        yield running
+
+
+async def _extensions(server: RunningServer, name: str, compression: str | None) -> list[str]:
+    token = await make_token(server, "reader", "Lecteur")
+    async with websockets.connect(
+        f"{server.ws_url}/ws/{name}?token={token}", compression=compression
+    ) as ws:
+        header = ws.response.headers.get("Sec-WebSocket-Extensions") if ws.response else None
+        return [header] if header else []
+
+
+async def test_compression_is_off_unless_asked_for(server: RunningServer) -> None:
+    name = await first_document(server.base_url, DEMO_SLUG)
+    assert await _extensions(server, name, "deflate") == []
+
+
+async def test_compressed_and_plain_sockets_see_each_others_edits(
+    deflating: RunningServer,
+) -> None:
+    """One client negotiates permessage-deflate (the ASGI path), the other does not (the
+    direct path): every edit reaches both, in order."""
+    server = deflating
+    name = await first_document(server.base_url, DEMO_SLUG)
+    assert await _extensions(server, name, "deflate") != []
+    assert await _extensions(server, name, None) == []
+    tokens = [await make_token(server, "editor", f"Éditrice {i}") for i in range(2)]
+    squeezed = PyClient(server.ws_url, name, tokens[0])
+    plain = PyClient(server.ws_url, name, tokens[1])
+    async with squeezed, plain:
+        for i in range(40):
+            (squeezed if i % 2 else plain).append(f"[{i}]")
+            await asyncio.sleep(0.005)
+        everything = [f"[{i}]" for i in range(40)]
+        for client in (squeezed, plain):
+            await client.wait_text(lambda t: all(s in t for s in everything))
+        assert squeezed.value() == plain.value()
+        # each client's own inserts stay in its order
+        for client, parity in ((plain, 0), (squeezed, 1)):
+            mine = [t for t in everything if int(t[1:-1]) % 2 == parity]
+            positions = [client.value().index(t) for t in mine]
+            assert positions == sorted(positions)
+
+
+async def test_a_reader_that_stops_reading_is_closed_and_others_keep_up(
+    tmp_path: Path,
+) -> None:
+    """A stalled socket fills its transport, then its outbox, and is closed with 4408; a
+    client that reads still gets every edit meanwhile."""
+    async with running_server(_settings(tmp_path, outbox_frames=16)) as server:
+        name = await first_document(server.base_url, DEMO_SLUG)
+        stalled_token = await make_token(server, "reader", "Lecteur lent")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", int(server.ws_url.rsplit(":", 1)[1])))
+        stalled = await websockets.connect(
+            f"{server.ws_url}/ws/{name}?token={stalled_token}",
+            sock=sock,
+            compression=None,
+            max_queue=1,  # stop reading from the socket once one frame waits
+        )
+        writer_token = await make_token(server, "editor", "Rédactrice")
+        watcher_token = await make_token(server, "reader", "Lectrice")
+        async with (
+            PyClient(server.ws_url, name, writer_token) as writer,
+            PyClient(server.ws_url, name, watcher_token) as watcher,
+        ):
+            chunk = "x" * 20_000
+            for i in range(300):  # 6 MB: more than the stalled socket's kernel buffers (4 MB)
+                writer.append(f"<{i}>{chunk}")
+                await asyncio.sleep(0.002)
+            await watcher.wait_text(lambda t: "<299>" in t, 20)
+        # the stalled client finds the close frame behind what it had not read
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(stalled.recv(), 10)
+        assert closed.value.rcvd is not None, "the server never closed the stalled socket"
+        assert closed.value.rcvd.code == 4408
+        assert "too slow" in closed.value.rcvd.reason
