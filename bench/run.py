@@ -515,7 +515,7 @@ def ensure_peers(directory: Path, install: bool) -> Json:
     return versions
 
 
-PROBES = ("nodelay", "gc-freeze", "gc-log", "slow", "sends")
+PROBES = ("nodelay", "gc-freeze", "gc-log", "slow", "sends", "cprofile")
 
 
 def server_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
@@ -535,6 +535,8 @@ def server_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
             env["CHARTER_PROBE_SLOW_LOG"] = str(workdir / "slow-callbacks.log")
         elif probe == "sends":
             env["CHARTER_PROBE_SENDS"] = str(workdir / "sends.log")
+        elif probe == "cprofile":
+            env["CHARTER_PROBE_CPROFILE"] = str(workdir / "server.pstats")
     return env
 
 

@@ -43,26 +43,25 @@ class Wire:
 
     def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
         self._protocol = protocol
+        self._plain = False  # handshake done, no extension: checked until it is true
 
     def ready(self) -> bool:
-        """True when a frame written now goes out as is: handshake done, open, no
-        extension, not closing, transport not paused by flow control."""
+        """True when a frame written now goes out as is: handshake done, no extension,
+        open, not closing, transport not paused by flow control."""
         p = self._protocol
+        if not self._plain:
+            if not p.handshake_complete or p.conn.extensions:
+                return False
+            self._plain = True
         return (
-            p.handshake_complete
+            p.writable.is_set()
             and not p.close_sent
             and not p.disconnected
-            and p.writable.is_set()
             and p.conn.state is State.OPEN
-            and not p.conn.extensions
         )
 
     def write(self, payload: bytes) -> None:
         self._protocol.transport.write(encode(payload))
-
-    async def writable(self) -> None:
-        """Wait until the transport's buffer drained below its low-water mark."""
-        await self._protocol.writable.wait()
 
 
 class WireMiddleware:

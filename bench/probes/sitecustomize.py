@@ -15,6 +15,11 @@ of them is part of the server, and figures taken with one must be labelled as su
   any longer than 2 ms): wall time, generation, duration.
 - ``CHARTER_PROBE_SLOW_MS=N`` with ``CHARTER_PROBE_SLOW_LOG=PATH``: append every event-loop
   callback that ran longer than N ms, with the chain of coroutines it ended in.
+- ``CHARTER_PROBE_CPROFILE=PATH``: profile the server's main thread (the event loop) with
+  cProfile from ``CHARTER_PROBE_CPROFILE_START`` seconds after start (12: past the set-up
+  and warm-up of a fan-out run) for ``CHARTER_PROBE_CPROFILE_SECONDS`` (10), and write the
+  stats to PATH (``python -m pstats PATH``). Slows the server down: for call counts and
+  proportions only.
 - ``CHARTER_PROBE_SENDS=PATH``: append one line per received or sent websocket frame that
   carries a load-generator marker (``r|s MARKER perf_counter``): the server's own view of
   each fan-out.
@@ -117,12 +122,54 @@ def _sends(path: str) -> None:
                 os.write(fd, b"r %s %.6f\n" % (m, clock()))
         return event
 
+    from server import wire
+
+    direct_write = wire.Wire.write
+
+    def probed_write(self: Any, payload: bytes) -> None:
+        m = marker(payload)
+        if m:
+            os.write(fd, b"s %s %.6f\n" % (m, clock()))
+        direct_write(self, payload)
+
+    wire.Wire.write = probed_write  # type: ignore[method-assign]
     sw.WebSocket.send_bytes = probed_send  # type: ignore[method-assign]
     sw.WebSocket.receive = probed_receive  # type: ignore[method-assign]
 
 
+def _cprofile(path: str, start: float, seconds: float) -> None:
+    import asyncio.base_events as base_events
+    import cProfile
+
+    profile = cProfile.Profile()
+    began = time.monotonic()
+    state = {"on": False, "done": False}
+    run_once = base_events.BaseEventLoop._run_once  # type: ignore[attr-defined]
+
+    def probed_run_once(self: Any) -> None:
+        # cProfile follows the thread that enables it: switch it in the loop's own thread.
+        if not state["done"]:
+            elapsed = time.monotonic() - began
+            if not state["on"] and elapsed >= start:
+                state["on"] = True
+                profile.enable()
+            elif state["on"] and elapsed >= start + seconds:
+                profile.disable()
+                profile.dump_stats(path)
+                state["done"] = True
+        run_once(self)
+
+    base_events.BaseEventLoop._run_once = probed_run_once  # type: ignore[attr-defined]
+
+
 if _SERVING:
     env = os.environ
+    if env.get("CHARTER_PROBE_CPROFILE"):
+        _cprofile(
+            env["CHARTER_PROBE_CPROFILE"],
+            float(env.get("CHARTER_PROBE_CPROFILE_START", 12)),
+            float(env.get("CHARTER_PROBE_CPROFILE_SECONDS", 10)),
+        )
     if env.get("CHARTER_PROBE_NODELAY"):
         _nodelay()
     if env.get("CHARTER_PROBE_GC_FREEZE"):
