@@ -14,7 +14,8 @@ from persistence.versions import Versions
 from server.api.validate import text_field
 from server.diff_files import diff_html, diff_text
 from server.errors import ApiError
-from server.exports import discussion, html, markdown, open_data, snapshot_of
+from server.exports import html, markdown, open_data, snapshot_of
+from server.open_discussion import discussion
 from server.settings import Settings
 from server.versions import comparison, save_version, version_json, version_or_404
 

@@ -1,6 +1,6 @@
 """Exports of a charter at a version or live: Markdown, standalone HTML, open-data JSON
-(with the discussion when the charter allows it), and the Atom feed of its versions.
-Rendering of what ``snapshot_of`` and ``discussion`` read."""
+(with the discussion when the charter allows it: server/open_discussion.py), and the Atom
+feed of its versions. Pure rendering of what ``snapshot_of`` read."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from xml.etree import ElementTree as ET
 
 from crdt.article import ArticleDoc, Op
 from crdt.markdown import lines_of, markdown_from_ops
-from persistence.amendments import EDITABLE, STATUSES, AmendmentRecord, Amendments
-from persistence.comments import CommentRecord, Comments, ThreadRecord
-from persistence.people import People
 from persistence.repo import CharterRecord
 from persistence.versions import VersionRecord
 from server.charters import DocReader
 from server.i18n import LANGUAGES, translate
 from server.licences import licence_of
 from server.names import article_document
+from server.open_discussion import Discussion, iso
 from server.pages import TEMPLATES  # the shared Jinja environment (filters, autoescape)
 from server.versions import version_json
 
@@ -30,7 +28,6 @@ FORMATS = {
 }
 # Bumped when a field changes meaning; fields are only ever added within a version.
 OPEN_DATA_FORMAT = 1
-CLOSED = tuple(s for s in STATUSES if s not in EDITABLE)  # accepted, rejected, withdrawn
 
 
 @dataclass
@@ -163,16 +160,6 @@ def html(snap: Snapshot, base_url: str) -> str:
 # -- JSON open data --
 
 
-@dataclass(frozen=True)
-class Discussion:
-    """What open data carries of the discussion: always the current one, read at ``as_of``
-    (also for an export of a saved version)."""
-
-    as_of: datetime
-    threads: list[dict[str, Any]]
-    amendments: list[dict[str, Any]]
-
-
 def open_data(
     snap: Snapshot,
     versions: list[VersionRecord],
@@ -215,92 +202,10 @@ def open_data(
         "versions": [version_json(v) for v in versions],
     }
     if charter.open_data_discussion and discussion is not None:
-        data["discussion_as_of"] = _iso(discussion.as_of)
+        data["discussion_as_of"] = iso(discussion.as_of)
         data["discussion"] = {"threads": discussion.threads, "amendments": discussion.amendments}
     return data
 
-
-def _iso(at: datetime | None) -> str | None:
-    """UTC with its offset (SQLite hands back naive UTC times)."""
-    if at is None:
-        return None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-
-
-async def discussion(amendments: Amendments, charter: CharterRecord) -> Discussion:
-    """Every comment thread and every amendment (drafts left out) of the charter, as they
-    stand now. The comment and people repositories share the amendments' engine."""
-    as_of = datetime.now(UTC)
-    threads = await Comments(amendments.engine).threads(charter.id)
-    names = {p.id: p.name for p in await People(amendments.engine).list_participants(charter.id)}
-    found = [
-        await amendments.get(charter.id, a.id)  # with its history, which find() leaves out
-        for a in await amendments.find(charter.id)
-        if a.status != "draft"
-    ]
-    return Discussion(
-        as_of, [_thread_json(t) for t in threads], [_amendment_json(a, names) for a in found]
-    )
-
-
-def _thread_json(thread: ThreadRecord) -> dict[str, Any]:
-    return {
-        "id": thread.id,
-        "article": thread.article_key,
-        # Threads on an amendment's text come with comment_threads.amendment_id.
-        "amendment": getattr(thread, "amendment_id", None),
-        "status": thread.status,
-        "quote": thread.quote,
-        "created_at": _iso(thread.created_at),
-        "comments": [_comment_json(c) for c in thread.comments],
-    }
-
-
-def _comment_json(comment: CommentRecord) -> dict[str, Any]:
-    """A hidden or deleted comment keeps its place, never its text; hiding is public."""
-    shown = comment.visible
-    hidden = None
-    if comment.hidden_at is not None:
-        hidden = {
-            "by": comment.hidden_by_name,
-            "at": _iso(comment.hidden_at),
-            "reason": comment.hidden_reason,
-        }
-    return {
-        "id": comment.id,
-        "author": comment.author_name,
-        "body": comment.body if shown else None,
-        "stance": comment.stance if shown else None,
-        "created_at": _iso(comment.created_at),
-        "edited": comment.edited_at is not None,
-        "deleted": comment.deleted_at is not None,
-        "hidden": hidden,
-    }
-
-
-def _amendment_json(record: AmendmentRecord, names: dict[int, str]) -> dict[str, Any]:
-    co_authors = sorted(a for a in record.authors if a != record.author_id)
-    closed = [e.at for e in record.events if e.status in CLOSED]
-    return {
-        "id": record.id,
-        "article": record.article_key,
-        "title": record.title,
-        "rationale": record.rationale,
-        "status": record.status,
-        "author": record.author_name,
-        "authors": [record.author_name, *(names[a] for a in co_authors if a in names)],
-        "created_at": _iso(record.created_at),
-        "closed_at": _iso(closed[-1]) if closed else None,
-        "history": [
-            {"status": e.status, "by": e.participant_name, "reason": e.reason, "at": _iso(e.at)}
-            for e in record.events
-        ],
-        "votes": record.tally(),
-        "voters": [{"name": v.name, "choice": v.choice} for v in record.votes],
-    }
-
-
-# -- Atom feed of versions --
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML = "http://www.w3.org/XML/1998/namespace"

@@ -12,7 +12,8 @@ from persistence.versions import Versions
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.errors import Invalid
-from server.exports import FORMATS, discussion, html, markdown, open_data, snapshot_of
+from server.exports import FORMATS, html, markdown, open_data, snapshot_of
+from server.open_discussion import discussion
 from server.pages import PAGE_CSP
 from server.versions import version_or_404
 
