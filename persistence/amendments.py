@@ -71,6 +71,7 @@ class AmendmentRecord:
     version_before_id: int | None
     version_after_id: int | None
     authors: set[int] = field(default_factory=set)  # the author and co-authors
+    co_author_names: dict[int, str] = field(default_factory=dict)  # public, like the author's
     votes: list[Vote] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
@@ -228,9 +229,15 @@ class Amendments:
             return []
         ids = list(records)
         for row in await conn.execute(
-            select(amendment_authors).where(amendment_authors.c.amendment_id.in_(ids))
+            select(amendment_authors, participants.c.name)
+            .join(participants, participants.c.id == amendment_authors.c.participant_id)
+            .where(amendment_authors.c.amendment_id.in_(ids))
+            .order_by(participants.c.id)
         ):
-            records[row.amendment_id].authors.add(row.participant_id)
+            record = records[row.amendment_id]
+            record.authors.add(row.participant_id)
+            if row.participant_id != record.author_id:
+                record.co_author_names[row.participant_id] = row.name
         for row in await conn.execute(
             select(amendment_votes, participants.c.name)
             .join(participants, participants.c.id == amendment_votes.c.participant_id)
@@ -327,22 +334,15 @@ class Amendments:
                 .values(version_after_id=version_id)
             )
 
-    async def add_author(self, amendment_id: int, participant_id: int) -> None:
+    async def add_author(self, amendment_id: int, participant_id: int) -> bool:
+        """False if the participant already was one of its authors."""
         async with self.engine.begin() as conn:
-            exists = (
-                await conn.execute(
-                    select(amendment_authors.c.participant_id).where(
-                        amendment_authors.c.amendment_id == amendment_id,
-                        amendment_authors.c.participant_id == participant_id,
-                    )
-                )
-            ).first()
-            if exists is None:
-                await conn.execute(
-                    insert(amendment_authors).values(
-                        amendment_id=amendment_id, participant_id=participant_id
-                    )
-                )
+            done = await conn.execute(
+                _insert(conn)(amendment_authors)
+                .values(amendment_id=amendment_id, participant_id=participant_id)
+                .on_conflict_do_nothing(index_elements=["amendment_id", "participant_id"])
+            )
+        return bool(done.rowcount)
 
     async def set_charter_phase(self, charter_id: int, phase: str) -> None:
         async with self.engine.begin() as conn:

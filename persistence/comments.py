@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from persistence.repo import NotFound
 from persistence.tables import (
+    amendments,
     articles,
     comment_reads,
     comment_revisions,
@@ -65,7 +66,7 @@ class ThreadRecord:
     article_key: str
     article_title: str
     article_deleted: bool
-    document_id: int
+    document_id: int  # where the passage is: the article's, or the amendment's fork
     anchor_start: bytes | None
     anchor_end: bytes | None
     quote: str
@@ -75,6 +76,9 @@ class ThreadRecord:
     created_at: datetime
     status_by_name: str | None
     status_at: datetime | None
+    amendment_id: int | None = None  # a thread on an amendment's text
+    amendment_title: str | None = None
+    amendment_status: str | None = None
     comments: list[CommentRecord] = field(default_factory=list)
 
     @property
@@ -93,6 +97,7 @@ class NewThread:
     author_name: str
     body: str
     stance: str | None
+    amendment_id: int | None = None  # the passage is in this amendment's fork
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,9 @@ def _thread_columns() -> list[Any]:
         articles.c.title.label("article_title"),
         articles.c.deleted_at.label("article_deleted_at"),
         articles.c.document_id,
+        amendments.c.title.label("amendment_title"),
+        amendments.c.status.label("amendment_status"),
+        amendments.c.document_id.label("amendment_document_id"),
     ]
 
 
@@ -130,7 +138,7 @@ def _thread(row: Any) -> ThreadRecord:
         article_key=row.article_key,
         article_title=row.article_title,
         article_deleted=row.article_deleted_at is not None,
-        document_id=row.document_id,
+        document_id=row.amendment_document_id or row.document_id,
         anchor_start=row.anchor_start,
         anchor_end=row.anchor_end,
         quote=row.quote,
@@ -140,6 +148,9 @@ def _thread(row: Any) -> ThreadRecord:
         created_at=_aware(row.created_at) or _now(),
         status_by_name=row.status_by_name,
         status_at=_aware(row.status_at),
+        amendment_id=row.amendment_id,
+        amendment_title=row.amendment_title,
+        amendment_status=row.amendment_status,
     )
 
 
@@ -186,6 +197,7 @@ class Comments:
                         status="open",
                         author_id=new.author_id,
                         author_name=new.author_name,
+                        amendment_id=new.amendment_id,
                     )
                     .returning(comment_threads.c.id)
                 )
@@ -296,11 +308,15 @@ class Comments:
         status: str | None = None,
         author_id: int | None = None,
         thread_id: int | None = None,
+        amendment_id: int | None = None,
+        articles_only: bool = False,
     ) -> list[ThreadRecord]:
-        """Threads of a charter with their comments (and their revisions), oldest first."""
+        """Threads of a charter with their comments (and their revisions), oldest first.
+        ``article_id`` also finds the threads on its amendments, unless ``articles_only``."""
         query = (
             select(*_thread_columns())
             .join(articles, articles.c.id == comment_threads.c.article_id)
+            .outerjoin(amendments, amendments.c.id == comment_threads.c.amendment_id)
             .where(comment_threads.c.charter_id == charter_id)
             .order_by(comment_threads.c.id)
         )
@@ -309,9 +325,12 @@ class Comments:
             (comment_threads.c.status, status),
             (comment_threads.c.author_id, author_id),
             (comment_threads.c.id, thread_id),
+            (comment_threads.c.amendment_id, amendment_id),
         ):
             if value is not None:
                 query = query.where(column == value)
+        if articles_only:
+            query = query.where(comment_threads.c.amendment_id.is_(None))
         async with self.engine.connect() as conn:
             found = [_thread(row) for row in await conn.execute(query)]
             await self._fill(conn, found)
@@ -363,19 +382,25 @@ class Comments:
 
     # -- unread markers --
 
-    async def latest(self, article_ids: Iterable[int]) -> dict[int, int]:
-        """The last comment id of each article that has comments."""
+    async def latest(
+        self, article_ids: Iterable[int], *, articles_only: bool = False
+    ) -> dict[int, int]:
+        """The last comment id of each article that has comments; the threads on its
+        amendments count too (one unread marker per article covers both), unless
+        ``articles_only``."""
         ids = list(article_ids)
         if not ids:
             return {}
+        query = (
+            select(comment_threads.c.article_id, func.max(comments.c.id))
+            .join(comments, comments.c.thread_id == comment_threads.c.id)
+            .where(comment_threads.c.article_id.in_(ids))
+            .group_by(comment_threads.c.article_id)
+        )
+        if articles_only:
+            query = query.where(comment_threads.c.amendment_id.is_(None))
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(comment_threads.c.article_id, func.max(comments.c.id))
-                .join(comments, comments.c.thread_id == comment_threads.c.id)
-                .where(comment_threads.c.article_id.in_(ids))
-                .group_by(comment_threads.c.article_id)
-            )
-            return {int(a): int(m) for a, m in rows}
+            return {int(a): int(m) for a, m in await conn.execute(query)}
 
     async def seen(self, participant_id: int, charter_id: int) -> dict[int, int]:
         """{article id: last comment id seen} for a participant, in one charter."""

@@ -297,8 +297,11 @@ comment_threads = Table(
     _created(),
     Column("status_by_name", String(64), nullable=True),  # who resolved or reopened it last
     Column("status_at", DateTime(timezone=True), nullable=True),
+    # Set when the passage is in an amendment's fork (article_id is then the amended one).
+    Column("amendment_id", Id, ForeignKey("amendments.id", ondelete="CASCADE"), nullable=True),
     Index("ix_comment_threads_charter", "charter_id"),
     Index("ix_comment_threads_article", "article_id"),
+    Index("ix_comment_threads_amendment", "amendment_id"),
 )
 
 # The comments of a thread, the first one included. Their id is the order (and what unread

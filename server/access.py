@@ -67,6 +67,7 @@ class Scope:
     amendments_only: bool = False  # an article between workshops: editors propose instead
     authors: frozenset[int] = frozenset()  # an amendment's author and co-authors
     closed: str | None = None  # an amendment's status once its text no longer changes
+    draft: bool = False  # an amendment not open yet: its authors discuss it among themselves
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ def decide(
 ) -> Decision:
     if scope is not None and action is Action.WRITE:
         return _write(principal, charter_id, scope)
+    if scope is not None and scope.kind == "amendment" and action is Action.COMMENT:
+        return _discuss(principal, charter_id, scope)
     if principal is None:
         return Decision(False, "an invitation or a token is needed")
     if principal.blocked:
@@ -119,6 +122,20 @@ def _write(principal: Principal | None, charter_id: int | None, scope: Scope) ->
     ):
         return Decision(False, "this article takes amendments only: propose an amendment")
     return basic
+
+
+def _discuss(principal: Principal | None, charter_id: int | None, scope: Scope) -> Decision:
+    """Commenting on an amendment: the role, then its status (and a draft's authors)."""
+    if scope.closed is not None:
+        return Decision(False, f"this amendment is {scope.closed}: its discussion is closed")
+    basic = decide(principal, Action.COMMENT, charter_id)
+    if not basic.allowed or principal is None or not scope.draft:
+        return basic
+    if principal.role is Role.FACILITATOR or principal.via == "admin":
+        return basic
+    if principal.participant_id in scope.authors:
+        return basic
+    return Decision(False, "this amendment is a draft: only its authors discuss it until it opens")
 
 
 def administrator() -> Principal:

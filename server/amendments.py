@@ -17,9 +17,10 @@ from crdt.amendments import conflicts, fork_of, own_changes, preview
 from crdt.article import ArticleDoc
 from crdt.diff import diff_words
 from persistence.amendments import EDITABLE, AmendmentRecord, NewAmendment
+from persistence.people import ParticipantRecord
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from persistence.versions import Versions
-from server.access import Principal, Role
+from server.access import Action, Principal, Role, Scope, decide
 from server.errors import ConflictError, Forbidden, Invalid
 from server.names import amendment_document, article_document
 from server.services import Services
@@ -257,11 +258,39 @@ async def vote(
     return await _after(services, record, "voted")
 
 
+def may_invite(record: AmendmentRecord, principal: Principal) -> bool:
+    """Who chooses co-authors: the amendment's authors and the facilitators."""
+    return _may_author(record, principal) or principal.role is Role.FACILITATOR
+
+
+def may_co_write(member: ParticipantRecord) -> bool:
+    """Co-writing is proposing, which is commenting: commenters and up, not blocked."""
+    role = Role(member.role)
+    return (
+        not member.blocked
+        and decide(
+            Principal(member.id, member.name, role, member.charter_id),
+            Action.COMMENT,
+            member.charter_id,
+        ).allowed
+    )
+
+
+async def candidates(
+    services: Services, record: AmendmentRecord, principal: Principal
+) -> list[ParticipantRecord]:
+    """The participants its authors may invite: who may co-write and is not an author yet."""
+    if not may_invite(record, principal):
+        raise Forbidden("only the amendment's authors and the facilitators choose co-authors")
+    found = await services.people.list_participants(record.charter_id)
+    return [p for p in found if may_co_write(p) and p.id not in record.authors]
+
+
 async def add_author(
     services: Services, record: AmendmentRecord, principal: Principal, participant_id: int
 ) -> AmendmentRecord:
-    if not _may_author(record, principal) and principal.role is not Role.FACILITATOR:
-        raise Forbidden("only the amendment's authors may invite co-authors")
+    if not may_invite(record, principal):
+        raise Forbidden("only the amendment's authors and the facilitators invite co-authors")
     if not record.editable:
         raise ConflictError(f"this amendment is {record.status}: its authors no longer change")
     try:
@@ -270,10 +299,29 @@ async def add_author(
         member = None
     if member is None or member.charter_id != record.charter_id:
         raise Invalid("no such participant in this charter", field="participant_id")
-    await services.amendments.add_author(record.id, participant_id)
+    if not may_co_write(member):
+        why = "is blocked" if member.blocked else f"is a {member.role}"
+        raise Invalid(
+            f"{member.name} {why}: only commenters, editors and facilitators co-write",
+            field="participant_id",
+        )
+    if participant_id in record.authors or not await services.amendments.add_author(
+        record.id, participant_id
+    ):
+        raise ConflictError(f"{member.name} already is one of this amendment's authors")
     await services.refresh_scope(record.document_id)
     return await _after(services, record, "authors")
 
 
 def document_name(charter: CharterRecord, record: AmendmentRecord) -> str:
     return amendment_document(charter.slug, record.id)
+
+
+def discussion_scope(record: AmendmentRecord) -> Scope:
+    """What the amendment says about commenting on it (``access.decide``)."""
+    return Scope(
+        kind="amendment",
+        authors=frozenset(record.authors),
+        closed=None if record.editable else record.status,
+        draft=record.status == "draft",
+    )

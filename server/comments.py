@@ -1,11 +1,15 @@
-"""Comment threads: start one on a passage (or the whole article), reply, resolve and
-reopen, edit or delete one's own comment, hide one as a facilitator; where each passage is
-now; unread markers.
+"""Comment threads: start one on a passage (or the whole article, or an amendment's text),
+reply, resolve and reopen, edit or delete one's own comment, hide one as a facilitator;
+where each passage is now; unread markers.
+
+A thread on an amendment keeps the amended article as its article; its passage is in the
+amendment's fork, and new comments follow the amendment's status (closed: none; a draft:
+its authors only).
 
 Every change is pushed on the charter's channel as ``{"type": "comment", "event": …,
-"thread": id, "article": key}``; viewers fetch what they may see. Who may do what is asked
-of ``access.decide``; "the thread's author" and "one's own comment" are checked here, as
-for amendments.
+"thread": id, "article": key, "amendment": id | null}``; viewers fetch what they may see.
+Who may do what is asked of ``access.decide``; "the thread's author" and "one's own comment"
+are checked here, as for amendments.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from typing import Any
 
 from crdt.article import ArticleDoc, CrdtError
 from crdt.relpos import AnchorError, RelPos, Resolver, decode
+from persistence.amendments import AmendmentRecord
 from persistence.comments import STANCES, Author, CommentRecord, Comments, NewThread, ThreadRecord
-from persistence.repo import ArticleRecord, CharterRecord
-from server.access import Action, Principal, decide
+from persistence.repo import ArticleRecord, CharterRecord, NotFound
+from server.access import Action, Principal, Scope, decide
+from server.amendments import discussion_scope
 from server.errors import ConflictError, Forbidden, Invalid
 from server.services import Services
 
@@ -136,29 +142,88 @@ def in_document_order(threads: list[ThreadRecord], where: dict[int, Place]) -> l
 # -- changes --
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a new thread is about: an article, or an amendment of it (its fork's text)."""
+
+    article: ArticleRecord
+    amendment: AmendmentRecord | None = None
+
+    @property
+    def document_id(self) -> int:
+        return self.amendment.document_id if self.amendment else self.article.document_id
+
+    @property
+    def amendment_id(self) -> int | None:
+        return self.amendment.id if self.amendment else None
+
+
+def may_discuss(who: Principal, charter_id: int, scope: Scope | None) -> bool:
+    return decide(who, Action.COMMENT, charter_id, scope).allowed
+
+
+def check_discuss(who: Principal, charter_id: int, amendment: AmendmentRecord | None) -> None:
+    """New comments on an amendment: a closed one takes none (409), a draft only its
+    authors' (403)."""
+    if amendment is None:
+        return
+    if amendment.article_deleted:
+        raise ConflictError("the article of this amendment was deleted: its discussion is closed")
+    scope = discussion_scope(amendment)
+    decision = decide(who, Action.COMMENT, charter_id, scope)
+    if decision.allowed:
+        return
+    if scope.closed is not None:
+        raise ConflictError(decision.reason)
+    raise Forbidden(decision.reason)
+
+
+async def amendment_of(services: Services, thread: ThreadRecord) -> AmendmentRecord | None:
+    if thread.amendment_id is None:
+        return None
+    try:
+        return await services.amendments.get(thread.charter_id, thread.amendment_id)
+    except NotFound:  # deleted with its threads (ON DELETE CASCADE): not expected
+        raise ConflictError("the amendment of this thread is gone") from None
+
+
 async def start_thread(
     services: Services,
     resolvers: Resolvers,
     charter: CharterRecord,
-    article: ArticleRecord,
+    target: Target,
     who: Principal,
     body: str,
     stance: str | None,
     anchor: Anchor | None,
 ) -> int:
+    check_discuss(who, charter.id, target.amendment)
     quote, stored = "", None
     if anchor is not None:
         start, end = positions(anchor)
-        place = _place(await resolver_for(services, resolvers, article.document_id), start, end)
+        place = _place(await resolver_for(services, resolvers, target.document_id), start, end)
         if place.state == "detached":
-            raise Invalid("anchor: the passage is no longer in the article", field="anchor")
+            where = "the amendment's text" if target.amendment else "the article"
+            raise Invalid(f"anchor: the passage is no longer in {where}", field="anchor")
         # The server's own reading of the passage when it can make it; else the client's.
         quote = (place.text if place.state == "attached" else anchor.quote)[:MAX_QUOTE]
         stored = (anchor.start, anchor.end)
     thread_id = await store(services).create_thread(
-        NewThread(charter.id, article.id, stored, quote, who.participant_id, who.name, body, stance)
+        NewThread(
+            charter.id,
+            target.article.id,
+            stored,
+            quote,
+            who.participant_id,
+            who.name,
+            body,
+            stance,
+            target.amendment_id,
+        )
     )
-    services.publish(charter.id, event("created", article.key, thread_id))
+    services.publish(
+        charter.id, event("created", target.article.key, thread_id, None, target.amendment_id)
+    )
     return thread_id
 
 
@@ -169,25 +234,36 @@ async def reply(
         raise ConflictError("this thread was hidden by a facilitator: it takes no replies")
     if thread.article_deleted:
         raise ConflictError("the article of this thread was deleted: it takes no replies")
+    check_discuss(who, thread.charter_id, await amendment_of(services, thread))
     comment_id = await store(services).add_comment(thread.id, author(who), body, stance)
-    services.publish(thread.charter_id, event("replied", thread.article_key, thread.id, comment_id))
+    services.publish(thread.charter_id, _event("replied", thread, comment_id))
     return comment_id
 
 
-def may_set_status(who: Principal, thread: ThreadRecord) -> bool:
-    """Editors and up, or the thread's author (who may comment)."""
+def may_set_status(who: Principal, thread: ThreadRecord, scope: Scope | None = None) -> bool:
+    """Editors and up, or the thread's author (who may comment); on an amendment's text,
+    its authors too (``scope``: the amendment's)."""
     if decide(who, Action.WRITE, thread.charter_id).allowed:
         return True
-    return _own(who, thread.author_id) and decide(who, Action.COMMENT, thread.charter_id).allowed
+    mine = _own(who, thread.author_id) or (
+        scope is not None and who.participant_id in scope.authors
+    )
+    return mine and decide(who, Action.COMMENT, thread.charter_id).allowed
 
 
 async def set_status(services: Services, thread: ThreadRecord, who: Principal, status: str) -> None:
-    if not may_set_status(who, thread):
-        raise Forbidden("only editors, facilitators and the thread's author resolve or reopen it")
+    amendment = await amendment_of(services, thread)
+    scope = discussion_scope(amendment) if amendment is not None else None
+    if not may_set_status(who, thread, scope):
+        raise Forbidden(
+            "only editors, facilitators, the thread's author"
+            + (" and the amendment's authors" if scope else "")
+            + " resolve or reopen it"
+        )
     if not await store(services).set_status(thread.id, status, who.name):
         raise ConflictError(f"this thread is already {status}")
     kind = "resolved" if status == "resolved" else "reopened"
-    services.publish(thread.charter_id, event(kind, thread.article_key, thread.id))
+    services.publish(thread.charter_id, _event(kind, thread))
 
 
 def may_change(who: Principal, comment: CommentRecord, charter_id: int) -> bool:
@@ -211,7 +287,7 @@ async def edit(
         raise ConflictError("nothing to change: the comment already says this")
     if not await store(services).edit(comment.id, body, stance):
         raise ConflictError("this comment was deleted or hidden: it can no longer be edited")
-    services.publish(thread.charter_id, event("edited", thread.article_key, thread.id, comment.id))
+    services.publish(thread.charter_id, _event("edited", thread, comment.id))
 
 
 async def delete(
@@ -221,7 +297,7 @@ async def delete(
         raise Forbidden("only its author may delete a comment")
     if not await store(services).delete(comment.id):
         raise ConflictError("this comment is already deleted")
-    services.publish(thread.charter_id, event("deleted", thread.article_key, thread.id, comment.id))
+    services.publish(thread.charter_id, _event("deleted", thread, comment.id))
 
 
 async def hide(
@@ -232,22 +308,33 @@ async def hide(
         raise Forbidden("only facilitators hide comments")
     if not await store(services).hide(comment.id, who.name, reason):
         raise ConflictError("this comment is already hidden")
-    services.publish(thread.charter_id, event("hidden", thread.article_key, thread.id, comment.id))
+    services.publish(thread.charter_id, _event("hidden", thread, comment.id))
 
 
 def _own(who: Principal, author_id: int | None) -> bool:
     return who.participant_id is not None and who.participant_id == author_id
 
 
-def event(kind: str, article: str, thread_id: int, comment_id: int | None = None) -> dict[str, Any]:
+def event(
+    kind: str,
+    article: str,
+    thread_id: int,
+    comment_id: int | None = None,
+    amendment_id: int | None = None,
+) -> dict[str, Any]:
     """What the charter channel carries: ids only; each viewer fetches what it may see."""
     return {
         "type": "comment",
         "event": kind,
         "article": article,
+        "amendment": amendment_id,
         "thread": thread_id,
         "comment": comment_id,
     }
+
+
+def _event(kind: str, thread: ThreadRecord, comment_id: int | None = None) -> dict[str, Any]:
+    return event(kind, thread.article_key, thread.id, comment_id, thread.amendment_id)
 
 
 def check_stance(value: Any) -> str | None:

@@ -53,8 +53,7 @@ def _thread_json(thread: ThreadRecord) -> dict[str, Any]:
     return {
         "id": thread.id,
         "article": thread.article_key,
-        # Threads on an amendment's text come with comment_threads.amendment_id.
-        "amendment": getattr(thread, "amendment_id", None),
+        "amendment": thread.amendment_id,  # a thread on an amendment's text
         "status": thread.status,
         "quote": thread.quote,
         "created_at": iso(thread.created_at),

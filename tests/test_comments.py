@@ -597,6 +597,7 @@ async def test_every_viewer_of_the_charter_hears_of_a_comment_within_a_second(
             "type": "comment",
             "event": "created",
             "article": article["id"],
+            "amendment": None,
             "thread": made["id"],
             "comment": None,
         }

@@ -676,6 +676,13 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("POST", "/api/charters/{slug}/amendments/{amendment_id}/authors"): Cell(
         manage(200), lambda _, v: {"participant_id": v["participant_id"]}
     ),
+    # Who may be invited as a co-author: its authors (the admin) and facilitators ask.
+    ("GET", "/api/charters/{slug}/amendments/{amendment_id}/candidates"): Cell(manage(200)),
+    # The discussion of an (open) amendment.
+    ("GET", "/api/charters/{slug}/amendments/{amendment_id}/threads"): Cell(READ),
+    ("POST", "/api/charters/{slug}/amendments/{amendment_id}/threads"): Cell(
+        comment(201), lambda who, _: {"body": f"Fil d’amendement de {who}"}
+    ),
     # The admin closes the charter (or article) to direct edits, the facilitator reopens it.
     ("PUT", "/api/charters/{slug}/phase"): Cell(
         manage(200), lambda who, _: {"phase": "amendments" if who == "admin" else "open"}

@@ -1,4 +1,5 @@
-"""Amendments: propose, list, review, open, vote, withdraw, accept, reject; phases.
+"""Amendments: propose, list, review, open, vote, withdraw, accept, reject; co-authors
+(by name: authorship is public) and who may be invited; phases.
 
 Every change is pushed on the charter's channel as ``{"type": "amendment", ...}``.
 """
@@ -38,6 +39,9 @@ def amendment_json(charter: CharterRecord, record: AmendmentRecord) -> dict[str,
         "author": record.author_name,
         "author_id": record.author_id,
         "co_authors": sorted(a for a in record.authors if a != record.author_id),
+        "co_author_names": [
+            {"id": pid, "name": name} for pid, name in sorted(record.co_author_names.items())
+        ],
         "created_at": record.created_at.isoformat() if record.created_at else None,
         "votes": record.tally(),
         "voters": [{"name": v.name, "choice": v.choice} for v in record.votes],
@@ -173,6 +177,21 @@ async def add_author(request: Request) -> Response:
     return JSONResponse(amendment_json(charter, record))
 
 
+async def candidates(request: Request) -> Response:
+    """Who the amendment's authors (and the facilitators) may invite as co-authors:
+    participants who may co-write it and are not authors yet, by name."""
+    charter = await charter_or_404(request)
+    who = await require(request, Action.COMMENT, charter)
+    found = await domain.candidates(services(request), await _record(request, charter), who)
+    return JSONResponse(
+        {
+            "participants": [
+                {"id": p.id, "name": p.name, "role": p.role, "badge": p.badge} for p in found
+            ]
+        }
+    )
+
+
 def _phase(body: dict[str, Any], *, nullable: bool) -> str | None:
     phase = body.get("phase")
     if phase is None and nullable and "phase" in body:
@@ -223,6 +242,11 @@ routes = [
     Route("/api/charters/{slug}/amendments/{amendment_id}/reject", reject, methods=["POST"]),
     Route("/api/charters/{slug}/amendments/{amendment_id}/vote", vote, methods=["PUT"]),
     Route("/api/charters/{slug}/amendments/{amendment_id}/authors", add_author, methods=["POST"]),
+    Route(
+        "/api/charters/{slug}/amendments/{amendment_id}/candidates",
+        candidates,
+        methods=["GET"],
+    ),
     Route("/api/charters/{slug}/phase", set_charter_phase, methods=["PUT"]),
     Route("/api/charters/{slug}/articles/{key}/phase", set_article_phase, methods=["PUT"]),
 ]

@@ -1,6 +1,8 @@
-"""Comment threads over JSON: an article's threads in document order, the charter-wide list
-(filtered by article, status and author), one thread; start a thread on a passage, reply,
-resolve or reopen, edit, delete, hide; the moderation log; unread markers.
+"""Comment threads over JSON: an article's threads in document order, an amendment's (on
+its fork's text), the charter-wide list (filtered by article, amendment, status and
+author), one thread; start a thread on a passage, reply, resolve or reopen, edit, delete,
+hide; the moderation log; unread markers (one per article, its amendments' threads
+included).
 
 Anchors travel as base64 of the client's ``Y.encodeRelativePosition`` bytes. A comment's
 text is returned as typed: the browser shows it as text, never as markup.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -17,13 +20,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from persistence.amendments import AmendmentRecord
 from persistence.comments import STATUSES, CommentRecord, ThreadRecord
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from server import comments as domain
-from server.access import Action, Principal, decide
+from server.access import Action, Principal, Scope, decide
+from server.amendments import discussion_scope
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
-from server.errors import Forbidden, Invalid, NotFoundError
+from server.errors import ConflictError, Forbidden, Invalid, NotFoundError
 
 MAX_REASON = 2000
 
@@ -37,11 +42,23 @@ def _b64(value: bytes | None) -> str | None:
 
 
 class Viewer:
-    """Who is looking, and the last comment they have seen in each article."""
+    """Who is looking, the last comment they have seen in each article, and what the
+    amendments of the threads shown say about commenting on them."""
 
-    def __init__(self, who: Principal, seen: dict[int, int]) -> None:
+    def __init__(
+        self, who: Principal, seen: dict[int, int], scopes: dict[int, Scope] | None = None
+    ) -> None:
         self.who = who
         self.seen = seen
+        self.scopes = scopes or {}
+
+    def scope(self, thread: ThreadRecord) -> Scope | None:
+        return self.scopes.get(thread.amendment_id) if thread.amendment_id else None
+
+    def may_reply(self, thread: ThreadRecord) -> bool:
+        if thread.hidden or thread.article_deleted:
+            return False
+        return domain.may_discuss(self.who, thread.charter_id, self.scope(thread))
 
     def unread(self, thread: ThreadRecord, comment: CommentRecord) -> bool:
         me = self.who.participant_id
@@ -50,10 +67,17 @@ class Viewer:
         return comment.id > self.seen.get(thread.article_id, 0)
 
 
-async def viewer(request: Request, who: Principal, charter: CharterRecord) -> Viewer:
+async def viewer(
+    request: Request, who: Principal, charter: CharterRecord, threads: Iterable[ThreadRecord]
+) -> Viewer:
+    svc = services(request)
+    scopes: dict[int, Scope] = {}
+    if any(t.amendment_id is not None for t in threads):
+        scopes = {a.id: discussion_scope(a) for a in await svc.amendments.find(charter.id)}
     if who.participant_id is None:
-        return Viewer(who, {})
-    return Viewer(who, await domain.store(services(request)).seen(who.participant_id, charter.id))
+        return Viewer(who, {}, scopes)
+    seen = await domain.store(svc).seen(who.participant_id, charter.id)
+    return Viewer(who, seen, scopes)
 
 
 def comment_json(thread: ThreadRecord, comment: CommentRecord, view: Viewer) -> dict[str, Any]:
@@ -106,6 +130,7 @@ def thread_json(thread: ThreadRecord, place: domain.Place, view: Viewer) -> dict
             "title": thread.article_title,
             "deleted": thread.article_deleted,
         },
+        "amendment": _amendment_ref(thread),
         "anchor": anchor,
         "detached": place.state == "detached",
         "status": thread.status,
@@ -118,12 +143,29 @@ def thread_json(thread: ThreadRecord, place: domain.Place, view: Viewer) -> dict
         "comments": items,
         "unread": sum(1 for c in items if c["unread"]),
         "last_comment": thread.comments[-1].id if thread.comments else None,
-        "may_reply": not thread.hidden
-        and not thread.article_deleted
-        and decide(view.who, Action.COMMENT, thread.charter_id).allowed,
-        "may_set_status": domain.may_set_status(view.who, thread),
+        "may_reply": view.may_reply(thread),
+        "may_set_status": domain.may_set_status(view.who, thread, view.scope(thread)),
         "may_hide": decide(view.who, Action.MANAGE, thread.charter_id).allowed,
     }
+
+
+def _amendment_ref(thread: ThreadRecord) -> dict[str, Any] | None:
+    """The amendment whose text a thread is about (None: the article's)."""
+    if thread.amendment_id is None:
+        return None
+    return {
+        "id": thread.amendment_id,
+        "title": thread.amendment_title,
+        "status": thread.amendment_status,
+    }
+
+
+async def _amendment(request: Request, charter: CharterRecord) -> AmendmentRecord:
+    raw = request.path_params["amendment_id"]
+    try:
+        return await services(request).amendments.get(charter.id, int(raw))
+    except (ValueError, NotFound) as exc:
+        raise NotFoundError(f"no amendment {raw!r}") from exc
 
 
 async def _article(request: Request, charter: CharterRecord) -> ArticleRecord:
@@ -192,7 +234,7 @@ def resolvers(request: Request) -> domain.Resolvers:
 async def _one(request: Request, charter: CharterRecord, thread_id: int, who: Principal) -> Any:
     thread = await domain.store(services(request)).thread(charter.id, thread_id)
     where = await domain.places(services(request), resolvers(request), [thread])
-    return thread_json(thread, where[thread.id], await viewer(request, who, charter))
+    return thread_json(thread, where[thread.id], await viewer(request, who, charter, [thread]))
 
 
 # -- routes --
@@ -203,10 +245,10 @@ async def article_threads(request: Request) -> Response:
     who = await require(request, Action.READ, charter)
     article = await _article(request, charter)
     svc = services(request)
-    found = await domain.store(svc).threads(charter.id, article_id=article.id)
+    found = await domain.store(svc).threads(charter.id, article_id=article.id, articles_only=True)
     where = await domain.places(svc, resolvers(request), found)
-    view = await viewer(request, who, charter)
-    latest = (await domain.store(svc).latest([article.id])).get(article.id, 0)
+    view = await viewer(request, who, charter, found)
+    latest = (await domain.store(svc).latest([article.id], articles_only=True)).get(article.id, 0)
     return JSONResponse(
         {
             "article": article.key,
@@ -228,13 +270,69 @@ async def start_thread(request: Request) -> Response:
     stance = domain.check_stance(body.get("stance"))
     anchor = _anchor(body)
     thread_id = await domain.start_thread(
-        services(request), resolvers(request), charter, article, who, text, stance, anchor
+        services(request),
+        resolvers(request),
+        charter,
+        domain.Target(article),
+        who,
+        text,
+        stance,
+        anchor,
+    )
+    return JSONResponse(await _one(request, charter, thread_id, who), status_code=201)
+
+
+async def amendment_threads(request: Request) -> Response:
+    """The threads on an amendment's text, in the order of the fork's text."""
+    charter = await charter_or_404(request)
+    who = await require(request, Action.READ, charter)
+    amendment = await _amendment(request, charter)
+    svc = services(request)
+    found = await domain.store(svc).threads(charter.id, amendment_id=amendment.id)
+    where = await domain.places(svc, resolvers(request), found)
+    view = await viewer(request, who, charter, found)
+    scope = discussion_scope(amendment)
+    return JSONResponse(
+        {
+            "amendment": amendment.id,
+            "status": amendment.status,
+            "article": amendment.article_key,
+            "threads": [
+                thread_json(t, where[t.id], view) for t in domain.in_document_order(found, where)
+            ],
+            "may_comment": not amendment.article_deleted
+            and domain.may_discuss(who, charter.id, scope),
+            "seen_through": view.seen.get(amendment.article_id, 0),
+            "latest": max((c.id for t in found for c in t.comments), default=0),
+        }
+    )
+
+
+async def start_amendment_thread(request: Request) -> Response:
+    """``{"body", "stance", "anchor"}``: the anchor's positions are in the fork's text."""
+    charter = await charter_or_404(request)
+    who = await require(request, Action.COMMENT, charter)
+    amendment = await _amendment(request, charter)
+    try:
+        article = await services(request).repo.find_article(charter.slug, amendment.article_key)
+    except NotFound as exc:
+        raise ConflictError(
+            "the article of this amendment was deleted: its discussion is closed"
+        ) from exc
+    body = await json_object(request)
+    text = _body(request, body)
+    stance = domain.check_stance(body.get("stance"))
+    anchor = _anchor(body)
+    target = domain.Target(article, amendment)
+    thread_id = await domain.start_thread(
+        services(request), resolvers(request), charter, target, who, text, stance, anchor
     )
     return JSONResponse(await _one(request, charter, thread_id, who), status_code=201)
 
 
 async def list_threads(request: Request) -> Response:
-    """The charter-wide list: ``?article=KEY&status=open|resolved&author=ID``."""
+    """The charter-wide list: ``?article=KEY&amendment=ID&status=open|resolved&author=ID``
+    (an article's threads include those on its amendments)."""
     charter = await charter_or_404(request)
     who = await require(request, Action.READ, charter)
     query = request.query_params
@@ -255,14 +353,31 @@ async def list_threads(request: Request) -> Response:
             author_id = int(query["author"])
         except ValueError as exc:
             raise Invalid("author must be a participant's id", field="author") from exc
+    amendment_id = None
+    if query.get("amendment"):
+        try:
+            amendment_id = int(query["amendment"])
+        except ValueError as exc:
+            raise Invalid("amendment must be an amendment's id", field="amendment") from exc
     svc = services(request)
     found = await domain.store(svc).threads(
-        charter.id, article_id=article_id, status=status, author_id=author_id
+        charter.id,
+        article_id=article_id,
+        status=status,
+        author_id=author_id,
+        amendment_id=amendment_id,
     )
     where = await domain.places(svc, resolvers(request), found)
-    view = await viewer(request, who, charter)
+    view = await viewer(request, who, charter, found)
     order = {a.id: i for i, (_, a) in enumerate(charter.articles())}
-    found.sort(key=lambda t: (order.get(t.article_id, len(order)), *where[t.id].order(), t.id))
+    found.sort(
+        key=lambda t: (
+            order.get(t.article_id, len(order)),
+            t.amendment_id or 0,  # an article's own threads, then each amendment's
+            *where[t.id].order(),
+            t.id,
+        )
+    )
     return JSONResponse({"threads": [thread_json(t, where[t.id], view) for t in found]})
 
 
@@ -337,6 +452,7 @@ async def moderation(request: Request) -> Response:
                     "comment": c.id,
                     "thread": t.id,
                     "article": {"id": t.article_key, "title": t.article_title},
+                    "amendment": _amendment_ref(t),
                     "author": c.author_name,
                     "written_at": _iso(c.created_at),
                     "by": c.hidden_by_name,
@@ -379,4 +495,14 @@ routes = [
     Route("/api/charters/{slug}/articles/{key}/threads", article_threads, methods=["GET"]),
     Route("/api/charters/{slug}/articles/{key}/threads", start_thread, methods=["POST"]),
     Route("/api/charters/{slug}/articles/{key}/seen", mark_seen, methods=["PUT"]),
+    Route(
+        "/api/charters/{slug}/amendments/{amendment_id}/threads",
+        amendment_threads,
+        methods=["GET"],
+    ),
+    Route(
+        "/api/charters/{slug}/amendments/{amendment_id}/threads",
+        start_amendment_thread,
+        methods=["POST"],
+    ),
 ]

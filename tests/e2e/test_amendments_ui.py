@@ -1,7 +1,9 @@
 """Amendments in the browser: proposed from the editor, written in the fork, supported,
 accepted by a facilitator in another browser; an open editor receives the accepted change
 without a reload; the "amendments only" phase locks editors' editors live; the two pages
-pass axe-core and fit a phone; a title made of markup stays text."""
+pass axe-core and fit a phone; a title made of markup stays text; co-authors chosen by
+name; the amendment's discussion (comment threads on the fork's text) reaches a second
+browser without a reload, and stays readable once the amendment is withdrawn."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from typing import Any
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.live import LiveServer
-from tests.e2e.test_accessibility import AXE, no_sideways_scroll
+from tests.e2e.test_accessibility import AXE, no_sideways_scroll, serious_violations
+from tests.e2e.test_comments_ui import LIVE, select
 from tests.e2e.workshop import (
     PHONE,
     SYNCED,
@@ -346,18 +349,26 @@ def test_a_draft_from_the_list_gets_a_co_author_then_opens_and_is_withdrawn(
     expect(e.locator(".votes [role=group]")).to_be_hidden()
     expect(e.locator(FORK)).to_have_attribute("data-state", "saved")
 
-    # Cora may not write it yet; the page gives her the number an author needs.
+    # Cora may not write it yet; the page tells her to ask its authors.
     c = open_amendment(cora.page, charter, number)
     expect(c.locator(".ql-editor")).to_have_attribute("contenteditable", "false")
-    participants = charter.api("GET", "/participants")["participants"]
-    cora_id = next(p["id"] for p in participants if p["name"] == "Cora")
-    expect(c.locator(".fork + .hint, .amend-part .hint").last).to_contain_text(str(cora_id))
+    expect(c.locator(".amend-part .hint").last).to_contain_text("demandez-leur de vous inviter")
 
-    # Eli invites her by that number: her open page becomes writable, live.
-    e.get_by_label("Numéro de participant·e").fill(str(cora_id))
+    # Eli picks her by name (not himself, no reader): her open page becomes writable, live.
+    picker = e.get_by_role("combobox", name="Participant·e")
+    expect(picker.locator("option")).to_have_text(
+        ["— Choisissez une personne —", "Cora — Commentateur·rice", "Script — Animateur·rice"]
+    )
     e.get_by_role("button", name="Inviter").click()
-    expect(e.locator(".status-line")).to_contain_text("et 1 co-auteur·rice")
+    expect(e.locator(".coauthor [role=alert]")).to_have_text("Choisissez une personne.")
+    expect(picker).to_be_focused()
+    picker.select_option(label="Cora — Commentateur·rice")
+    e.get_by_role("button", name="Inviter").click()
+    expect(e.locator(".status-line")).to_contain_text("avec Cora")
+    expect(c.locator(".status-line")).to_contain_text("avec vous")
     expect(c.locator(".ql-editor")).to_have_attribute("contenteditable", "true")
+    # Everyone sees the co-author's name, on the list too.
+    expect(picker.locator("option")).to_have_count(2)
     type_at_end(c, " Avec leur date.")
     expect(c.locator(FORK)).to_have_attribute("data-state", "saved")
     expect(e.locator(".ql-editor")).to_contain_text("Avec leur date.")
@@ -383,4 +394,72 @@ def test_a_draft_from_the_list_gets_a_co_author_then_opens_and_is_withdrawn(
     c.get_by_role("combobox", name="Article", exact=True).select_option(key)
     expect(c.locator(".amendment-item")).to_have_count(1)
     expect(c.locator(".amendment-item")).to_contain_text("Retiré")
+    expect(c.locator(".amendment-item")).to_contain_text("avec Cora")
     done(eli, cora)
+
+
+def test_a_second_browser_sees_an_amendment_comment_without_reload(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    number = propose(charter, key, "Par défaut")
+    cora = join(browser, live_server, charter.invite("commenter"), "Cora")
+    eli = join(browser, live_server, charter.invite("editor"), "Eli", viewport=PHONE)
+    c = open_amendment(cora.page, charter, number)
+    e = open_amendment(eli.page, charter, number)
+    e.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    expect(e.locator(".comments-panel .empty")).to_have_text(
+        "Pas encore de commentaire sur cet amendement."
+    )
+
+    # Cora (who may not write the fork) selects a passage of it and comments on it.
+    select(c, "publiques")
+    c.locator(".comment-float").click()
+    expect(c.get_by_label("Passage commenté")).to_have_value("publiques")
+    c.get_by_label("Votre commentaire").fill("Toutes les données ?")
+    c.get_by_role("button", name="Publier", exact=True).click()
+    mine = c.locator(".thread").filter(has_text="Toutes les données ?")
+    expect(mine.locator("blockquote")).to_have_text("publiques")
+
+    # Eli, on a phone, sees it at once with its passage highlighted in the fork; he replies.
+    theirs = e.locator(".thread").filter(has_text="Toutes les données ?")
+    expect(theirs.locator(".comment-text")).to_have_text("Toutes les données ?", timeout=LIVE)
+    expect(e.locator("#fork-editor .comment-mark").first).to_be_attached()
+    theirs.get_by_role("button", name="Répondre").click()
+    e.get_by_label("Votre réponse").fill("Celles qui ne sont pas personnelles.")
+    e.get_by_role("button", name="Publier la réponse").click()
+    expect(mine.locator(".comment-text").nth(1)).to_have_text(
+        "Celles qui ne sont pas personnelles.", timeout=LIVE
+    )
+    assert e.evaluate("window.__sameDocument") is True
+    assert serious_violations(e) == []
+    no_sideways_scroll(e)
+    e.screenshot(path=str(artifacts / "amendment-discussion-phone.png"), full_page=True)
+
+    # Not in the article's own discussion; in the charter-wide list, with its amendment.
+    e.goto(f"/charters/{charter.slug}/articles/{key}")
+    expect(e.locator(".comments-panel .empty")).to_have_text(
+        "Pas encore de commentaire sur cet article."
+    )
+    e.goto(f"/charters/{charter.slug}/comments")
+    item = e.locator(".discussion-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Amendement\u00a0: Par défaut")
+    e.get_by_label("Texte discuté").select_option("articles")
+    expect(e.locator(".discussion-item")).to_have_count(0)
+    e.get_by_label("Texte discuté").select_option("amendments")
+    expect(e.locator(".discussion-item")).to_have_count(1)
+    assert "kind=amendments" in e.url
+
+    # Withdrawn: Cora's page says the discussion is closed; the threads stay readable.
+    charter.api("POST", f"/amendments/{number}/withdraw", {})
+    expect(c.locator(".comments-closed")).to_have_text(
+        "Cet amendement est clos\u00a0: sa discussion reste lisible mais ne prend plus de"
+        " commentaires."
+    )
+    expect(mine.get_by_role("button", name="Répondre")).to_have_count(0)
+    expect(c.get_by_role("button", name="Commenter la sélection")).to_be_hidden()
+    expect(mine.locator(".comment-text")).to_have_count(2)
+    assert serious_violations(c) == []
+    done(cora, eli)

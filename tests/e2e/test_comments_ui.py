@@ -178,7 +178,7 @@ def test_the_charter_wide_list_filters_and_shows_the_moderation_log_on_a_phone(
     expect(f.locator(".discussion-item")).to_have_count(2)
     expect(f.locator(".moderation-log")).to_contain_text("masqué par Script")
     expect(f.locator(".moderation-log")).to_contain_text("Doublon")
-    f.get_by_label("Article").select_option(second)
+    f.get_by_role("combobox", name="Article", exact=True).select_option(second)
     expect(f.locator(".discussion-item")).to_have_count(1)
     expect(f.locator(".discussion-item .comment-text")).to_have_text("Sur le budget")
     assert "article=" in f.url

@@ -1,15 +1,18 @@
 // One amendment: its title, rationale, authors, status and history; support (for, against,
 // abstain, with names); the review (its own change, what the live article would read if it
 // were accepted now, conflicts and where); its text in the article editor, writable by its
-// authors while it is a draft or open; the authors' and the facilitators' decisions.
-// Everything follows the charter's `amendment` events, the fork's and the article's text.
+// authors while it is a draft or open; the authors' and the facilitators' decisions; its
+// co-authors, chosen by name; its discussion (the editor's comment threads, on the fork's
+// text). Everything follows the charter's `amendment` and `comment` events, the fork's and
+// the article's text.
 import './css/amendments.css'
 import {
   CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, diffView, field, formatDate, isAuthor,
   mayTakePart, missing, openDialog, statusBadge, votesText,
 } from './amend/common.js'
 import { forkEditor } from './amend/fork-editor.js'
-import { api, charterPath, errorText } from './lib/api.js'
+import { articleComments } from './comments/panel.js'
+import { api, errorText } from './lib/api.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
@@ -19,7 +22,11 @@ const id = Number(location.pathname.split('/').pop())
 const session = startSession()
 session.setPlace({ page: 'amendment', amendment: id })
 
-const state = { charter: null, me: null, amendment: null, names: null, fork: null, watched: null }
+const state = {
+  charter: null, me: null, amendment: null, fork: null, watched: null,
+  candidates: null, // who its authors may invite as co-authors, by name (or null: not for this viewer)
+  comments: null, // the discussion panel
+}
 
 const titleEl = h('h1', { id: 'amendment-title', lang: language, tabindex: -1 })
 const crumbEl = h('p', { class: 'crumb' })
@@ -27,7 +34,7 @@ const statusLine = h('p', { class: 'status-line' })
 const errorEl = h('p', { class: 'error', role: 'alert' })
 const rationaleEl = h('div', { class: 'rationale', lang: language })
 const forkSlot = h('div')
-const numberNote = h('p', { class: 'hint', hidden: true })
+const askNote = h('p', { class: 'hint', hidden: true })
 const changeEl = h('div')
 const previewEl = h('div')
 const previewNote = h('p', { class: 'hint', hidden: true })
@@ -73,9 +80,9 @@ function layout() {
           h('h3', null, t('review_change')), changeEl,
           closedNote,
           fill(previewPart, h('h3', null, t('review_preview')), previewNote, previewEl, conflictsEl)),
-        section('fork-title', t('amend_text'), forkSlot, numberNote)),
+        section('fork-title', t('amend_text'), forkSlot, askNote)),
       h('div', { class: 'amend-side' },
-        votesBox, actionsBox,
+        votesBox, actionsBox, state.comments.el,
         h('section', { class: 'box', 'aria-labelledby': 'history-title' },
           h('h2', { id: 'history-title' }, t('history_title')), historyList))))
 }
@@ -107,19 +114,16 @@ function render() {
     t('history_by'), ' ', e.by,
     e.reason ? [' — ', h('q', { lang: language }, e.reason)] : null)))
   if (state.fork) state.fork.setWritable(mayEdit(a))
-  // Someone who would like to co-write it: the number its authors need to invite them.
-  numberNote.hidden = !(EDITABLE.includes(a.status) && mayTakePart(me()) && !mayEdit(a))
-  numberNote.textContent = t('coauthor_your_number', { n: me().participant_id })
+  // Someone who would like to co-write it: its authors invite by name.
+  askNote.hidden = !(EDITABLE.includes(a.status) && mayTakePart(me()) && !mayEdit(a))
+  askNote.textContent = t('coauthor_ask')
 }
 
 function authorsText(a) {
-  if (!a.co_authors.length) return null
-  const names = a.co_authors.map((pid) => {
-    if (state.me && pid === state.me.participant_id) return t('you')
-    return state.names?.get(pid) || null
-  })
-  if (names.every(Boolean)) return [' ', t('amend_with', { names: names.join(', ') })]
-  return [' ', t(a.co_authors.length === 1 ? 'amend_coauthors_one' : 'amend_coauthors_other', { n: a.co_authors.length })]
+  if (!a.co_author_names.length) return null
+  const names = a.co_author_names.map(({ id: pid, name }) =>
+    (state.me && pid === state.me.participant_id ? t('you') : name))
+  return [' ', t('amend_with', { names: names.join(', ') })]
 }
 
 function renderReview(review) {
@@ -198,7 +202,8 @@ let actionsKey = null
 
 function renderActions(a) {
   // Rebuilt only when what it offers changes: a half-typed co-author keeps its value.
-  const key = [a.status, me().role, a.author_id, ...a.co_authors].join(' ')
+  const key = [a.status, me().role, a.author_id, ...a.co_authors, '|',
+    ...(state.candidates || []).map((p) => p.id)].join(' ')
   if (key === actionsKey) return
   actionsKey = key
   const author = isAuthor(a, me()) || me().via === 'admin'
@@ -276,38 +281,60 @@ function withdrawDialog() {
   })
 }
 
-/** Invite a co-author: from the participants list when the viewer may see it (a
- * facilitator), otherwise by the participant's number. */
+/** Invite a co-author, chosen by name among the participants who may co-write it (a
+ * native list: typing the first letters picks a name, on a phone too). */
 function coAuthorForm(a) {
   const taken = new Set([a.author_id, ...a.co_authors])
-  let control
-  if (state.names) {
-    control = h('select', { name: 'participant' },
-      h('option', { value: '' }, t('coauthor_choose')),
-      [...state.names].filter(([pid]) => !taken.has(pid)).map(([pid, name]) => h('option', { value: String(pid) }, name)))
-  } else {
-    control = h('input', { type: 'number', name: 'participant', min: 1, step: 1, inputmode: 'numeric' })
+  const people = (state.candidates || []).filter((p) => !taken.has(p.id))
+  if (!people.length) {
+    return h('div', null, h('h3', null, t('coauthor_title')),
+      h('p', { class: 'hint' }, state.candidates ? t('coauthor_none') : t('coauthor_unavailable')))
   }
+  const named = new Map()
+  for (const p of people) named.set(p.name, (named.get(p.name) || 0) + 1)
+  const label = (p) => `${p.name} — ${t(`role_${p.role}`)}${named.get(p.name) > 1 ? ` (${t('coauthor_number_short', { n: p.id })})` : ''}`
+  const control = h('select', { name: 'participant', id: 'coauthor-select' },
+    h('option', { value: '' }, t('coauthor_choose')),
+    [...people].sort((x, y) => x.name.localeCompare(y.name)).map((p) => h('option', { value: String(p.id) }, label(p))))
+  control.addEventListener('change', () => control.removeAttribute('aria-invalid'))
   const note = h('p', { class: 'error', role: 'alert' })
   const form = h('form', { class: 'inline-form coauthor' },
-    field(state.names ? t('coauthor_label') : t('coauthor_number'), control, state.names ? null : t('coauthor_number_hint')),
+    field(t('coauthor_label'), control, t('coauthor_hint')),
     h('button', { type: 'submit', class: 'secondary' }, t('coauthor_add')), note)
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
-    const pid = Number(control.value)
-    if (!Number.isInteger(pid) || pid <= 0) {
+    note.textContent = ''
+    const chosen = people.find((p) => String(p.id) === control.value)
+    if (!chosen) {
       missing(control, (text) => { note.textContent = text }, t('coauthor_missing'))
       return
     }
     try {
-      await api('POST', `${amendmentApi.one(slug, id)}/authors`, { participant_id: pid })
-      announce(t('coauthor_done'))
+      await api('POST', `${amendmentApi.one(slug, id)}/authors`, { participant_id: chosen.id })
+      announce(t('coauthor_done_named', { name: chosen.name }))
       await reload()
     } catch (error) {
-      note.textContent = amendError(error)
+      const refused = error && (error.status === 422 || (error.status === 409 && /already/.test(error.message)))
+      note.textContent = refused ? t('coauthor_refused') : amendError(error)
+      await reload()
     }
   })
   return h('div', null, h('h3', null, t('coauthor_title')), form)
+}
+
+/** Who its authors (and the facilitators) may invite; nobody else asks. */
+async function loadCandidates() {
+  const a = state.amendment
+  const mayInvite = (isAuthor(a, me()) || me().role === 'facilitator' || me().via === 'admin') && EDITABLE.includes(a.status)
+  if (!mayInvite) {
+    state.candidates = null
+    return
+  }
+  try {
+    state.candidates = (await api('GET', `${amendmentApi.one(slug, id)}/candidates`)).participants
+  } catch {
+    state.candidates = null // said in the form
+  }
 }
 
 // -- loading, and keeping up
@@ -315,6 +342,7 @@ function coAuthorForm(a) {
 async function reload() {
   try {
     state.amendment = await api('GET', amendmentApi.one(slug, id))
+    await loadCandidates()
     render()
   } catch (error) {
     errorEl.textContent = amendError(error)
@@ -338,14 +366,7 @@ async function start() {
       loadCharter(slug), api('GET', amendmentApi.one(slug, id)),
     ])
     Object.assign(state, { charter, me: who, amendment })
-    if (who.role === 'facilitator') {
-      try {
-        const { participants } = await api('GET', `${charterPath(slug)}/participants`)
-        state.names = new Map(participants.filter((p) => !p.blocked).map((p) => [p.id, p.name]))
-      } catch {
-        state.names = null // the number field still works
-      }
-    }
+    await loadCandidates()
   } catch (error) {
     console.error(error)
     const title = error.status === 404 ? t('amend_not_found') : t('load_failed_title')
@@ -353,9 +374,12 @@ async function start() {
     return
   }
   topBar(session, state.charter, 'amendments')
+  state.comments = articleComments({ session, slug, key: state.amendment.article.id, language, amendment: id })
   layout()
   state.fork = forkEditor({ session, documentName: state.amendment.document, labelledBy: 'fork-title', language })
   forkSlot.append(state.fork.el)
+  state.comments.attach(state.fork.quill, state.fork.entry)
+  state.comments.update(state.charter, state.me)
   watch(state.fork.entry)
   const article = state.charter.sections.flatMap((s) => s.articles).find((x) => x.id === state.amendment.article.id)
   if (article) watch(session.open(article.document))
@@ -372,13 +396,17 @@ session.on('ready', async () => {
     }
     actionsKey = null
     reload()
+    state.comments?.update(state.charter, state.me) // events may have been missed
   }
   connectedOnce = true
 })
+// What changes who may comment on it: its status and its authors.
+const DISCUSSION_EVENTS = ['opened', 'withdrawn', 'accepted', 'rejected', 'authors']
 session.on('amendment', (event) => {
   if (!state.amendment || event.amendment.id !== id) return
   announce(t(`event_${event.event}`, { title: event.amendment.title }))
   reload()
+  if (DISCUSSION_EVENTS.includes(event.event)) state.comments?.update(state.charter, state.me)
 })
 session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
 

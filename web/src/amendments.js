@@ -81,7 +81,7 @@ function item(a) {
         t('amend_on'), ' ', h('span', { class: 'article-name', lang: language }, a.article.title),
         a.article.deleted ? ` (${t('article_deleted_short')})` : null),
       h('p', { class: 'meta' }, t('amend_by', { date: formatDate(a.created_at) }), ' ', h('strong', null, a.author),
-        a.co_authors.length ? ` ${tn('amend_coauthors', a.co_authors.length)}` : null),
+        a.co_author_names.length ? [' ', t('amend_with', { names: a.co_author_names.map((p) => p.name).join(', ') })] : null),
       h('p', { class: 'support' }, votesText(a.votes))))
 }
 

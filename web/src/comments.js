@@ -1,8 +1,9 @@
-// Every discussion of the charter: threads filtered by article, status and author (kept
-// in the address, so a filtered list can be shared), what is new since the person's last
-// visit, refreshed live on the charter's `comment` events; and the moderation log.
+// Every discussion of the charter: threads on articles and on amendments, filtered by
+// article, by the text discussed (articles, amendments), status and author (kept in the
+// address, so a filtered list can be shared), what is new since the person's last visit,
+// refreshed live on the charter's `comment` events; and the moderation log.
 import './css/comments.css'
-import { formatDate } from './amend/common.js'
+import { amendmentPath, formatDate } from './amend/common.js'
 import { api, errorText } from './lib/api.js'
 import { $, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
@@ -21,6 +22,7 @@ const state = {
   article: query.get('article') || '',
   status: query.get('status') === 'all' ? '' : query.get('status') === 'resolved' ? 'resolved' : 'open',
   author: query.get('author') || '',
+  kind: ['articles', 'amendments'].includes(query.get('kind')) ? query.get('kind') : '',
 }
 
 const errorEl = h('p', { class: 'error', role: 'alert' })
@@ -30,6 +32,10 @@ const statusSelect = h('select', { id: 'filter-status', name: 'status' },
   h('option', { value: 'resolved' }, t('comment_resolved')),
   h('option', { value: '' }, t('comment_status_all')))
 const authorSelect = h('select', { id: 'filter-author', name: 'author' })
+const kindSelect = h('select', { id: 'filter-kind', name: 'kind' },
+  h('option', { value: '' }, t('comment_kind_all')),
+  h('option', { value: 'articles' }, t('comment_kind_articles')),
+  h('option', { value: 'amendments' }, t('comment_kind_amendments')))
 const countEl = h('p', { class: 'thread-count', role: 'status' })
 const listEl = h('ul', { class: 'discussion-list' })
 const logEl = h('ul', { class: 'moderation-log' })
@@ -43,6 +49,7 @@ function layout() {
     errorEl,
     h('form', { class: 'inline-form comment-filters', role: 'search', 'aria-label': t('comment_filter_label') },
       label('filter-article', 'filter_article', articleSelect),
+      label('filter-kind', 'comment_filter_kind', kindSelect),
       label('filter-status', 'filter_status', statusSelect),
       label('filter-author', 'comment_filter_author', authorSelect)),
     countEl, listEl,
@@ -50,13 +57,14 @@ function layout() {
       h('h2', { id: 'moderation-title' }, t('moderation_title')),
       h('p', { class: 'hint' }, t('moderation_intro')),
       logEl))
-  for (const select of [articleSelect, statusSelect, authorSelect]) {
+  for (const select of [articleSelect, kindSelect, statusSelect, authorSelect]) {
     select.addEventListener('change', () => {
       state.article = articleSelect.value
+      state.kind = kindSelect.value
       state.status = statusSelect.value
       state.author = authorSelect.value
       const params = new URLSearchParams(Object.entries({
-        article: state.article, status: state.status === 'open' ? '' : state.status || 'all', author: state.author,
+        article: state.article, kind: state.kind, status: state.status === 'open' ? '' : state.status || 'all', author: state.author,
       }).filter(([, v]) => v))
       history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}`)
       render()
@@ -75,6 +83,7 @@ function renderFilters() {
   fill(authorSelect, h('option', { value: '' }, t('comment_filter_all_authors')),
     [...authors].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => h('option', { value: id }, name)))
   articleSelect.value = state.article
+  kindSelect.value = state.kind
   statusSelect.value = state.status
   authorSelect.value = authors.has(state.author) ? state.author : ''
 }
@@ -82,6 +91,7 @@ function renderFilters() {
 function shown() {
   return state.threads.filter((thread) =>
     (!state.article || thread.article.id === state.article) &&
+    (!state.kind || (state.kind === 'amendments') === Boolean(thread.amendment)) &&
     (!state.status || thread.status === state.status) &&
     (!state.author || String(thread.author_id) === state.author))
 }
@@ -90,12 +100,21 @@ function item(thread) {
   const first = thread.comments[0]
   const titleId = `discussion-${thread.id}`
   const link = `${pagePath.article(slug, thread.article.id)}#thread-${thread.id}`
-  return h('li', { class: 'discussion-item box', dataset: { id: String(thread.id), status: thread.status } },
+  const amendment = thread.amendment
+  let heading
+  if (amendment) {
+    // On an amendment's text: its title links to its page (its discussion is there).
+    heading = [h('span', { class: 'discussion-kind' }, `${t('comment_amendment_label')}\u00a0: `),
+      h('a', { href: `${amendmentPath.one(slug, amendment.id)}#thread-${thread.id}`, lang: language }, amendment.title),
+      ' ', h('span', { class: 'hint' }, `(${t('comment_on_amendment_of')} `, h('span', { lang: language }, thread.article.title), ')')]
+  } else if (thread.article.deleted) {
+    heading = [h('span', { lang: language }, thread.article.title), ' ', h('span', { class: 'hint' }, `(${t('article_deleted_short')})`)]
+  } else {
+    heading = h('a', { href: link, lang: language }, thread.article.title)
+  }
+  return h('li', { class: 'discussion-item box', dataset: { id: String(thread.id), status: thread.status, ...(amendment ? { amendment: String(amendment.id) } : {}) } },
     h('article', { 'aria-labelledby': titleId },
-      h('h2', { id: titleId },
-        thread.article.deleted
-          ? [h('span', { lang: language }, thread.article.title), ' ', h('span', { class: 'hint' }, `(${t('article_deleted_short')})`)]
-          : h('a', { href: link, lang: language }, thread.article.title),
+      h('h2', { id: titleId }, heading,
         thread.unread ? [' ', h('span', { class: 'unread-mark' }, tn('comments_unread', thread.unread))] : null),
       quoteView(thread, thread.anchor ? thread.anchor.state : 'article', language),
       h('p', { class: 'meta' }, statusMark(thread), thread.status === 'resolved' ? ' ' : null,
@@ -113,7 +132,7 @@ function render() {
     : h('li', { class: 'empty' }, state.threads.length ? t('comments_none_match') : t('comments_none_charter')))
   fill(logEl, state.hidden.length
     ? state.hidden.map((entry) => h('li', null, t('moderation_entry', {
-      author: entry.author, article: entry.article.title, by: entry.by, date: formatDate(entry.at), reason: entry.reason,
+      author: entry.author, article: entry.amendment ? entry.amendment.title : entry.article.title, by: entry.by, date: formatDate(entry.at), reason: entry.reason,
     })))
     : h('li', { class: 'empty' }, t('moderation_none')))
 }

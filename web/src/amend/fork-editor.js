@@ -109,6 +109,7 @@ export function forkEditor({ session, documentName, labelledBy, language }) {
   return {
     el,
     entry,
+    quill, // for the discussion's highlights and its "comment" button
     /** Whether the viewer may write the fork now (the page knows the status and authors). */
     setWritable(value) {
       allowed = value

@@ -29,7 +29,8 @@ export function discussionMarks({ session, slug }) {
       const { threads } = await api('GET', commentApi.list(slug))
       counts = new Map()
       for (const thread of threads) {
-        if (thread.status === 'resolved' && !thread.unread) continue
+        // An amendment's discussion is on its own page, not in the article's.
+        if (thread.amendment || (thread.status === 'resolved' && !thread.unread)) continue
         const count = counts.get(thread.article.id) || { threads: 0, unread: 0 }
         count.threads += 1
         count.unread += thread.unread

@@ -13,6 +13,7 @@ export const commentApi = {
   list: (slug) => `${charterPath(slug)}/threads`,
   thread: (slug, id) => `${charterPath(slug)}/threads/${encodeURIComponent(id)}`,
   article: (slug, key) => `${charterPath(slug)}/articles/${encodeURIComponent(key)}/threads`,
+  amendment: (slug, id) => `${charterPath(slug)}/amendments/${encodeURIComponent(id)}/threads`,
   seen: (slug, key) => `${charterPath(slug)}/articles/${encodeURIComponent(key)}/seen`,
   comment: (slug, id) => `${charterPath(slug)}/comments/${encodeURIComponent(id)}`,
   moderation: (slug) => `${charterPath(slug)}/moderation`,
@@ -74,15 +75,18 @@ export function statusMark(thread) {
     : null
 }
 
-/** The quoted passage of a thread, or "on the whole article"; marked when detached. */
+/** The quoted passage of a thread, or "on the whole article" (or amendment); marked when
+ * detached. */
 export function quoteView(thread, state, language) {
-  if (!thread.anchor) return h('p', { class: 'thread-scope' }, t('comment_whole_article'))
+  if (!thread.anchor) {
+    return h('p', { class: 'thread-scope' }, t(thread.amendment ? 'comment_whole_amendment' : 'comment_whole_article'))
+  }
   const detached = state === 'detached'
   return h('div', { class: 'thread-quote' },
     h('blockquote', { lang: language, class: detached ? 'detached' : null }, thread.anchor.quote),
     detached ? h('p', { class: 'detached-note' },
       h('span', { class: 'cmark cmark-detached' }, t('comment_detached')), ' ',
-      h('span', { class: 'hint' }, t('comment_detached_hint'))) : null)
+      h('span', { class: 'hint' }, t(thread.amendment ? 'comment_detached_hint_amendment' : 'comment_detached_hint'))) : null)
 }
 
 /** One comment: who, when, stance, the text as typed (or why it is not shown). */

@@ -1,9 +1,11 @@
-// The article's discussion, beside the editor: threads in the order of the text (each
+// The discussion of a text, beside its editor: an article's, or (with `amendment`) an
+// amendment's, whose passages are in its fork. Threads in the order of the text (each
 // follows its words as people edit, resolved here with Yjs on the editor's own document),
 // their passages highlighted in the text, a form to comment on the selection or on the
-// whole article, replies, resolve and reopen, edit and delete one's own comment, hide
+// whole text, replies, resolve and reopen, edit and delete one's own comment, hide
 // (facilitators). New comments, replies and changes arrive live (`comment` events on the
-// charter's channel); what is new since the person's last visit is marked.
+// charter's channel); what is new since the person's last visit is marked (one marker per
+// article, its amendments' discussions included).
 import '../css/comments.css'
 import { api } from '../lib/api.js'
 import { announce, h, fill, reorder } from '../lib/dom.js'
@@ -17,9 +19,28 @@ import { commentMarks } from './marks.js'
 const SEEN_DELAY = 1500
 const texts = new WeakMap() // thread JSON -> its text, to see quickly whether it changed
 
-export function articleComments({ session, slug, key, language }) {
+export function articleComments({ session, slug, key, language, amendment = null }) {
+  // Where this discussion's threads are listed and started, and which events are its own.
+  const threadsUrl = amendment === null ? commentApi.article(slug, key) : commentApi.amendment(slug, amendment)
+  const ours = (event) => (amendment === null
+    ? event.article === key && !event.amendment
+    : event.amendment === amendment)
+  // The words that name the text: "the article" or "the amendment".
+  const tt = (name) => t(amendment === null ? name : `${name}_amendment`)
+  /** An API failure in words; on an amendment, a 409 means it was closed meanwhile. */
+  const failure = (error) => {
+    if (amendment !== null && error && error.status === 409 && /discussion is closed/.test(error.message)) {
+      load()
+      return t('comments_amendment_closed')
+    }
+    if (amendment !== null && error && error.status === 422 && error.field === 'anchor') {
+      return tt('comment_anchor_gone')
+    }
+    return commentError(error)
+  }
   const state = {
     me: null,
+    mayStart: false, // may start a thread here (the role; an amendment's status too)
     threads: new Map(), // id -> thread JSON
     views: new Map(), // id -> {el, content, reply, editing: Map}
     places: new Map(), // id -> {state, index, length}
@@ -39,14 +60,16 @@ export function articleComments({ session, slug, key, language }) {
   const listEl = h('ol', { class: 'thread-list' })
   const emptyEl = h('p', { class: 'empty' }, t('comments_none'))
   const onSelection = h('button', { type: 'button', class: 'secondary' }, t('comment_on_selection'))
-  const onArticle = h('button', { type: 'button', class: 'secondary' }, t('comment_on_article'))
+  const onArticle = h('button', { type: 'button', class: 'secondary' },
+    t(amendment === null ? 'comment_on_article' : 'comment_on_amendment'))
   const actions = h('div', { class: 'button-row comment-start', hidden: true }, onSelection, onArticle,
     h('p', { class: 'hint' }, t('comment_shortcut_hint')))
   const resolvedBox = h('input', { type: 'checkbox', id: 'show-resolved' })
   const form = newThreadForm()
+  const closedEl = h('p', { class: 'hint comments-closed', hidden: true })
   const el = h('aside', { class: 'comments-panel', 'aria-labelledby': 'comments-title' },
-    h('h2', { id: 'comments-title' }, t('comments_title'), ' ', countEl),
-    unreadEl, actions, form.el,
+    h('h2', { id: 'comments-title' }, tt('comments_title'), ' ', countEl),
+    unreadEl, closedEl, actions, form.el,
     h('p', { class: 'check' }, resolvedBox, h('label', { for: 'show-resolved' }, t('comments_show_resolved'))),
     errorEl, listEl, emptyEl)
 
@@ -67,7 +90,7 @@ export function articleComments({ session, slug, key, language }) {
     const el = h('form', { class: 'box new-thread stack', hidden: true, 'aria-labelledby': 'new-thread-title' },
       h('h3', { id: 'new-thread-title' }, t('comment_new_title')),
       h('label', { for: 'comment-passage' }, h('span', { class: 'label-text' }, t('comment_passage')),
-        h('span', { class: 'hint', id: 'comment-passage-hint' }, t('comment_passage_hint'))),
+        h('span', { class: 'hint', id: 'comment-passage-hint' }, tt('comment_passage_hint'))),
       passage,
       h('label', { for: 'comment-body' }, h('span', { class: 'label-text' }, t('comment_body'))), body,
       h('label', { for: 'comment-stance' }, h('span', { class: 'label-text' }, t('comment_stance'))), stance,
@@ -122,19 +145,19 @@ export function articleComments({ session, slug, key, language }) {
       }
       const where = anchor()
       if (where === undefined) {
-        problem.textContent = t('comment_not_found')
+        problem.textContent = tt('comment_not_found')
         passage.focus()
         return
       }
       try {
-        const thread = await api('POST', commentApi.article(slug, key),
+        const thread = await api('POST', threadsUrl,
           { body: body.value, stance: stance.value || null, anchor: where })
         take(thread)
         close()
         announce(t('comment_done'))
         markSeen()
       } catch (error) {
-        problem.textContent = commentError(error)
+        problem.textContent = failure(error)
       }
     })
     el.addEventListener('keydown', (event) => {
@@ -147,6 +170,16 @@ export function articleComments({ session, slug, key, language }) {
     return h('select', { id, name: 'stance' },
       h('option', { value: '' }, t('comment_stance_none')),
       STANCES.map((s) => h('option', { value: s }, t(`stance_${s}`))))
+  }
+
+  function allowStart(value, status = null) {
+    state.mayStart = Boolean(value)
+    actions.hidden = !state.mayStart
+    if (!state.mayStart) form.el.hidden = true
+    if (marks) marks.setEnabled(state.mayStart)
+    // Why an amendment's discussion takes no new thread, when the role is not the reason.
+    closedEl.hidden = state.mayStart || amendment === null || !mayComment(state.me)
+    closedEl.textContent = status === 'draft' ? t('comments_amendment_draft') : t('comments_amendment_closed')
   }
 
   // -- threads
@@ -180,7 +213,7 @@ export function articleComments({ session, slug, key, language }) {
     const shown = all.filter(visible)
     reorder(listEl, shown.map(threadView))
     emptyEl.hidden = shown.length > 0
-    emptyEl.textContent = all.length ? t('comments_none_match') : t('comments_none')
+    emptyEl.textContent = all.length ? t('comments_none_match') : tt('comments_none')
     countEl.textContent = `(${tn('comments_count', shown.length)})`
     const unread = all.reduce((n, thread) => n + thread.unread, 0)
     unreadEl.hidden = unread === 0
@@ -296,7 +329,7 @@ export function articleComments({ session, slug, key, language }) {
         announce(t('comment_done_reply'))
         markSeen()
       } catch (error) {
-        problem.textContent = commentError(error)
+        problem.textContent = failure(error)
         refreshThread(threadId)
       }
     })
@@ -324,7 +357,7 @@ export function articleComments({ session, slug, key, language }) {
         render()
         announce(t('comment_done_edited'))
       } catch (error) {
-        problem.textContent = commentError(error)
+        problem.textContent = failure(error)
       }
     })
     view.editing.set(comment.id, el)
@@ -352,7 +385,7 @@ export function articleComments({ session, slug, key, language }) {
         render()
         announce(t('comment_done_hidden'))
       } catch (error) {
-        problem.textContent = commentError(error)
+        problem.textContent = failure(error)
       }
     })
     view.editing.set(comment.id, el)
@@ -366,7 +399,7 @@ export function articleComments({ session, slug, key, language }) {
       take(await api('DELETE', commentApi.comment(slug, comment.id)))
       announce(t('comment_done_deleted'))
     } catch (error) {
-      errorEl.textContent = commentError(error)
+      errorEl.textContent = failure(error)
     }
   }
 
@@ -376,7 +409,7 @@ export function articleComments({ session, slug, key, language }) {
       take(await api('PUT', `${commentApi.thread(slug, thread.id)}/status`, { status }))
       announce(status === 'resolved' ? t('comment_done_resolved') : t('comment_done_reopened'))
     } catch (error) {
-      errorEl.textContent = commentError(error)
+      errorEl.textContent = failure(error)
       refreshThread(thread.id)
     }
   }
@@ -392,16 +425,17 @@ export function articleComments({ session, slug, key, language }) {
 
   async function load() {
     try {
-      const found = await api('GET', commentApi.article(slug, key))
+      const found = await api('GET', threadsUrl)
       state.threads = new Map(found.threads.map((thread) => [thread.id, thread]))
       state.latest = found.latest
       state.loaded = true
+      if (amendment !== null) allowStart(found.may_comment, found.status)
       errorEl.textContent = ''
       render()
       markSeen(0)
       focusFromAddress()
     } catch (error) {
-      errorEl.textContent = commentError(error)
+      errorEl.textContent = failure(error)
     }
   }
 
@@ -456,7 +490,7 @@ export function articleComments({ session, slug, key, language }) {
   })
 
   session.on('comment', async (event) => {
-    if (event.article !== key || !state.loaded) return
+    if (!ours(event) || !state.loaded) return
     const before = state.threads.get(event.thread)
     await refreshThread(event.thread)
     const after = state.threads.get(event.thread)
@@ -485,7 +519,7 @@ export function articleComments({ session, slug, key, language }) {
           drawMarks()
         },
       })
-      marks.setEnabled(mayComment(state.me))
+      marks.setEnabled(state.mayStart)
       let pending = false
       entry.doc.on('update', () => {
         if (pending) return
@@ -499,8 +533,8 @@ export function articleComments({ session, slug, key, language }) {
     },
     update(charter, me) {
       state.me = me
-      actions.hidden = !mayComment(me)
-      if (marks) marks.setEnabled(mayComment(me))
+      // An amendment's discussion says itself who may start a thread (load).
+      if (amendment === null) allowStart(mayComment(me))
       load() // also after a reconnection: events may have been missed
     },
   }
