@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import anyio
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from persistence import contributions
@@ -27,6 +28,11 @@ from persistence.tables import doc_checkpoints, doc_updates
 log = logging.getLogger("charter.store")
 
 COMPACTION_LOCK = 0x43484152  # "CHAR": the first key of pg_try_advisory_xact_lock(int, int)
+
+# What a database that is down, restarting, unreachable or swamped raises: retried, never
+# fatal to the writer. OSError covers asyncpg failing to connect and its statement timeout
+# (TimeoutError); PoolTimeout is every pooled connection staying busy for pool_timeout.
+TRANSIENT = (DBAPIError, OSError, PoolTimeout)
 
 Fold = Callable[[list[bytes]], bytes]
 OnCommit = Callable[[], None]
@@ -154,11 +160,17 @@ class DocStore:
                         datetime.now(UTC),
                     )
                 break
-            except (DBAPIError, OSError) as exc:  # OSError: asyncpg could not even connect
+            except TRANSIENT as exc:
                 # Acknowledgements wait; the batch is retried until the database is back.
                 log.error(
-                    "store commit failed rows=%d retry_in=%.2fs error=%s", len(rows), delay, exc
+                    "store commit failed rows=%d retry_in=%.2fs error=%s: %s",
+                    len(rows),
+                    delay,
+                    type(exc).__name__,
+                    exc,
                 )
+                if isinstance(exc, TimeoutError):
+                    await self._forget_connections()
                 await anyio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self.commits += 1
@@ -167,6 +179,13 @@ class DocStore:
                 n = self._rows_since_compaction.get(q.document_id, 0)
                 self._rows_since_compaction[q.document_id] = n + 1
 
+    async def _forget_connections(self) -> None:
+        """The database stopped answering (a statement or a connection timed out): every
+        connection pooled meanwhile is as dead, and the pool's pre-ping would wait out the
+        whole timeout on each in turn before the database is used again. Start a new pool;
+        the old connections are dropped without a goodbye that nobody would answer."""
+        await self._engine.dispose(close=False)
+
     # -- compaction --
 
     async def _compact_due(self) -> None:
@@ -174,7 +193,7 @@ class DocStore:
         for document_id in due:
             try:
                 await self.compact(document_id)
-            except (DBAPIError, OSError) as exc:
+            except TRANSIENT as exc:
                 # Nothing was folded (one transaction); tried again after the next commit.
                 log.error("compaction failed document=%d error=%s", document_id, exc)
 

@@ -28,13 +28,37 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# PostgreSQL that stops answering without closing the socket (its host died, the network
+# dropped) would leave a query waiting for ever, and with it the store's writer and every
+# acknowledgement, even after the database is back. asyncpg waits without limit unless told.
+# Both can be set in the URL: postgresql://…/charter?timeout=5&command_timeout=60
+PG_TIMEOUTS = {
+    "timeout": 10.0,  # seconds to open a connection
+    "command_timeout": 30.0,  # seconds for one statement (the slowest: a migration)
+}
+
+
 def make_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    parsed = make_url(url)
+    timeouts = {name: _seconds(parsed.query.get(name), d) for name, d in PG_TIMEOUTS.items()}
+    parsed = parsed.difference_update_query(PG_TIMEOUTS)
+    # pre-ping: a connection the database closed while it sat in the pool (a restart)
+    # is replaced on checkout instead of failing the next statement.
+    return create_async_engine(parsed, pool_pre_ping=True, connect_args=timeouts)
+
+
+def _seconds(raw: str | tuple[str, ...] | None, default: float) -> float:
+    if raw is None:
+        return default
+    value = float(raw[-1] if isinstance(raw, tuple) else raw)
+    if value <= 0:
+        raise StorageConfigError(f"database timeouts must be positive, got {value}")
+    return value
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

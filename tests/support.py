@@ -12,10 +12,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import anyio
 import httpx
@@ -272,6 +274,9 @@ class ServerProcess:
         }
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
+        # Everything the process printed after its first line. A thread keeps reading it:
+        # an unread pipe fills up and then blocks the server on its next log line.
+        self.output: list[str] = []
 
     def start(self, port: int = 0) -> None:
         self.proc = subprocess.Popen(
@@ -298,6 +303,7 @@ class ServerProcess:
         match = re.search(r"port (\d+)", line)
         assert match, f"unexpected first line from charter serve: {line!r}"
         self.port = int(match[1])
+        threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True).start()
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -308,6 +314,10 @@ class ServerProcess:
             assert self.proc.poll() is None, "server exited during start-up"
             assert time.monotonic() < deadline, "server did not become healthy"
             time.sleep(0.05)
+
+    def _drain(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.output.append(line)
 
     @property
     def base_url(self) -> str:

@@ -1,6 +1,8 @@
 """Several instances behind a load balancer: real server processes sharing PostgreSQL and
-Redis. Edits, presence and charter events cross; a room loaded on one instance gets what
-another holds unstored; Redis restarts and kill -9 lose nothing; compaction is locked."""
+Redis. Edits, presence and charter events (projector, comments, amendments, versions) cross;
+a room loaded on one instance gets what another holds unstored; Redis restarts and kill -9
+lose nothing; compaction is locked. PostgreSQL cut off behind a TCP proxy (reset, or silent)
+during edits: acknowledgements wait, relay goes on, nothing is lost or stored twice."""
 
 from __future__ import annotations
 
@@ -16,17 +18,20 @@ import asyncpg
 import httpx
 import pytest
 import websockets
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from crdt import protocol
 from crdt.article import ArticleDoc, fold
 from crdt.awareness import Entry, decode_entries, encode_entries
 from persistence.docs import COMPACTION_LOCK, DocStore
-from persistence.engine import make_engine
+from persistence.engine import make_engine, normalise_url
 from server.demo import DEMO_SLUG
 from server.names import charter_channel
 from server.settings import Settings
 from tests.databases import _dsn, fresh_database, scalar, stored_text, writes_blocked
 from tests.hpdriver import HocuspocusClient
+from tests.proxy import TcpProxy
 from tests.redisdb import PrivateRedis, shared_redis, unique_prefix
 from tests.support import (
     ADMIN_TOKEN,
@@ -39,6 +44,7 @@ from tests.support import (
     wait_for,
 )
 
+SEED = (("CHARTER_SEED_DEMO", "true"),)
 MARK = re.compile(r"\[[ab]\d*-\d+\]")
 
 
@@ -322,3 +328,249 @@ async def test_a_phase_set_on_one_instance_refuses_editors_on_the_other(pg: str)
                 assert time.monotonic() < deadline
                 await asyncio.sleep(0.05)
         assert "[b-1]" in text
+
+
+async def all_acknowledged(
+    client: HocuspocusClient, doc: str, typed: str, timeout: float = 10
+) -> None:
+    """Wait until the provider has no unacknowledged change left after typing ``typed``."""
+    shown = await client.wait(lambda e: e["doc"] == doc and typed in e.get("text", ""))
+    after = client.events.index(shown)
+    done = {"event": "unsynced", "doc": doc, "count": 0}
+    await client.wait(lambda e: e == done, timeout=timeout, since=after)
+
+
+def failures(server: ServerProcess, since: int) -> int:
+    return sum("store commit failed" in line for line in server.output[since:])
+
+
+def acks(client: HocuspocusClient, since: int) -> list[bool]:
+    return [e["applied"] for e in client.events[since:] if e["event"] == "syncStatus"]
+
+
+@pytest.mark.parametrize("fault", ["cut", "blackhole"])
+async def test_a_postgresql_outage_withholds_acks_and_loses_nothing(pg: str, fault: str) -> None:
+    """PostgreSQL restarts (``cut``: connections reset, new ones refused) or its host
+    vanishes (``blackhole``: nothing answers, nobody is told) while a participant types.
+    Peers keep getting the edits; the writer's edits stay unacknowledged; once the
+    database is back they are stored, exactly once, and only then acknowledged."""
+    database = make_url(pg)
+    with TcpProxy(database.host or "127.0.0.1", database.port or 5432) as proxy:
+        through = through_proxy(pg, proxy).render_as_string(hide_password=False)
+        server = ServerProcess(through, *SEED)
+        server.start()
+        try:
+            name = await first_document(server.base_url, DEMO_SLUG)
+            token = cli_token(pg)
+            async with (
+                HocuspocusClient(server.ws_url, [{"name": name, "token": token}]) as writer,
+                PyClient(server.ws_url, name, token) as peer,
+            ):
+                await writer.wait(lambda e: e["event"] == "synced")
+                await writer.send({"cmd": "insert", "doc": name, "text": "[a-0]"})
+                await all_acknowledged(writer, name, "[a-0]")
+
+                since, printed = writer.mark(), len(server.output)
+                rows = await scalar(pg, "SELECT COUNT(*) FROM doc_updates")
+                getattr(proxy, fault)()
+                for i in range(1, 6):
+                    await writer.send({"cmd": "insert", "doc": name, "text": f"[a-{i}]"})
+                    await peer.wait_text(lambda t, i=i: f"[a-{i}]" in t)  # relayed meanwhile
+                # Retried, and refused again, at least twice: the outage outlasts a retry.
+                await wait_for(lambda: failures(server, printed) >= 2, 10, "retries")
+                assert acks(writer, since) == []  # withheld, never faked
+                assert (await writer.state(name))["unsynced"] > 0
+
+                proxy.restore()
+                back = time.monotonic()
+                await all_acknowledged(writer, name, "[a-5]", timeout=15)
+                print(f"acknowledged {time.monotonic() - back:.2f}s after PostgreSQL came back")
+                assert acks(writer, since) == [True] * 5  # one per edit
+                text = writer.text(name)
+                assert peer.value() == text
+            expected = Counter({f"[a-{i}]": 1 for i in range(6)})
+            assert marks(await stored_text(pg)) == expected  # stored, each exactly once
+            assert await stored_text(pg) == text
+            # One row per edit: nothing stored twice by the retries.
+            assert await scalar(pg, "SELECT COUNT(*) FROM doc_updates") == rows + 5  # type: ignore[operator]
+        finally:
+            proxy.restore()
+            server.stop()
+
+
+def through_proxy(database_url: str, proxy: TcpProxy) -> URL:
+    """The database's URL via ``proxy``, with short timeouts (the defaults are 10 s and 30 s)
+    so that a database that went silent is noticed fast."""
+    return make_url(database_url).set(
+        port=proxy.port, query={"timeout": "1", "command_timeout": "1"}
+    )
+
+
+async def seeded_document(database_url: str) -> int:
+    settings = Settings(database_url=database_url, seed_demo=True, admin_token=ADMIN_TOKEN)
+    async with running_server(settings):  # migrated and seeded; its room stays unloaded
+        pass
+    return int(await scalar(database_url, "SELECT MIN(document_id) FROM articles"))  # type: ignore[call-overload]
+
+
+async def test_a_commit_the_database_never_answers_is_retried_once_it_is_back(pg: str) -> None:
+    """The host of PostgreSQL vanishes while a commit waits for a lock: no answer will ever
+    come on that socket. The statement times out, the store retries on a new connection
+    and, once the database answers again, commits the update once and only then calls
+    back (acknowledges)."""
+    document_id = await seeded_document(pg)
+    waiting = (
+        "SELECT COUNT(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    database = make_url(pg)
+    with TcpProxy(database.host or "127.0.0.1", database.port or 5432) as proxy:
+        engine = make_engine(through_proxy(pg, proxy).render_as_string(hide_password=False))
+        store = DocStore(engine, fold)
+        writer = asyncio.ensure_future(store.run())
+        try:
+            doc = ArticleDoc.from_updates(await store.load(document_id))
+            delta = doc.edit(lambda body: body.insert(len(body), "[a-1]"))
+            assert delta is not None
+            committed = asyncio.Event()
+            async with writes_blocked(pg):
+                store.append(document_id, delta, None, committed.set)
+                deadline = time.monotonic() + 10
+                while await scalar(pg, waiting) == 0:  # the INSERT is in flight, waiting
+                    assert time.monotonic() < deadline, "the commit never reached the lock"
+                    await asyncio.sleep(0.02)
+                proxy.blackhole()
+            with pytest.raises(TimeoutError):  # nothing stored, so nothing acknowledged
+                await asyncio.wait_for(committed.wait(), 1.5)
+            proxy.restore()
+            await asyncio.wait_for(committed.wait(), 10)
+            assert not writer.done()
+            assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
+        finally:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            await engine.dispose()
+
+
+async def test_the_store_waits_out_a_pool_with_no_connection_to_give(
+    pg: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every pooled connection busy (requests stuck on a slow database): the pool's own
+    timeout is one more transient failure to retry, not the end of the writer task."""
+    document_id = await seeded_document(pg)
+    engine = create_async_engine(normalise_url(pg), pool_size=1, max_overflow=0, pool_timeout=0.1)
+    store = DocStore(engine, fold)
+    writer = asyncio.ensure_future(store.run())
+    try:
+        doc = ArticleDoc.from_updates(await store.load(document_id))
+        delta = doc.edit(lambda body: body.insert(len(body), "[a-1]"))
+        assert delta is not None
+        committed = asyncio.Event()
+        async with engine.connect():  # the only connection
+            store.append(document_id, delta, None, committed.set)
+            await wait_for(lambda: "store commit failed" in caplog.text or writer.done())
+            assert not writer.done(), writer.exception()
+            assert "QueuePool limit" in caplog.text
+        await asyncio.wait_for(committed.wait(), 10)
+        assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
+    finally:
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+        await engine.dispose()
+
+
+async def test_comment_amendment_and_version_events_cross_instances(pg: str) -> None:
+    """A viewer on B's /collab hears, on the charter's channel, of a comment, an amendment
+    and a version made through A's API: the comments panel and the lists refresh live."""
+    with Instances(pg, shared_redis()) as (a, b):
+        key = (await first_document(a.base_url, DEMO_SLUG)).rsplit("/", 1)[1]
+        reader = cli_token(pg, "reader", "Rémi")
+        boss = cli_token(pg, "facilitator", "Animatrice")  # comments, proposes, saves
+        channel = charter_channel(DEMO_SLUG)
+        api = f"/api/charters/{DEMO_SLUG}"
+        async with (
+            HocuspocusClient(b.ws_url, [{"name": channel, "token": reader}]) as viewer,
+            httpx.AsyncClient(base_url=a.base_url) as http,
+        ):
+            await viewer.wait(lambda e: e["event"] == "synced" and e["doc"] == channel)
+
+            async def heard(kind: str, since: int) -> dict[str, object]:
+                def matches(e: dict[str, object]) -> bool:
+                    payload = e.get("payload")
+                    return e["event"] == "stateless" and json.loads(str(payload))["type"] == kind
+
+                found = await viewer.wait(matches, timeout=5, since=since)
+                return dict(json.loads(found["payload"]))
+
+            as_boss = {"authorization": f"Bearer {boss}"}
+            since = viewer.mark()
+            thread = await http.post(
+                f"{api}/articles/{key}/threads", json={"body": "Et la nuit ?"}, headers=as_boss
+            )
+            assert thread.status_code == 201, thread.text
+            created = await heard("comment", since)
+            assert (created["event"], created["article"]) == ("created", key)
+            assert created["thread"] == thread.json()["id"]
+
+            since = viewer.mark()
+            amendment = await http.post(
+                f"{api}/articles/{key}/amendments",
+                json={"title": "Plus vite", "rationale": "Un mois, c’est long."},
+                headers=as_boss,
+            )
+            assert amendment.status_code == 201, amendment.text
+            proposed = await heard("amendment", since)
+            assert proposed["event"] == "proposed"
+            assert proposed["amendment"]["id"] == amendment.json()["id"]  # type: ignore[index]
+
+            since = viewer.mark()
+            version = await http.post(
+                f"{api}/versions",
+                json={"label": "Avant l’atelier"},
+                headers=as_boss,
+            )
+            assert version.status_code == 201, version.text
+            saved = await heard("version", since)
+            assert saved["event"] == "saved"
+            assert saved["version"]["id"] == version.json()["id"]  # type: ignore[index]
+
+
+async def test_after_a_silent_outage_the_store_does_not_wait_on_each_dead_connection(
+    pg: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database went silent while the pool held several idle connections: all of them
+    are dead. Once it answers again, the store commits at once instead of timing out on
+    each of the dead connections in turn (pre-ping waits one statement timeout apiece)."""
+    document_id = await seeded_document(pg)
+    database = make_url(pg)
+    with TcpProxy(database.host or "127.0.0.1", database.port or 5432) as proxy:
+        engine = make_engine(through_proxy(pg, proxy).render_as_string(hide_password=False))
+        store = DocStore(engine, fold)
+        writer = asyncio.ensure_future(store.run())
+        try:
+            doc = ArticleDoc.from_updates(await store.load(document_id))
+
+            async def use_a_connection(ready: asyncio.Barrier) -> None:
+                async with engine.connect():
+                    await ready.wait()
+
+            together = asyncio.Barrier(5)  # five connections open at once, then pooled
+            await asyncio.gather(*(use_a_connection(together) for _ in range(5)))
+            assert engine.sync_engine.pool.checkedin() == 5  # type: ignore[attr-defined]
+            proxy.blackhole()
+            delta = doc.edit(lambda body: body.insert(len(body), "[a-1]"))
+            assert delta is not None
+            committed = asyncio.Event()
+            store.append(document_id, delta, None, committed.set)
+            await wait_for(lambda: "store commit failed" in caplog.text, what="a failure")
+            proxy.restore()
+            failed = caplog.text.count("store commit failed")
+            await asyncio.wait_for(committed.wait(), 15)
+            # At most the attempt under way when the database came back fails; the dead
+            # connections still pooled are not tried one by one.
+            assert caplog.text.count("store commit failed") <= failed + 1, caplog.text
+            assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
+        finally:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            await engine.dispose()
