@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Connection, Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from persistence.tables import articles, doc_contributions, participants
 
@@ -28,9 +28,7 @@ def minute(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(second=0, microsecond=0)
 
 
-async def record(
-    conn: AsyncConnection, edits: Iterable[tuple[int, int | None]], at: datetime
-) -> None:
+def record(conn: Connection, edits: Iterable[tuple[int, int | None]], at: datetime) -> None:
     """Count (document id, participant id) edits in the minute of ``at``; anonymous
     (server-made) edits are not counted."""
     counts = Counter((d, p) for d, p in edits if p is not None and d > 0)
@@ -41,7 +39,7 @@ async def record(
         {"document_id": d, "participant_id": p, "bucket": bucket, "edits": n}
         for (d, p), n in sorted(counts.items())
     ]
-    await conn.execute(_upsert(conn.dialect.name), rows)
+    conn.execute(_upsert(conn.dialect.name), rows)
 
 
 _upserts: dict[str, Insert] = {}

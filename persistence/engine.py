@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -50,6 +50,15 @@ def make_engine(url: str) -> AsyncEngine:
     # pre-ping: a connection the database closed while it sat in the pool (a restart)
     # is replaced on checkout instead of failing the next statement.
     return create_async_engine(parsed, pool_pre_ping=True, connect_args=timeouts)
+
+
+def sync_twin(engine: AsyncEngine) -> Engine:
+    """A synchronous engine on the same SQLite file, with the same pragmas: for code that
+    runs a whole transaction in one worker thread (the store's writer)."""
+    url = engine.url.set(drivername="sqlite")
+    twin = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    event.listen(twin, "connect", _sqlite_pragmas)
+    return twin
 
 
 def _seconds(raw: str | tuple[str, ...] | None, default: float) -> float:

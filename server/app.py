@@ -89,6 +89,7 @@ def create_app(settings: Settings) -> Starlette:
                     await store.flush()
                     tg.cancel_scope.cancel()
         finally:
+            await store.close()
             await engine.dispose()
 
     return Starlette(

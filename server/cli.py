@@ -139,12 +139,14 @@ def _with_repo(args: argparse.Namespace, work: Callable[[Tools], Awaitable[int]]
     async def run() -> int:
         settings = _settings(args)
         engine = make_engine(settings.database_url)
+        store = DocStore(engine, fold)
         try:
             await migrate(engine)
             people = People(engine)
             identity = await make_identity(people, settings)
-            return await work(Tools(Repo(engine), DocStore(engine, fold), people, identity))
+            return await work(Tools(Repo(engine), store, people, identity))
         finally:
+            await store.close()
             await engine.dispose()
 
     return asyncio.run(run())
