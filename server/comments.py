@@ -9,12 +9,14 @@ its authors only).
 Every change is pushed on the charter's channel as ``{"type": "comment", "event": …,
 "thread": id, "article": key, "amendment": id | null}``; viewers fetch what they may see.
 Who may do what is asked of ``access.decide``; "the thread's author" and "one's own comment"
-are checked here, as for amendments.
+are checked here, as for amendments. New comments are limited per participant and minute
+(``admit``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,7 @@ from persistence.comments import STANCES, Author, CommentRecord, Comments, NewTh
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from server.access import Action, Principal, Scope, decide
 from server.amendments import discussion_scope
-from server.errors import ConflictError, Forbidden, Invalid
+from server.errors import ConflictError, Forbidden, Invalid, RateLimited
 from server.services import Services
 
 MAX_QUOTE = 10_000  # characters of the quoted passage kept with a thread
@@ -142,6 +144,24 @@ def in_document_order(threads: list[ThreadRecord], where: dict[int, Place]) -> l
 # -- changes --
 
 
+def admit(services: Services, charter_id: int, who: Principal) -> None:
+    """At most ``max_comments_per_minute`` new threads and replies per participant in any
+    minute, else 429 with Retry-After; facilitators are exempt (they answer many people at
+    once). Edits, resolving and hiding are not counted. Counted in this instance's memory:
+    on several instances each one counts its own, so a participant whose requests are
+    spread over N instances may post up to N times the limit."""
+    if who.participant_id is None or decide(who, Action.MANAGE, charter_id).allowed:
+        return
+    window = services.comment_window
+    wait = window.admit(who.participant_id)
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise RateLimited(
+            f"at most {window.limit} new comments per minute: try again in {seconds} s",
+            retry_after=seconds,
+        )
+
+
 @dataclass(frozen=True)
 class Target:
     """What a new thread is about: an article, or an amendment of it (its fork's text)."""
@@ -208,6 +228,7 @@ async def start_thread(
         # The server's own reading of the passage when it can make it; else the client's.
         quote = (place.text if place.state == "attached" else anchor.quote)[:MAX_QUOTE]
         stored = (anchor.start, anchor.end)
+    admit(services, charter.id, who)
     thread_id = await store(services).create_thread(
         NewThread(
             charter.id,
@@ -235,6 +256,7 @@ async def reply(
     if thread.article_deleted:
         raise ConflictError("the article of this thread was deleted: it takes no replies")
     check_discuss(who, thread.charter_id, await amendment_of(services, thread))
+    admit(services, thread.charter_id, who)
     comment_id = await store(services).add_comment(thread.id, author(who), body, stance)
     services.publish(thread.charter_id, _event("replied", thread, comment_id))
     return comment_id

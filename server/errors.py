@@ -21,6 +21,9 @@ class ApiError(Exception):
             error["field"] = self.field
         return {"error": error}
 
+    def headers(self) -> dict[str, str]:
+        return {}
+
 
 class Invalid(ApiError):
     status = 422
@@ -47,6 +50,20 @@ class Forbidden(ApiError):
     code = "forbidden"
 
 
+class RateLimited(ApiError):
+    """Too many requests of one kind; ``retry_after``: whole seconds until one more fits."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+    def headers(self) -> dict[str, str]:
+        return {"retry-after": str(self.retry_after)}
+
+
 async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body(), status_code=exc.status)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())

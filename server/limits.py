@@ -1,9 +1,11 @@
-"""Per-connection rate limits (token buckets). Never per IP address: a workshop puts
-fifty people behind one router."""
+"""Rate limits: per connection (token buckets) and per participant (sliding windows).
+Never per IP address: a workshop puts fifty people behind one router."""
 
 from __future__ import annotations
 
 import time
+from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 
@@ -47,3 +49,37 @@ class ConnectionLimits:
         if not self.bytes.take(frame_bytes):
             return "too many bytes per second"
         return None
+
+
+class SlidingWindow:
+    """At most ``limit`` events per key in any ``window`` seconds (``limit`` 0: no limit).
+    Keeps the times of each key's recent events, so ``limit`` stamps per active key; keys
+    with nothing recent are dropped once per window."""
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[Hashable, deque[float]] = {}
+        self._swept = time.monotonic()
+
+    def admit(self, key: Hashable) -> float | None:
+        """None if one more event of ``key`` fits (it is then counted), else the seconds
+        until one will."""
+        if self.limit <= 0:
+            return None
+        now = time.monotonic()
+        self._sweep(now)
+        stamps = self._events.setdefault(key, deque())
+        while stamps and stamps[0] <= now - self.window:
+            stamps.popleft()
+        if len(stamps) >= self.limit:
+            return stamps[0] + self.window - now
+        stamps.append(now)
+        return None
+
+    def _sweep(self, now: float) -> None:
+        if now - self._swept < self.window:
+            return
+        self._swept = now
+        for key in [k for k, s in self._events.items() if not s or s[-1] <= now - self.window]:
+            del self._events[key]

@@ -18,6 +18,7 @@ from persistence.repo import CharterRecord, NotFound, Repo
 from server.access import Scope
 from server.backplane import Backplane, LocalBackplane
 from server.identity import Identity
+from server.limits import SlidingWindow
 from server.names import parse_amendment, parse_channel, parse_document
 from server.rooms import Room, RoomRegistry
 from server.settings import Settings
@@ -41,6 +42,11 @@ class Services:
     projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
     backplane: Backplane = field(default_factory=LocalBackplane)  # the other instances
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # New comments per participant in the last minute (server/comments.py ``admit``).
+    comment_window: SlidingWindow = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.comment_window = SlidingWindow(self.settings.max_comments_per_minute, 60.0)
 
     def next_connection_id(self) -> int:
         return next(self._ids)

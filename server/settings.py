@@ -85,6 +85,11 @@ class Settings:
     max_comment_chars: int = _setting(
         5000, "Longest comment accepted, in characters; longer ones are refused (422)."
     )
+    max_comments_per_minute: int = _setting(
+        20,
+        "New comments (threads and replies) one participant may post per minute; more are "
+        "refused (429). Facilitators are exempt; 0: no limit. Counted by each instance.",
+    )
     seed_demo: bool = _setting(
         False, "Create the demo charter when the database has no charter yet."
     )

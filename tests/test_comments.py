@@ -498,6 +498,46 @@ async def test_bad_input_is_refused_with_a_message_naming_the_problem(
             assert listed.status_code == 422
 
 
+async def test_a_participant_posting_too_fast_is_refused_others_and_facilitators_are_not(
+    database_url: str,
+) -> None:
+    settings = Settings(database_url=database_url, seed_demo=True, max_comments_per_minute=3)
+    async with running_server(settings) as server:
+        facilitator = await make_token(server, "facilitator", "Animateur")
+        key = (await new_article(server, facilitator))["id"]
+        camille = await make_token(server, "commenter", "Camille")
+        first = await start(server, camille, key, "Un")
+        assert first.status_code == 201, first.text
+        path = f"{API}/threads/{first.json()['id']}"
+        async with api(server, camille) as http:
+            assert (await http.post(f"{path}/comments", json={"body": "Deux"})).status_code == 201
+            assert (await start(server, camille, key, "Trois")).status_code == 201
+            # The fourth new comment within the minute, a thread or a reply, is refused.
+            for refused in (
+                await start(server, camille, key, "Quatre"),
+                await http.post(f"{path}/comments", json={"body": "Quatre"}),
+            ):
+                assert refused.status_code == 429, refused.text
+                error = refused.json()["error"]
+                assert error["code"] == "rate_limited"
+                assert "at most 3 new comments per minute" in error["message"]
+                assert 55 <= int(refused.headers["retry-after"]) <= 60
+            # Editing and resolving are not new comments.
+            comment_id = first.json()["comments"][0]["id"]
+            edited = await http.patch(f"{API}/comments/{comment_id}", json={"body": "Un !"})
+            assert edited.status_code == 200, edited.text
+            resolved = await http.put(f"{path}/status", json={"status": "resolved"})
+            assert resolved.status_code == 200, resolved.text
+        thread = await thread_of(server, facilitator, first.json()["id"])
+        assert [c["body"] for c in thread["comments"]] == ["Un !", "Deux"]
+        # Another participant has a count of their own; a facilitator has none.
+        dominique = await make_token(server, "commenter", "Dominique")
+        for body in ("A", "B", "C"):
+            assert (await start(server, dominique, key, body)).status_code == 201
+        for body in ("1", "2", "3", "4", "5"):
+            assert (await start(server, facilitator, key, body)).status_code == 201
+
+
 async def test_a_passage_the_server_has_not_received_yet_is_placed_when_it_arrives(
     server: RunningServer, facilitator: str, editor: str
 ) -> None:

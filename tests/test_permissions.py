@@ -718,6 +718,7 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ),
     ("GET", "/api/charters/{slug}/me"): Cell(READ),
     # Flips public_read: a private charter would open, the public one would close.
+    ("GET", "/api/charters/{slug}/settings"): Cell(manage(200)),
     ("PATCH", "/api/charters/{slug}/settings"): Cell(
         manage(200), lambda who, _: {"public_read": who != "public"}
     ),

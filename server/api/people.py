@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from persistence.repo import NotFound
+from persistence.repo import CharterRecord, NotFound
 from server import closecodes
 from server.access import Action, Role
 from server.api.common import charter_or_404, require, services
@@ -157,6 +157,24 @@ async def _keep_a_facilitator(
         raise ConflictError("the charter would be left without a facilitator")
 
 
+def _settings_json(charter: CharterRecord) -> dict[str, object]:
+    return {
+        "slug": charter.slug,
+        "public_read": charter.public_read,
+        "licence": charter.licence,
+        "open_data_discussion": charter.open_data_discussion,
+        "licences": [licence.to_json() for licence in LICENCES.values()],
+    }
+
+
+async def get_charter_settings(request: Request) -> Response:
+    """The charter's settings and the licences it may choose from (for the facilitators'
+    form)."""
+    charter = await charter_or_404(request)
+    await require(request, Action.MANAGE, charter)
+    return JSONResponse(_settings_json(charter))
+
+
 async def patch_charter(request: Request) -> Response:
     """Any of ``public_read``, ``licence`` (one of LICENCES) and ``open_data_discussion``."""
     charter = await charter_or_404(request)
@@ -179,19 +197,12 @@ async def patch_charter(request: Request) -> Response:
             svc.disconnect_public(
                 charter.id, closecodes.PERMISSIONS_CHANGED, "charter made private"
             )
-    fresh = await svc.repo.get_charter(charter.slug)
-    return JSONResponse(
-        {
-            "slug": fresh.slug,
-            "public_read": fresh.public_read,
-            "licence": fresh.licence,
-            "open_data_discussion": fresh.open_data_discussion,
-        }
-    )
+    return JSONResponse(_settings_json(await svc.repo.get_charter(charter.slug)))
 
 
 routes = [
     Route("/api/charters/{slug}/me", me, methods=["GET"]),
+    Route("/api/charters/{slug}/settings", get_charter_settings, methods=["GET"]),
     Route("/api/charters/{slug}/settings", patch_charter, methods=["PATCH"]),
     Route("/api/charters/{slug}/invites", list_invites, methods=["GET"]),
     Route("/api/charters/{slug}/invites", post_invite, methods=["POST"]),

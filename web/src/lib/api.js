@@ -43,6 +43,7 @@ export function errorText(error) {
   if (error.status === 401 || error.status === 403) return t('error_forbidden')
   if (error.status === 404) return t('error_gone')
   if (error.status === 409) return t('error_conflict')
+  if (error.status === 429) return t('error_rate_limited')
   if (error.status === 422) {
     if (error.field === 'title') return t('error_title')
     if (error.field === 'name') return t('error_name')
