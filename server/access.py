@@ -105,11 +105,7 @@ def _write(principal: Principal | None, charter_id: int | None, scope: Scope) ->
         if scope.closed is not None:
             return Decision(False, f"this amendment is {scope.closed}: its text no longer changes")
         basic = decide(principal, Action.COMMENT, charter_id)  # proposing is commenting
-        if not basic.allowed or principal is None:
-            return basic
-        if principal.role is Role.FACILITATOR or principal.via == "admin":
-            return basic
-        if principal.participant_id in scope.authors:
+        if not basic.allowed or principal is None or _author_or_facilitator(principal, scope):
             return basic
         return Decision(False, "only the amendment's authors may change its text")
     basic = decide(principal, Action.WRITE, charter_id)
@@ -131,11 +127,17 @@ def _discuss(principal: Principal | None, charter_id: int | None, scope: Scope) 
     basic = decide(principal, Action.COMMENT, charter_id)
     if not basic.allowed or principal is None or not scope.draft:
         return basic
-    if principal.role is Role.FACILITATOR or principal.via == "admin":
-        return basic
-    if principal.participant_id in scope.authors:
+    if _author_or_facilitator(principal, scope):
         return basic
     return Decision(False, "this amendment is a draft: only its authors discuss it until it opens")
+
+
+def _author_or_facilitator(principal: Principal, scope: Scope) -> bool:
+    return (
+        principal.role is Role.FACILITATOR
+        or principal.via == "admin"
+        or principal.participant_id in scope.authors
+    )
 
 
 def administrator() -> Principal:
