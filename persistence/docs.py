@@ -184,11 +184,8 @@ class DocStore:
     async def _write(
         self, rows: list[dict[str, Any]], edits: list[tuple[int, int | None]], at: datetime
     ) -> None:
-        if self._engine.dialect.name == "sqlite" and self._engine.url.database not in (
-            None,
-            "",
-            ":memory:",
-        ):
+        url = self._engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             if self._twin is None:
                 self._twin = sync_twin(self._engine)
             twin = self._twin

@@ -265,21 +265,7 @@ async def start_thread(request: Request) -> Response:
     charter = await charter_or_404(request)
     who = await require(request, Action.COMMENT, charter)
     article = await _article(request, charter)
-    body = await json_object(request)
-    text = _body(request, body)
-    stance = domain.check_stance(body.get("stance"))
-    anchor = _anchor(body)
-    thread_id = await domain.start_thread(
-        services(request),
-        resolvers(request),
-        charter,
-        domain.Target(article),
-        who,
-        text,
-        stance,
-        anchor,
-    )
-    return JSONResponse(await _one(request, charter, thread_id, who), status_code=201)
+    return await _start(request, charter, who, domain.Target(article))
 
 
 async def amendment_threads(request: Request) -> Response:
@@ -319,13 +305,18 @@ async def start_amendment_thread(request: Request) -> Response:
         raise ConflictError(
             "the article of this amendment was deleted: its discussion is closed"
         ) from exc
+    return await _start(request, charter, who, domain.Target(article, amendment))
+
+
+async def _start(
+    request: Request, charter: CharterRecord, who: Principal, target: domain.Target
+) -> Response:
+    """A new thread from ``{"body", "stance", "anchor"}`` on ``target``'s text."""
     body = await json_object(request)
     text = _body(request, body)
     stance = domain.check_stance(body.get("stance"))
-    anchor = _anchor(body)
-    target = domain.Target(article, amendment)
     thread_id = await domain.start_thread(
-        services(request), resolvers(request), charter, target, who, text, stance, anchor
+        services(request), resolvers(request), charter, target, who, text, stance, _anchor(body)
     )
     return JSONResponse(await _one(request, charter, thread_id, who), status_code=201)
 
