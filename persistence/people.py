@@ -69,7 +69,7 @@ def _invite(row: Any) -> InviteRecord:
     )
 
 
-def _participant(row: Any) -> ParticipantRecord:
+def participant_record(row: Any) -> ParticipantRecord:
     return ParticipantRecord(
         row.id,
         row.charter_id,
@@ -212,7 +212,7 @@ class People:
             ).first()
         if row is None:
             raise NotFound(f"no participant {participant_id}")
-        return _participant(row)
+        return participant_record(row)
 
     async def list_participants(self, charter_id: int) -> list[ParticipantRecord]:
         async with self.engine.connect() as conn:
@@ -221,7 +221,7 @@ class People:
                 .where(participants.c.charter_id == charter_id)
                 .order_by(participants.c.id)
             )
-            return [_participant(r) for r in rows]
+            return [participant_record(r) for r in rows]
 
     async def update_participant(
         self, charter_id: int, participant_id: int, **values: Any

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -72,6 +73,20 @@ def new_key() -> str:
     return "".join(secrets.choice(KEY_ALPHABET) for _ in range(8))
 
 
+def charter_record(row: Any) -> CharterRecord:
+    """A charter's own row as a record, without its outline (sections stay empty)."""
+    return CharterRecord(
+        row.id,
+        row.slug,
+        row.title,
+        row.language,
+        bool(row.public_read),
+        row.licence,
+        bool(row.open_data_discussion),
+        row.phase,
+    )
+
+
 class Repo:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -131,16 +146,7 @@ class Repo:
         row = (await conn.execute(select(charters).where(charters.c.slug == slug))).first()
         if row is None:
             raise NotFound(f"no charter {slug!r}")
-        charter = CharterRecord(
-            row.id,
-            row.slug,
-            row.title,
-            row.language,
-            bool(row.public_read),
-            row.licence,
-            bool(row.open_data_discussion),
-            row.phase,
-        )
+        charter = charter_record(row)
         by_id: dict[int, SectionRecord] = {}
         for s in await conn.execute(
             select(sections)

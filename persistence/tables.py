@@ -206,9 +206,7 @@ version_articles = Table(
 doc_contributions = Table(
     "doc_contributions",
     metadata,
-    Column(
-        "document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
     Column("participant_id", BigInteger, primary_key=True, autoincrement=False),
     Column("bucket", DateTime(timezone=True), primary_key=True),  # the minute, UTC
     Column("edits", Integer, nullable=False),
@@ -243,9 +241,7 @@ amendments = Table(
 amendment_authors = Table(
     "amendment_authors",
     metadata,
-    Column(
-        "amendment_id", Id, ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("amendment_id", Id, ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     ),
@@ -269,9 +265,7 @@ amendment_events = Table(
 amendment_votes = Table(
     "amendment_votes",
     metadata,
-    Column(
-        "amendment_id", Id, ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("amendment_id", Id, ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     ),
@@ -310,9 +304,7 @@ comments = Table(
     "comments",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column(
-        "thread_id", Id, ForeignKey("comment_threads.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("thread_id", Id, ForeignKey("comment_threads.id", ondelete="CASCADE"), nullable=False),
     Column("author_id", Id, ForeignKey("participants.id", ondelete="SET NULL"), nullable=True),
     Column("author_name", String(64), nullable=False),
     Column("body", Text, nullable=False),

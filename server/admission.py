@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
 from starlette.websockets import WebSocket
 
 from persistence.repo import CharterRecord, NotFound
@@ -15,26 +16,30 @@ from server.services import Services
 @dataclass(frozen=True)
 class Admission:
     principal: Principal | None = None
-    charter: CharterRecord | None = None
+    charter_id: int | None = None
     document_id: int = 0
     refused: tuple[int, str] | None = None  # (close code, reason)
 
     def can_write(self, scope: Scope | None = None) -> bool:
-        return decide(
-            self.principal, Action.WRITE, self.charter.id if self.charter else None, scope
-        ).allowed
+        return decide(self.principal, Action.WRITE, self.charter_id, scope).allowed
 
 
 async def admit(
     services: Services, websocket: WebSocket, name: str, token: str | None, *, new_socket: bool
 ) -> Admission:
     """Resolve the document, the principal (token, else cookie + Origin, else public), and
-    whether they may read it. ``new_socket``: count against the per-participant cap."""
+    whether they may read it. ``new_socket``: count against the per-participant cap.
+    The document and the principal are read in one trip to the database."""
+
+    def find(conn: Connection) -> tuple[CharterRecord, int, Principal | None]:
+        charter, document_id = services.find_document(conn, name)
+        return charter, document_id, services.identity.principal(conn, charter, token, cookies)
+
+    cookies = websocket.cookies
     try:
-        charter, document_id = await services.resolve_document(name)
+        charter, document_id, principal = await services.reads.run(find)
     except NotFound:
         return Admission(refused=(closecodes.NOT_FOUND, "unknown document"))
-    principal = await services.identity.resolve(charter, token, websocket.cookies)
     if (
         principal is not None
         and principal.via == "cookie"
@@ -53,7 +58,7 @@ async def admit(
         >= services.settings.max_connections_per_participant
     ):
         return Admission(refused=(closecodes.RATE_LIMITED, "too many connections"))
-    return Admission(principal, charter, document_id)
+    return Admission(principal, charter.id, document_id)
 
 
 def origin_allowed(services: Services, websocket: WebSocket) -> bool:

@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from crdt.article import fold
 from persistence.docs import DocStore
 from persistence.engine import check_durability, make_engine, migrate
+from persistence.lookups import Reads
 from persistence.people import People
 from persistence.repo import Repo
 from server import autoversion, closecodes, pages, version_pages, web
@@ -51,7 +52,8 @@ def create_app(settings: Settings) -> Starlette:
         await migrate(engine)
         await check_durability(engine)
         repo, people = Repo(engine), People(engine)
-        identity = await make_identity(people, settings)
+        reads = Reads(engine)
+        identity = await make_identity(people, reads, settings)
         if settings.seed_demo:
             await _seed_and_announce(repo, people, identity)
         store = DocStore(engine, fold, compact_every=settings.compact_every)
@@ -75,7 +77,15 @@ def create_app(settings: Settings) -> Starlette:
                     redis_backplane.bind(registry)
                 tg.start_soon(backplane.run)
                 app.state.services = Services(
-                    settings, engine, repo, people, identity, store, registry, backplane=backplane
+                    settings,
+                    engine,
+                    repo,
+                    people,
+                    identity,
+                    store,
+                    registry,
+                    reads=reads,
+                    backplane=backplane,
                 )
                 app.state.services.watch_peers()
                 if settings.auto_version_minutes > 0:
@@ -90,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
                     tg.cancel_scope.cancel()
         finally:
             await store.close()
+            await reads.close()
             await engine.dispose()
 
     return Starlette(

@@ -16,6 +16,7 @@ import uvicorn
 from crdt.markdown import CharterSource, MarkdownError, parse_charter
 from persistence.docs import DocStore
 from persistence.engine import make_engine, migrate
+from persistence.lookups import Reads
 from persistence.people import People
 from persistence.repo import CharterRecord, Conflict, NotFound, Repo
 from server import cli_versions, logs
@@ -140,13 +141,15 @@ def _with_repo(args: argparse.Namespace, work: Callable[[Tools], Awaitable[int]]
         settings = _settings(args)
         engine = make_engine(settings.database_url)
         store = DocStore(engine, fold)
+        reads = Reads(engine)
         try:
             await migrate(engine)
             people = People(engine)
-            identity = await make_identity(people, settings)
+            identity = await make_identity(people, reads, settings)
             return await work(Tools(Repo(engine), store, people, identity))
         finally:
             await store.close()
+            await reads.close()
             await engine.dispose()
 
     return asyncio.run(run())

@@ -15,7 +15,10 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Connection
 
+from persistence import lookups
+from persistence.lookups import Reads
 from persistence.people import InviteRecord, ParticipantRecord, People
 from persistence.repo import CharterRecord, NotFound
 from server.access import Principal, Role, administrator
@@ -82,8 +85,9 @@ def principal_of(participant: ParticipantRecord, via: str) -> Principal:
 
 
 class Identity:
-    def __init__(self, people: People, settings: Settings, secret_key: str) -> None:
+    def __init__(self, people: People, reads: Reads, settings: Settings, secret_key: str) -> None:
         self.people = people
+        self._reads = reads
         self.settings = settings
         self._key = secret_key.encode()
         self._cookies = URLSafeSerializer(secret_key, salt="charter-session")
@@ -114,6 +118,10 @@ class Identity:
     # -- participants --
 
     async def from_token(self, token: str, via: str = "token") -> Principal | None:
+        return await self._reads.run(lambda conn: self.token_principal(conn, token, via))
+
+    def token_principal(self, conn: Connection, token: str, via: str = "token") -> Principal | None:
+        """The principal a token stands for, or None (in a ``Reads`` trip)."""
         if self._admin_hash is not None and hmac.compare_digest(
             hash_secret(token), self._admin_hash
         ):
@@ -121,11 +129,8 @@ class Identity:
         parsed = parse_token(token)
         if parsed is None:
             return None
-        try:
-            participant = await self.people.get_participant(parsed[0])
-        except NotFound:
-            return None
-        if not matches(parsed[1], participant.secret_hash):
+        participant = lookups.participant(conn, parsed[0])
+        if participant is None or not matches(parsed[1], participant.secret_hash):
             return None
         return principal_of(participant, via)
 
@@ -145,12 +150,22 @@ class Identity:
     async def resolve(
         self, charter: CharterRecord, token: str | None, cookies: Mapping[str, str]
     ) -> Principal | None:
-        """Token first (scripts), then the browser's cookie, then public reading."""
+        return await self._reads.run(lambda conn: self.principal(conn, charter, token, cookies))
+
+    def principal(
+        self,
+        conn: Connection,
+        charter: CharterRecord,
+        token: str | None,
+        cookies: Mapping[str, str],
+    ) -> Principal | None:
+        """Token first (scripts), then the browser's cookie, then public reading (in a
+        ``Reads`` trip)."""
         if token:
-            return await self.from_token(token)
+            return self.token_principal(conn, token)
         cookie_token = self.cookie_tokens(cookies).get(str(charter.id))
         if cookie_token:
-            principal = await self.from_token(cookie_token, via="cookie")
+            principal = self.token_principal(conn, cookie_token, via="cookie")
             if principal is not None:
                 return principal
         if charter.public_read:

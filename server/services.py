@@ -8,11 +8,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crdt.article import ArticleDoc
+from persistence import lookups
 from persistence.amendments import Amendments
 from persistence.docs import DocStore
+from persistence.lookups import Reads
 from persistence.people import People
 from persistence.repo import CharterRecord, NotFound, Repo
 from server.access import Scope
@@ -37,6 +40,7 @@ class Services:
     identity: Identity
     store: DocStore
     registry: RoomRegistry
+    reads: Reads
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _by_participant: dict[int, set[Closable]] = field(default_factory=dict)
     projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
@@ -52,22 +56,23 @@ class Services:
         return next(self._ids)
 
     async def resolve_document(self, name: str) -> tuple[CharterRecord, int]:
-        """The charter and document id behind a document name; NotFound if there is none.
-        A charter's channel (``charters/{slug}``) has the negative id ``-charter.id``."""
+        return await self.reads.run(lambda conn: self.find_document(conn, name))
+
+    def find_document(self, conn: Connection, name: str) -> tuple[CharterRecord, int]:
+        """The charter (without its outline) and document id behind a document name, in a
+        ``Reads`` trip; NotFound if there is none. A charter's channel (``charters/{slug}``)
+        has the negative id ``-charter.id``."""
         channel = parse_channel(name)
         if channel is not None:
-            charter = await self.repo.get_charter(channel)
+            charter = lookups.charter(conn, channel)
             return charter, -charter.id
         amendment = parse_amendment(name)
         if amendment is not None:
-            charter = await self.repo.get_charter(amendment[0])
-            record = await self.amendments.get(charter.id, amendment[1])
-            return charter, record.document_id
+            return lookups.amendment_document(conn, *amendment)
         parsed = parse_document(name)
         if parsed is None:
             raise NotFound(f"no document {name!r}")
-        article = await self.repo.find_article(*parsed)
-        return await self.repo.get_charter(parsed[0]), article.document_id
+        return lookups.article_document(conn, *parsed)
 
     @property
     def amendments(self) -> Amendments:
