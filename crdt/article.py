@@ -66,20 +66,25 @@ class ArticleDoc:
         self._delta: bytes | None = None
         self._clocks: dict[int, int] | None = None  # the state vector, once needed
         self._waiting: list[tuple[bytes, Spans]] = []
+        self._known: tuple[bytes, Spans] | None = None  # the update being applied, walked
         self._sub = self.doc.observe(_weak_capture(weakref.ref(self)))
         # pycrdt keeps an observed doc alive until it is unobserved: without this, every
         # ArticleDoc (rooms, folds, the scratch doc of each refused write) would leak.
         weakref.finalize(self, self.doc.unobserve, self._sub)
 
     def _capture(self, event: TransactionEvent) -> None:
-        self._delta = event.update
+        delta = self._delta = event.update
         if self._clocks is None:
             return
-        try:  # keep the clocks current from what was integrated
-            spans = check_update(event.update)
-        except ProtocolError:  # not expected from pycrdt's own encoding: decode afresh
-            self._clocks = None
-            return
+        known = self._known
+        if known is not None and known[0] == delta:
+            spans = known[1]  # all of the update was new: walked already
+        else:
+            try:  # keep the clocks current from what was integrated
+                spans = check_update(delta)
+            except ProtocolError:  # not expected from pycrdt's own encoding: decode afresh
+                self._clocks = None
+                return
         for client, (_, end) in spans.items():
             self._clocks[client] = max(end, self._clocks.get(client, 0))
 
@@ -103,7 +108,11 @@ class ArticleDoc:
         if self._has_gap(spans):
             self._wait(update, spans)
             return None
-        delta = self._apply(update)
+        self._known = (update, spans)
+        try:
+            delta = self._apply(update)
+        finally:
+            self._known = None
         if delta is not None and self._waiting:
             delta = self._apply_waiting(delta)
         return delta

@@ -56,6 +56,7 @@ class DocStore:
         *,
         compact_every: int = 500,
         max_batch: int = 5000,
+        commit_interval: float = 0.0,
     ) -> None:
         self._engine = engine
         # SQLite: aiosqlite crosses to its thread once per statement, and a commit of the
@@ -66,6 +67,11 @@ class DocStore:
         self._fold = fold
         self._compact_every = compact_every
         self._max_batch = max_batch
+        # At most one commit per interval while updates keep coming: a busy workshop's
+        # updates share transactions (each costs a trip to a thread and an fsync), and the
+        # first update after a quiet spell still commits at once.
+        self._interval = commit_interval
+        self._last_commit = -commit_interval
         self._queue: list[_Queued] = []
         self._wakeup = asyncio.Event()
         self._rows_since_compaction: dict[int, int] = {}
@@ -135,6 +141,11 @@ class DocStore:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
+                loop = asyncio.get_running_loop()
+                wait = self._last_commit + self._interval - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)  # gathers what arrives meanwhile
+                self._last_commit = loop.time()
                 batch = self._queue[: self._max_batch]
                 del self._queue[: len(batch)]
                 self._in_flight = True

@@ -56,7 +56,12 @@ def create_app(settings: Settings) -> Starlette:
         identity = await make_identity(people, reads, settings)
         if settings.seed_demo:
             await _seed_and_announce(repo, people, identity)
-        store = DocStore(engine, fold, compact_every=settings.compact_every)
+        store = DocStore(
+            engine,
+            fold,
+            compact_every=settings.compact_every,
+            commit_interval=settings.commit_interval_ms / 1000,
+        )
         backplane: Backplane = LocalBackplane()
         if settings.redis_url:
             backplane = redis_backplane = RedisBackplane(

@@ -67,6 +67,11 @@ class Settings:
     compact_every: int = _setting(
         500, "Fold a document's update log into its checkpoint after this many updates."
     )
+    commit_interval_ms: float = _setting(
+        10.0,
+        "At most one store commit per this many milliseconds while edits keep coming (an "
+        'edit after a quiet spell commits at once); "saved" waits up to this much longer.',
+    )
     idle_unload_seconds: float = _setting(
         30.0, "Unload a room this long after its last connection left and its updates are stored."
     )

@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from crdt.article import ArticleDoc, fold
 from persistence.docs import DocStore
 from persistence.engine import make_engine
+from server.settings import Settings
+from tests.support import ADMIN_TOKEN, running_server
 
 POSTGRES = os.environ.get("CHARTER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -124,3 +126,11 @@ async def writes_blocked(database_url: str) -> AsyncIterator[None]:
             await transaction.rollback()
     finally:
         await conn.close()
+
+
+async def seeded_document(database_url: str) -> int:
+    """A database migrated and seeded with the demo charter; the id of its first document."""
+    settings = Settings(database_url=database_url, seed_demo=True, admin_token=ADMIN_TOKEN)
+    async with running_server(settings):  # migrated and seeded; its room stays unloaded
+        pass
+    return int(await scalar(database_url, "SELECT MIN(document_id) FROM articles"))  # type: ignore[call-overload]

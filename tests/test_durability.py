@@ -8,9 +8,12 @@ from collections import Counter
 
 import pytest
 
+from crdt.article import ArticleDoc, fold
+from persistence.docs import DocStore
+from persistence.engine import make_engine
 from server.demo import DEMO_FILE, DEMO_SLUG
 from server.settings import Settings
-from tests.databases import scalar, stored_text
+from tests.databases import scalar, seeded_document, stored_text
 from tests.support import (
     ADMIN_TOKEN,
     PyClient,
@@ -154,3 +157,41 @@ async def test_restarts_with_reconnecting_clients_never_duplicate(database_url: 
         assert text.count(first_line) == 1, "the seeded text was duplicated"
     finally:
         proc.stop()
+
+
+async def test_a_busy_store_shares_commits_and_a_quiet_one_commits_at_once(
+    database_url: str,
+) -> None:
+    """CHARTER_COMMIT_INTERVAL_MS: while updates keep coming, at most one commit per interval
+    (they share it); the first update after a quiet spell is committed without waiting."""
+    document_id = await seeded_document(database_url)
+    engine = make_engine(database_url)
+    store = DocStore(engine, fold, commit_interval=1.0)
+    writer = asyncio.ensure_future(store.run())
+    try:
+        doc = ArticleDoc.from_updates(await store.load(document_id))
+        committed: list[float] = []
+        loop = asyncio.get_running_loop()
+
+        def append(mark: str) -> None:
+            delta = doc.edit(lambda body: body.insert(len(body), mark))
+            store.append(document_id, delta, None, lambda: committed.append(loop.time()))
+
+        quiet = loop.time()
+        append("[c0-0]")
+        await wait_for(lambda: len(committed) == 1, timeout=5)
+        assert committed[0] - quiet < 0.5  # not held for the interval
+        assert store.commits == 1
+        for i in range(3):  # a burst right after that commit: one shared commit
+            append(f"[c1-{i}]")
+            await asyncio.sleep(0.05)
+        await wait_for(lambda: len(committed) == 4, timeout=5)
+        assert store.commits == 2
+        assert min(committed[1:]) - quiet > 0.95  # waited for the interval to end
+        assert marks(await stored_text(database_url, document_id)) == Counter(
+            {"[c0-0]": 1, "[c1-0]": 1, "[c1-1]": 1, "[c1-2]": 1}
+        )
+    finally:
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+        await engine.dispose()

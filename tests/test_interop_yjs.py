@@ -147,9 +147,9 @@ async def test_two_js_clients_and_a_python_client_edit_concurrently(
                 assert synced["event"] == "synced", f"{synced}; {client._diagnostics()}"
                 assert synced["text"] == seed
             assert py.value() == seed
-            # Concurrent edits: the Python client's insert is made on the seed too, in a
-            # side copy, and reaches the server only once both JS clients have made theirs
-            # (the server relays at once, faster than a JS process may read its "go").
+            # Concurrent edits: each JS client makes its edit offline on the seed, then
+            # reconnects; the Python client's insert is made on the seed too, in a side copy,
+            # and reaches the server only once both JS clients have made theirs.
             side = Doc()
             side.apply_update(py.doc.get_update())
             base = side.get_state()

@@ -29,7 +29,14 @@ from persistence.engine import make_engine, normalise_url
 from server.demo import DEMO_SLUG
 from server.names import charter_channel
 from server.settings import Settings
-from tests.databases import _dsn, fresh_database, scalar, stored_text, writes_blocked
+from tests.databases import (
+    _dsn,
+    fresh_database,
+    scalar,
+    seeded_document,
+    stored_text,
+    writes_blocked,
+)
 from tests.hpdriver import HocuspocusClient
 from tests.proxy import TcpProxy
 from tests.redisdb import PrivateRedis, shared_redis, unique_prefix
@@ -404,13 +411,6 @@ def through_proxy(database_url: str, proxy: TcpProxy) -> URL:
     return make_url(database_url).set(
         port=proxy.port, query={"timeout": "1", "command_timeout": "1"}
     )
-
-
-async def seeded_document(database_url: str) -> int:
-    settings = Settings(database_url=database_url, seed_demo=True, admin_token=ADMIN_TOKEN)
-    async with running_server(settings):  # migrated and seeded; its room stays unloaded
-        pass
-    return int(await scalar(database_url, "SELECT MIN(document_id) FROM articles"))  # type: ignore[call-overload]
 
 
 async def test_a_commit_the_database_never_answers_is_retried_once_it_is_back(pg: str) -> None:

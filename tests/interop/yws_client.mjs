@@ -7,9 +7,11 @@
 //     "params": {"token": "…"},          URL query parameters (y-websocket `params`)
 //     "label": "js-a",                   echoed in every output line
 //     "timeoutMs": 20000,                give up (exit 3) after this long
-//     "waitForGo": false,                after sync, print {"event":"synced"} and apply the edits
-//                                        only when a line "go" arrives on stdin, then print
-//                                        {"event":"edited"}
+//     "waitForGo": false,                after sync, go offline and print {"event":"synced"};
+//                                        when a line "go" arrives on stdin, apply the edits
+//                                        offline, print {"event":"edited"} and reconnect (so
+//                                        clients told "go" together edit concurrently: none
+//                                        can see another's edit before making its own)
 //     "insert": {"text": "…", "at": "start" | "end" | <UTF-16 index> | {"after": "…"}},
 //     "format": [{"find": "…", "attributes": {"bold": true}}],   Y.Text.format on a substring
 //     "expect": ["…"],                   wait until the text contains every one of these
@@ -145,6 +147,7 @@ function edit () {
 }
 
 function waitForGo () {
+  provider.disconnect()
   emit({ event: 'synced', text: ytext.toString() })
   const lines = readline.createInterface({ input: process.stdin })
   let go = false
@@ -153,6 +156,7 @@ function waitForGo () {
     go = true
     edit()
     if (!finished) emit({ event: 'edited', before })
+    provider.connect()
     lines.close()
     process.stdin.destroy()
   })
