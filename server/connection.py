@@ -56,8 +56,7 @@ class Connection:
         if self.closed or self._close_request is not None:
             return
         wire = self._wire
-        if wire is not None and not self._outbox and not self._sending and wire.ready():
-            wire.write(frame)
+        if wire is not None and not self._outbox and not self._sending and wire.try_write(frame):
             self._wrote = True
             return
         if len(self._outbox) >= self._limit:

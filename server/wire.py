@@ -63,6 +63,13 @@ class Wire:
     def write(self, payload: bytes) -> None:
         self._protocol.transport.write(encode(payload))
 
+    def try_write(self, payload: bytes) -> bool:
+        """``write`` if ``ready``, in one call: this runs once per member of a broadcast."""
+        if not self.ready():
+            return False
+        self._protocol.transport.write(encode(payload))
+        return True
+
 
 class WireMiddleware:
     """Offer a :class:`Wire` to websocket endpoints whose server allows it."""
