@@ -1228,6 +1228,7 @@ def machine(args: argparse.Namespace) -> Json:
         "python": out([args.python, "-c", "import sys; print(sys.version.split()[0])"]),
         "pycrdt": pkg("pycrdt"),
         "uvicorn": pkg("uvicorn"),
+        "uvloop": pkg("uvloop"),
         "websockets": pkg("websockets"),
         "node": out(["node", "--version"]),
         "yjs": json.loads((BENCH / "node_modules/yjs/package.json").read_text())["version"],

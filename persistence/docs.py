@@ -12,23 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from persistence import contributions
-from persistence.engine import sync_twin
-from persistence.tables import doc_checkpoints, doc_updates
+from persistence.engine import OneTrip
+from persistence.tables import doc_batches, doc_checkpoints, doc_updates
 
 log = logging.getLogger("charter.store")
 
+# The writer's batch keys (server databases): kept long enough for any retry, pruned as
+# the writer goes.
+BATCH_KEYS_KEPT = timedelta(days=1)
+BATCH_KEYS_PRUNE_EVERY = 1000
 COMPACTION_LOCK = 0x43484152  # "CHAR": the first key of pg_try_advisory_xact_lock(int, int)
 
 # What a database that is down, restarting, unreachable or swamped raises: retried, never
@@ -59,11 +64,10 @@ class DocStore:
         commit_interval: float = 0.0,
     ) -> None:
         self._engine = engine
-        # SQLite: aiosqlite crosses to its thread once per statement, and a commit of the
-        # writer (begin, two statements, commit, reset) cost 1.9 ms of CPU that way. The
-        # writer commits through the synchronous driver instead: one trip to a worker thread
-        # per batch, 0.6 ms (bench/README.md). Opened on the first commit; see ``close``.
-        self._twin: Engine | None = None
+        # Each batch is one trip to the database: on SQLite, 0.6 ms of CPU per commit instead
+        # of 1.9 through aiosqlite (docs/benchmarks.md). The writer's connections are its own.
+        self._trip = OneTrip(engine)
+        self._keyed = engine.url.get_backend_name() != "sqlite"  # see ``_commit``
         self._fold = fold
         self._compact_every = compact_every
         self._max_batch = max_batch
@@ -167,11 +171,15 @@ class DocStore:
         if not rows:
             return
         delay = 0.05
+        # On a server database the answer to COMMIT can be lost after the commit happened:
+        # the retry must then find the batch stored, not store it twice (RELIABILITY D4).
+        key = uuid.uuid4().hex if self._keyed else None
+        retry = False
         while True:
             try:
                 # Who edited what survives compaction: counted in the same transaction.
                 edits = [(q.document_id, q.participant_id) for q in batch if q.update]
-                await self._write(rows, edits, datetime.now(UTC))
+                await self._write(rows, edits, datetime.now(UTC), key, retry)
                 break
             except TRANSIENT as exc:
                 # Acknowledgements wait; the batch is retried until the database is back.
@@ -184,6 +192,7 @@ class DocStore:
                 )
                 if isinstance(exc, TimeoutError):
                     await self._forget_connections()
+                retry = True
                 await anyio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self.commits += 1
@@ -193,28 +202,32 @@ class DocStore:
                 self._rows_since_compaction[q.document_id] = n + 1
 
     async def _write(
-        self, rows: list[dict[str, Any]], edits: list[tuple[int, int | None]], at: datetime
+        self,
+        rows: list[dict[str, Any]],
+        edits: list[tuple[int, int | None]],
+        at: datetime,
+        key: str | None,
+        retry: bool,
     ) -> None:
-        url = self._engine.url
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            if self._twin is None:
-                self._twin = sync_twin(self._engine)
-            twin = self._twin
+        prune = self.commits % BATCH_KEYS_PRUNE_EVERY == 0
 
-            def commit() -> None:
-                with twin.begin() as conn:
-                    _write_batch(conn, rows, edits, at)
+        def write(conn: Connection) -> None:
+            if key is not None:
+                if retry and _stored(conn, key):
+                    log.warning("store commit found committed on retry rows=%d", len(rows))
+                    return
+                conn.execute(insert(doc_batches).values(id=key))
+                if prune:
+                    conn.execute(
+                        delete(doc_batches).where(doc_batches.c.created_at < at - BATCH_KEYS_KEPT)
+                    )
+            _write_batch(conn, rows, edits, at)
 
-            await anyio.to_thread.run_sync(commit)
-            return
-        async with self._engine.begin() as conn:
-            await conn.run_sync(_write_batch, rows, edits, at)
+        await self._trip.run(write, write=True)
 
     async def close(self) -> None:
         """Close the writer's own SQLite connections (the engine's are the caller's)."""
-        if self._twin is not None:
-            twin, self._twin = self._twin, None
-            await anyio.to_thread.run_sync(twin.dispose)
+        await self._trip.close()
 
     async def _forget_connections(self) -> None:
         """The database stopped answering (a statement or a connection timed out): every
@@ -290,6 +303,11 @@ class DocStore:
                     updates_folded=len(seqs),
                 )
             )
+
+
+def _stored(conn: Connection, key: str) -> bool:
+    found = conn.execute(select(doc_batches.c.id).where(doc_batches.c.id == key))
+    return found.first() is not None
 
 
 def _write_batch(

@@ -110,6 +110,16 @@ doc_updates = Table(
     sqlite_autoincrement=True,
 )
 
+# One row per commit of the store's writer on a server database (PostgreSQL): a retry after
+# the answer to COMMIT was lost finds its key here and stores nothing twice.
+doc_batches = Table(
+    "doc_batches",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _created(),
+    Index("ix_doc_batches_created_at", "created_at"),
+)
+
 # One full-state checkpoint per document: the fold of every update with seq <= through_seq.
 doc_checkpoints = Table(
     "doc_checkpoints",

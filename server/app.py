@@ -16,8 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from crdt.article import fold
 from persistence.docs import DocStore
-from persistence.engine import check_durability, make_engine, migrate
-from persistence.lookups import Reads
+from persistence.engine import OneTrip, check_durability, make_engine, migrate
 from persistence.people import People
 from persistence.repo import Repo
 from server import autoversion, closecodes, pages, version_pages, web
@@ -52,7 +51,7 @@ def create_app(settings: Settings) -> Starlette:
         await migrate(engine)
         await check_durability(engine)
         repo, people = Repo(engine), People(engine)
-        reads = Reads(engine)
+        reads = OneTrip(engine)
         identity = await make_identity(people, reads, settings)
         if settings.seed_demo:
             await _seed_and_announce(repo, people, identity)

@@ -15,8 +15,7 @@ import uvicorn
 
 from crdt.markdown import CharterSource, MarkdownError, parse_charter
 from persistence.docs import DocStore
-from persistence.engine import make_engine, migrate
-from persistence.lookups import Reads
+from persistence.engine import OneTrip, make_engine, migrate
 from persistence.people import People
 from persistence.repo import CharterRecord, Conflict, NotFound, Repo
 from server import cli_versions, logs
@@ -141,7 +140,7 @@ def _with_repo(args: argparse.Namespace, work: Callable[[Tools], Awaitable[int]]
         settings = _settings(args)
         engine = make_engine(settings.database_url)
         store = DocStore(engine, fold)
-        reads = Reads(engine)
+        reads = OneTrip(engine)
         try:
             await migrate(engine)
             people = People(engine)

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Connection
 
 from persistence import lookups
-from persistence.lookups import Reads
+from persistence.engine import OneTrip
 from persistence.people import InviteRecord, ParticipantRecord, People
 from persistence.repo import CharterRecord, NotFound
 from server.access import Principal, Role, administrator
@@ -85,7 +85,7 @@ def principal_of(participant: ParticipantRecord, via: str) -> Principal:
 
 
 class Identity:
-    def __init__(self, people: People, reads: Reads, settings: Settings, secret_key: str) -> None:
+    def __init__(self, people: People, reads: OneTrip, settings: Settings, secret_key: str) -> None:
         self.people = people
         self._reads = reads
         self.settings = settings
@@ -121,7 +121,7 @@ class Identity:
         return await self._reads.run(lambda conn: self.token_principal(conn, token, via))
 
     def token_principal(self, conn: Connection, token: str, via: str = "token") -> Principal | None:
-        """The principal a token stands for, or None (in a ``Reads`` trip)."""
+        """The principal a token stands for, or None (in a ``OneTrip`` run)."""
         if self._admin_hash is not None and hmac.compare_digest(
             hash_secret(token), self._admin_hash
         ):
@@ -160,7 +160,7 @@ class Identity:
         cookies: Mapping[str, str],
     ) -> Principal | None:
         """Token first (scripts), then the browser's cookie, then public reading (in a
-        ``Reads`` trip)."""
+        ``OneTrip`` run)."""
         if token:
             return self.token_principal(conn, token)
         cookie_token = self.cookie_tokens(cookies).get(str(charter.id))

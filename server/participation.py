@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from persistence.lookups import Reads
+from persistence.engine import OneTrip
 from persistence.people import InviteRecord, ParticipantRecord, People
 from persistence.repo import CharterRecord
 from server.access import BADGES, Role
@@ -31,7 +31,7 @@ class Joined:
     token: str
 
 
-async def make_identity(people: People, reads: Reads, settings: Settings) -> Identity:
+async def make_identity(people: People, reads: OneTrip, settings: Settings) -> Identity:
     """CHARTER_SECRET_KEY, or a key generated once and kept, so restarts keep everyone in."""
     key = settings.secret_key or await people.server_key("cookie_key", secrets.token_urlsafe(32))
     return Identity(people, reads, settings, key)

@@ -15,7 +15,7 @@ from crdt.article import ArticleDoc
 from persistence import lookups
 from persistence.amendments import Amendments
 from persistence.docs import DocStore
-from persistence.lookups import Reads
+from persistence.engine import OneTrip
 from persistence.people import People
 from persistence.repo import CharterRecord, NotFound, Repo
 from server.access import Scope
@@ -40,7 +40,7 @@ class Services:
     identity: Identity
     store: DocStore
     registry: RoomRegistry
-    reads: Reads
+    reads: OneTrip
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _by_participant: dict[int, set[Closable]] = field(default_factory=dict)
     projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
@@ -60,7 +60,7 @@ class Services:
 
     def find_document(self, conn: Connection, name: str) -> tuple[CharterRecord, int]:
         """The charter (without its outline) and document id behind a document name, in a
-        ``Reads`` trip; NotFound if there is none. A charter's channel (``charters/{slug}``)
+        ``OneTrip`` run; NotFound if there is none. A charter's channel (``charters/{slug}``)
         has the negative id ``-charter.id``."""
         channel = parse_channel(name)
         if channel is not None:

@@ -2,7 +2,7 @@
 
 A room fans each change out to every member. Through ASGI every copy would go its own way
 — a task switch to the connection's writer, three ``send`` wrappers, websockets' framing —
-which cost about two thirds of the server's CPU with 200 clients in a room (bench/README.md).
+which cost about two thirds of the server's CPU with 200 clients in a room (docs/benchmarks.md).
 Under uvicorn's websockets-sansio protocol (uvicorn's default), :class:`WireMiddleware` hands
 each websocket a :class:`Wire` in ``scope["extensions"]``: the socket's transport, and
 whether a frame may be written to it right now. A binary frame from the server is the same

@@ -11,6 +11,9 @@ serves. Two faults:
   side is not told: in-flight queries never get their answer. New connections are accepted
   and never answered. After ``restore()`` new connections work; the old ones stay silent
   for ever, as a host that rebooted would leave them.
+- ``lose_answer_to(marker)``: the next client message containing ``marker`` reaches the
+  database, and nothing the database answers on that connection reaches the client (a
+  network that dropped just then). The database did the work; the client never hears.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class _Pipe:
     client: asyncio.StreamWriter
     upstream: asyncio.StreamWriter | None = None
     silent: bool = False  # blackholed: read and drop, never forward, never close
+    deaf: bool = False  # the database's answers are dropped (lose_answer_to)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -49,6 +53,7 @@ class TcpProxy:
         self.target = (target_host, target_port)
         self.port = 0
         self.mode = "open"  # open | cut | blackhole
+        self._lose_answer_to: bytes | None = None
         self._pipes: set[_Pipe] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -95,6 +100,9 @@ class TcpProxy:
     def restore(self) -> None:
         self._call(self._restore)
 
+    def lose_answer_to(self, marker: bytes) -> None:
+        self._lose_answer_to = marker
+
     async def _cut(self) -> None:
         self.mode = "cut"
         for pipe in list(self._pipes):
@@ -127,8 +135,8 @@ class TcpProxy:
             self._drop(pipe)
             return
         pipe.tasks = [
-            asyncio.ensure_future(self._pump(pipe, reader, pipe.upstream)),
-            asyncio.ensure_future(self._pump(pipe, up_reader, writer)),
+            asyncio.ensure_future(self._pump(pipe, reader, pipe.upstream, to_database=True)),
+            asyncio.ensure_future(self._pump(pipe, up_reader, writer, to_database=False)),
         ]
 
     async def _swallow(self, reader: asyncio.StreamReader) -> None:
@@ -137,12 +145,21 @@ class TcpProxy:
                 pass
 
     async def _pump(
-        self, pipe: _Pipe, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        pipe: _Pipe,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        to_database: bool,
     ) -> None:
         try:
             while data := await reader.read(65536):
-                if pipe.silent:
+                if pipe.silent or (pipe.deaf and not to_database):
                     continue  # lost on the way; nobody is told
+                marker = self._lose_answer_to
+                if to_database and marker is not None and marker in data:
+                    self._lose_answer_to = None
+                    pipe.deaf = True
                 writer.write(data)
                 await writer.drain()
         except OSError:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import random
+import re
+from collections import Counter
+
 import httpx
 
 from crdt.article import ArticleDoc, update_from_ops
 from crdt.markdown import body_from_markdown
 from crdt.versions import restore_update
 from server.demo import DEMO_SLUG
-from tests.support import PyClient, RunningServer, server_text, settle
+from tests.support import PyClient, RunningServer, make_token, server_text, settle, wait_for
 
 API = f"/api/charters/{DEMO_SLUG}"
+MARK = re.compile(r"\[c\d+-\d+\]")
+SENTINEL = "[avant la restauration]"
 
 
 def article(markdown: str) -> ArticleDoc:
@@ -103,6 +111,60 @@ async def test_restore_an_article_while_two_clients_are_connected(
             await first.wait_text(lambda t: t == edited)
             await second.wait_text(lambda t: t == edited)
         assert await server_text(server.base_url, document) == edited
+
+
+async def test_restore_while_fifty_clients_type(server: RunningServer, facilitator: str) -> None:
+    """A version is restored while 50 clients type (RELIABILITY D9). Everyone converges on
+    the version's text plus the edits made meanwhile: nothing doubled, and no edit a client
+    made once it had the restored text is lost."""
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article = (await http.get(API)).json()["sections"][0]["articles"][0]
+        document = article["document"]
+        v1 = (await http.post(f"{API}/versions", json={"label": "Atelier 1"})).json()
+        original = await server_text(server.base_url, document)
+        tokens = [await make_token(server, "editor", f"P{i}") for i in range(50)]
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(PyClient(server.ws_url, document, token))
+                for token in tokens
+            ]
+            clients[0].append(SENTINEL)  # in the text since v1: the restore removes it
+            for client in clients:
+                await client.wait_text(lambda t: SENTINEL in t)
+            # typed[i]: markers client i made; after[i]: its first once it had the restore
+            typed, after = [0] * len(clients), [-1] * len(clients)
+            stop = asyncio.Event()
+
+            async def type_(i: int, client: PyClient) -> None:
+                rng = random.Random(i)
+                while not stop.is_set():
+                    if after[i] < 0 and SENTINEL not in client.value():
+                        after[i] = typed[i]
+                    client.append(f"[c{i}-{typed[i]}]")
+                    typed[i] += 1
+                    await asyncio.sleep(rng.uniform(0.2, 0.6))
+
+            typists = [asyncio.ensure_future(type_(i, c)) for i, c in enumerate(clients)]
+            await asyncio.sleep(1.5)
+            restored = await http.post(
+                f"{API}/articles/{article['id']}/restore", json={"version": v1["id"]}
+            )
+            assert restored.status_code == 200, restored.text
+            await asyncio.sleep(2.5)
+            stop.set()
+            await asyncio.gather(*typists)
+            await wait_for(lambda: len({c.value() for c in clients}) == 1, 30, "convergence")
+        final = clients[0].value()
+    assert await server_text(server.base_url, document) == final
+    assert all(a >= 0 for a in after), "a client never received the restore"
+    counts = Counter(MARK.findall(final))
+    assert max(counts.values()) == 1  # nothing doubled
+    assert MARK.sub("", final) == original  # the version's text, once, and nothing else
+    for i, first in enumerate(after):
+        later = {f"[c{i}-{n}]" for n in range(first, typed[i])}
+        assert later <= set(counts), f"client {i} lost edits made after the restore"
+    assert sum(typed) - len(counts) > 0  # the restore did remove edits made before it
 
 
 async def test_restore_the_whole_charter_says_what_it_could_not_restore(

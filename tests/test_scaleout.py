@@ -12,6 +12,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -413,43 +414,80 @@ def through_proxy(database_url: str, proxy: TcpProxy) -> URL:
     )
 
 
-async def test_a_commit_the_database_never_answers_is_retried_once_it_is_back(pg: str) -> None:
-    """The host of PostgreSQL vanishes while a commit waits for a lock: no answer will ever
-    come on that socket. The statement times out, the store retries on a new connection
-    and, once the database answers again, commits the update once and only then calls
-    back (acknowledges)."""
+@asynccontextmanager
+async def writer_through_proxy(
+    pg: str,
+) -> AsyncIterator[tuple[TcpProxy, DocStore, int, asyncio.Future[None]]]:
+    """A store and its running writer, reaching PostgreSQL through a proxy the test can
+    cut; the id of the demo charter's first document."""
     document_id = await seeded_document(pg)
-    waiting = (
-        "SELECT COUNT(*) FROM pg_stat_activity"
-        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    )
     database = make_url(pg)
     with TcpProxy(database.host or "127.0.0.1", database.port or 5432) as proxy:
         engine = make_engine(through_proxy(pg, proxy).render_as_string(hide_password=False))
         store = DocStore(engine, fold)
         writer = asyncio.ensure_future(store.run())
         try:
-            doc = ArticleDoc.from_updates(await store.load(document_id))
-            delta = doc.edit(lambda body: body.insert(len(body), "[a-1]"))
-            assert delta is not None
-            committed = asyncio.Event()
-            async with writes_blocked(pg):
-                store.append(document_id, delta, None, committed.set)
-                deadline = time.monotonic() + 10
-                while await scalar(pg, waiting) == 0:  # the INSERT is in flight, waiting
-                    assert time.monotonic() < deadline, "the commit never reached the lock"
-                    await asyncio.sleep(0.02)
-                proxy.blackhole()
-            with pytest.raises(TimeoutError):  # nothing stored, so nothing acknowledged
-                await asyncio.wait_for(committed.wait(), 1.5)
-            proxy.restore()
-            await asyncio.wait_for(committed.wait(), 10)
-            assert not writer.done()
-            assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
+            yield proxy, store, document_id, writer
         finally:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
             await engine.dispose()
+
+
+async def marked_edit(store: DocStore, document_id: int, mark: str) -> bytes:
+    """An update that appends ``mark`` to the stored document."""
+    doc = ArticleDoc.from_updates(await store.load(document_id))
+    delta = doc.edit(lambda body: body.insert(len(body), mark))
+    assert delta is not None
+    return delta
+
+
+async def test_a_commit_the_database_never_answers_is_retried_once_it_is_back(pg: str) -> None:
+    """The host of PostgreSQL vanishes while a commit waits for a lock: no answer will ever
+    come on that socket. The statement times out, the store retries on a new connection
+    and, once the database answers again, commits the update once and only then calls
+    back (acknowledges)."""
+    waiting = (
+        "SELECT COUNT(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    async with writer_through_proxy(pg) as (proxy, store, document_id, writer):
+        delta = await marked_edit(store, document_id, "[a-1]")
+        committed = asyncio.Event()
+        async with writes_blocked(pg):
+            store.append(document_id, delta, None, committed.set)
+            deadline = time.monotonic() + 10
+            while await scalar(pg, waiting) == 0:  # the INSERT is in flight, waiting
+                assert time.monotonic() < deadline, "the commit never reached the lock"
+                await asyncio.sleep(0.02)
+            proxy.blackhole()
+        with pytest.raises(TimeoutError):  # nothing stored, so nothing acknowledged
+            await asyncio.wait_for(committed.wait(), 1.5)
+        proxy.restore()
+        await asyncio.wait_for(committed.wait(), 10)
+        assert not writer.done()
+        assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
+
+
+async def test_a_commit_whose_answer_is_lost_is_stored_once(
+    pg: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL commits, then the network drops its answer: the store times out, retries
+    on a new connection, finds its batch key and stores nothing twice — neither the update
+    nor the edit it counts (RELIABILITY D4) — then acknowledges."""
+    async with writer_through_proxy(pg) as (proxy, store, document_id, _):
+        delta = await marked_edit(store, document_id, "[a-1]")
+        rows = await scalar(pg, "SELECT COUNT(*) FROM doc_updates")
+        committed = asyncio.Event()
+        proxy.lose_answer_to(b"COMMIT")
+        store.append(document_id, delta, 7, committed.set)
+        await asyncio.wait_for(committed.wait(), 15)
+        assert "store commit failed" in caplog.text  # the answer was lost: a retry
+        assert "found committed on retry" in caplog.text
+        assert await scalar(pg, "SELECT COUNT(*) FROM doc_updates") == rows + 1  # type: ignore[operator]
+        assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
+        counted = "SELECT SUM(edits) FROM doc_contributions WHERE participant_id = 7"
+        assert await scalar(pg, counted) == 1
 
 
 async def test_the_store_waits_out_a_pool_with_no_connection_to_give(
@@ -462,9 +500,7 @@ async def test_the_store_waits_out_a_pool_with_no_connection_to_give(
     store = DocStore(engine, fold)
     writer = asyncio.ensure_future(store.run())
     try:
-        doc = ArticleDoc.from_updates(await store.load(document_id))
-        delta = doc.edit(lambda body: body.insert(len(body), "[a-1]"))
-        assert delta is not None
+        delta = await marked_edit(store, document_id, "[a-1]")
         committed = asyncio.Event()
         async with engine.connect():  # the only connection
             store.append(document_id, delta, None, committed.set)

@@ -110,6 +110,19 @@ def test_the_facilitator_reorders_renames_and_projects_live(
         ["Associer en amont"]
     )
 
+    # Once the script steps down, Fanny is the only facilitator: she cannot step down too,
+    # and the page says why.
+    script = next(
+        p for p in charter.api("GET", "/participants")["participants"] if p["name"] == "Script"
+    )
+    charter.api("PATCH", f"/participants/{script['id']}", {"role": "editor"})
+    participants.get_by_role("button", name="Actualiser").click()
+    participants.get_by_label("Rôle — Fanny").select_option("editor")
+    expect(f.locator("p.error[role='alert']")).to_have_text(
+        "Impossible\u00a0: la charte doit garder au moins une personne qui l’anime."
+    )
+    expect(participants.get_by_label("Rôle — Fanny")).to_have_value("facilitator")
+
     for person in (fanny, eli):
         assert person.errors == [] and person.csp_violations() == []
         person.context.close()

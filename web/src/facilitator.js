@@ -451,6 +451,8 @@ function participantsPanel({ base, onError, session }) {
       await api('PATCH', `${base}/participants/${p.id}`, change)
       announce(said)
     } catch (error) {
+      // The one conflict here: demoting or blocking the last facilitator.
+      if (error.status === 409) error.textKey = 'error_last_facilitator'
       onError(error)
     }
     await load()

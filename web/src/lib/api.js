@@ -7,6 +7,7 @@ export class ApiError extends Error {
     this.status = status
     this.code = code
     this.field = field
+    this.textKey = null // set by a caller that knows what this failure means on its page
   }
 }
 
@@ -39,6 +40,7 @@ export const charterPath = (slug) => `/api/charters/${encodeURIComponent(slug)}`
 /** A sentence for the person, in their language, for an API failure. */
 export function errorText(error) {
   if (!(error instanceof ApiError)) return t('error_generic')
+  if (error.textKey) return t(error.textKey)
   if (error.status === 0) return t('error_network')
   if (error.status === 401 || error.status === 403) return t('error_forbidden')
   if (error.status === 404) return t('error_gone')
