@@ -65,6 +65,11 @@ class Connection:
         self._outbox.append(frame)
         self._ready.set()
 
+    @property
+    def direct(self) -> bool:
+        """Whether ``offer`` writes straight to the socket right now (server/wire.py)."""
+        return self._wire is not None and not self._outbox and self._wire.ready()
+
     def keepalive_frame(self) -> bytes | None:
         """A frame that changes nothing but counts as traffic for the client's timeout."""
         return KEEPALIVE

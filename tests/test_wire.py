@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import websockets
 
+from server.connection import Connection
 from server.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.support import (
@@ -22,6 +23,7 @@ from tests.support import (
     first_document,
     make_token,
     running_server,
+    wait_for,
 )
 
 
@@ -51,6 +53,30 @@ async def _extensions(server: RunningServer, name: str, compression: str | None)
 async def test_compression_is_off_unless_asked_for(server: RunningServer) -> None:
     name = await first_document(server.base_url, DEMO_SLUG)
     assert await _extensions(server, name, "deflate") == []
+
+
+async def test_plain_sockets_are_written_to_directly_until_they_close(
+    server: RunningServer,
+) -> None:
+    """Without compression a broadcast goes straight to each socket's transport; a socket
+    that closes is no longer written to that way (its protocol tells its Wire)."""
+    name = await first_document(server.base_url, DEMO_SLUG)
+    _, document_id = await server.services.resolve_document(name)
+    tokens = [await make_token(server, "editor", f"Éditrice {i}") for i in range(2)]
+    async with PyClient(server.ws_url, name, tokens[0]) as writer:
+        reader = PyClient(server.ws_url, name, tokens[1])
+        await reader.connect()
+        room = server.services.registry.get_loaded(document_id)
+        assert room is not None
+        members = [m for m in room.members if isinstance(m, Connection)]
+        assert len(members) == 2 and all(m.direct for m in members)
+        writer.append("[direct]")
+        await reader.wait_text(lambda t: "[direct]" in t)
+        gone = next(m for m in members if m.principal.name == "Éditrice 1")
+        await reader.disconnect()
+        await wait_for(lambda: gone not in room.members)
+        assert not gone.direct
+        assert [m.direct for m in room.members if isinstance(m, Connection)] == [True]
 
 
 async def test_compressed_and_plain_sockets_see_each_others_edits(
