@@ -37,7 +37,7 @@ from server.redis_backplane import RedisBackplane
 from server.rooms import RoomRegistry, SizeLimits
 from server.services import Services
 from server.settings import Settings
-from server.wire import WireMiddleware, WireProtocol
+from server.wire import WireMiddleware
 from server.ws_collab import collab_endpoint
 from server.ws_yjs import yjs_endpoint
 
@@ -159,7 +159,7 @@ def uvicorn_config(settings: Settings, *, log_level: str | None = None) -> uvico
     return uvicorn.Config(
         create_app(settings),
         log_level=log_level or settings.log_level,
-        ws=WireProtocol,  # websockets-sansio; server/wire.py writes broadcasts to its transports
+        ws="websockets-sansio",  # server/wire.py writes broadcast frames to its transports
         ws_max_size=settings.max_message_bytes,
         ws_per_message_deflate=settings.ws_deflate,
         lifespan="on",

@@ -17,8 +17,6 @@ they are called (server/connection.py keeps that order).
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
@@ -46,24 +44,10 @@ class Wire:
     def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
         self._protocol = protocol
         self._plain = False  # handshake done, no extension: checked until it is true
-        # Under WireProtocol the answer of ``ready`` is kept until the protocol says that
-        # something it depends on changed: a broadcast then reads one flag per socket
-        # instead of five objects (a fifth of the event loop's time with 200 sockets).
-        self._watched = isinstance(protocol, WireProtocol)
-        if isinstance(protocol, WireProtocol):
-            protocol.wire = self
-        self.stale = True
-        self._ready = False
 
     def ready(self) -> bool:
         """True when a frame written now goes out as is: handshake done, no extension,
         open, not closing, transport not paused by flow control."""
-        if self.stale:
-            self._ready = self._check()
-            self.stale = not self._watched
-        return self._ready
-
-    def _check(self) -> bool:
         p = self._protocol
         if not self._plain:
             if not p.handshake_complete or p.conn.extensions:
@@ -74,7 +58,6 @@ class Wire:
             and not p.close_sent
             and not p.disconnected
             and p.conn.state is State.OPEN
-            and not p.transport.is_closing()
         )
 
     def write(self, payload: bytes) -> None:
@@ -86,67 +69,6 @@ class Wire:
             return False
         self._protocol.transport.write(encode(payload))
         return True
-
-
-def _watched(name: str) -> Any:
-    """An attribute uvicorn sets as the connection goes; setting it makes the Wire check."""
-    key = f"_watched_{name}"
-
-    def get(self: WireProtocol) -> bool:
-        return bool(self.__dict__.get(key, False))
-
-    def set_(self: WireProtocol, value: bool) -> None:
-        self.__dict__[key] = value
-        self.changed()
-
-    return property(get, set_)
-
-
-class WireProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websockets-sansio protocol, telling its :class:`Wire` whenever something
-    that decides whether a frame may be written straight to the transport may have
-    changed: the handshake, a close sent or received, the connection lost, flow control."""
-
-    wire: Wire | None = None
-    handshake_complete = _watched("handshake_complete")
-    close_sent = _watched("close_sent")
-    disconnected = _watched("disconnected")
-
-    def changed(self) -> None:
-        if self.wire is not None:
-            self.wire.stale = True
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            super().data_received(data)  # a close frame received changes the state
-        finally:
-            self.changed()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        try:
-            super().connection_lost(exc)
-        finally:
-            self.changed()
-
-    def pause_writing(self) -> None:
-        super().pause_writing()
-        self.changed()
-
-    def resume_writing(self) -> None:
-        super().resume_writing()
-        self.changed()
-
-    def shutdown(self) -> None:
-        try:
-            super().shutdown()  # the server stops: sends close without close_sent
-        finally:
-            self.changed()
-
-    async def send(self, message: Any) -> None:
-        try:
-            await super().send(message)  # accept, close, data: any may change the state
-        finally:
-            self.changed()
 
 
 class WireMiddleware:
