@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -20,7 +21,7 @@ import httpx
 import pytest
 import websockets
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from crdt import protocol
 from crdt.article import ArticleDoc, fold
@@ -414,12 +415,20 @@ def through_proxy(database_url: str, proxy: TcpProxy) -> URL:
     )
 
 
-@asynccontextmanager
-async def writer_through_proxy(
-    pg: str,
-) -> AsyncIterator[tuple[TcpProxy, DocStore, int, asyncio.Future[None]]]:
+@dataclass
+class ProxiedWriter:
     """A store and its running writer, reaching PostgreSQL through a proxy the test can
-    cut; the id of the demo charter's first document."""
+    cut; the demo charter's first document."""
+
+    proxy: TcpProxy
+    engine: AsyncEngine
+    store: DocStore
+    document_id: int
+    writer: asyncio.Future[None]
+
+
+@asynccontextmanager
+async def writer_through_proxy(pg: str) -> AsyncIterator[ProxiedWriter]:
     document_id = await seeded_document(pg)
     database = make_url(pg)
     with TcpProxy(database.host or "127.0.0.1", database.port or 5432) as proxy:
@@ -427,7 +436,7 @@ async def writer_through_proxy(
         store = DocStore(engine, fold)
         writer = asyncio.ensure_future(store.run())
         try:
-            yield proxy, store, document_id, writer
+            yield ProxiedWriter(proxy, engine, store, document_id, writer)
         finally:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
@@ -451,7 +460,8 @@ async def test_a_commit_the_database_never_answers_is_retried_once_it_is_back(pg
         "SELECT COUNT(*) FROM pg_stat_activity"
         " WHERE wait_event_type = 'Lock' AND datname = current_database()"
     )
-    async with writer_through_proxy(pg) as (proxy, store, document_id, writer):
+    async with writer_through_proxy(pg) as w:
+        proxy, store, document_id, writer = w.proxy, w.store, w.document_id, w.writer
         delta = await marked_edit(store, document_id, "[a-1]")
         committed = asyncio.Event()
         async with writes_blocked(pg):
@@ -475,7 +485,8 @@ async def test_a_commit_whose_answer_is_lost_is_stored_once(
     """PostgreSQL commits, then the network drops its answer: the store times out, retries
     on a new connection, finds its batch key and stores nothing twice — neither the update
     nor the edit it counts (RELIABILITY D4) — then acknowledges."""
-    async with writer_through_proxy(pg) as (proxy, store, document_id, _):
+    async with writer_through_proxy(pg) as w:
+        proxy, store, document_id = w.proxy, w.store, w.document_id
         delta = await marked_edit(store, document_id, "[a-1]")
         rows = await scalar(pg, "SELECT COUNT(*) FROM doc_updates")
         committed = asyncio.Event()
@@ -577,36 +588,25 @@ async def test_after_a_silent_outage_the_store_does_not_wait_on_each_dead_connec
     """The database went silent while the pool held several idle connections: all of them
     are dead. Once it answers again, the store commits at once instead of timing out on
     each of the dead connections in turn (pre-ping waits one statement timeout apiece)."""
-    document_id = await seeded_document(pg)
-    database = make_url(pg)
-    with TcpProxy(database.host or "127.0.0.1", database.port or 5432) as proxy:
-        engine = make_engine(through_proxy(pg, proxy).render_as_string(hide_password=False))
-        store = DocStore(engine, fold)
-        writer = asyncio.ensure_future(store.run())
-        try:
-            doc = ArticleDoc.from_updates(await store.load(document_id))
+    async with writer_through_proxy(pg) as w:
+        proxy, engine, store, document_id = w.proxy, w.engine, w.store, w.document_id
+        delta = await marked_edit(store, document_id, "[a-1]")
 
-            async def use_a_connection(ready: asyncio.Barrier) -> None:
-                async with engine.connect():
-                    await ready.wait()
+        async def use_a_connection(ready: asyncio.Barrier) -> None:
+            async with engine.connect():
+                await ready.wait()
 
-            together = asyncio.Barrier(5)  # five connections open at once, then pooled
-            await asyncio.gather(*(use_a_connection(together) for _ in range(5)))
-            assert engine.sync_engine.pool.checkedin() == 5  # type: ignore[attr-defined]
-            proxy.blackhole()
-            delta = doc.edit(lambda body: body.insert(len(body), "[a-1]"))
-            assert delta is not None
-            committed = asyncio.Event()
-            store.append(document_id, delta, None, committed.set)
-            await wait_for(lambda: "store commit failed" in caplog.text, what="a failure")
-            proxy.restore()
-            failed = caplog.text.count("store commit failed")
-            await asyncio.wait_for(committed.wait(), 15)
-            # At most the attempt under way when the database came back fails; the dead
-            # connections still pooled are not tried one by one.
-            assert caplog.text.count("store commit failed") <= failed + 1, caplog.text
-            assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
-        finally:
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
-            await engine.dispose()
+        together = asyncio.Barrier(5)  # five connections open at once, then pooled
+        await asyncio.gather(*(use_a_connection(together) for _ in range(5)))
+        assert engine.sync_engine.pool.checkedin() == 5  # type: ignore[attr-defined]
+        proxy.blackhole()
+        committed = asyncio.Event()
+        store.append(document_id, delta, None, committed.set)
+        await wait_for(lambda: "store commit failed" in caplog.text, what="a failure")
+        proxy.restore()
+        failed = caplog.text.count("store commit failed")
+        await asyncio.wait_for(committed.wait(), 15)
+        # At most the attempt under way when the database came back fails; the dead
+        # connections still pooled are not tried one by one.
+        assert caplog.text.count("store commit failed") <= failed + 1, caplog.text
+        assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
