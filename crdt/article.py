@@ -8,6 +8,7 @@ are caught explicitly and reported as ``CrdtPanic``: the doc may be half-modifie
 
 from __future__ import annotations
 
+import bisect
 import random
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +17,18 @@ from typing import Any
 
 from pycrdt import Doc, Text, TransactionEvent, merge_updates
 
-from crdt.protocol import ProtocolError, check_update, read_state_vector
+from crdt.protocol import (
+    EMPTY_UPDATE,
+    MAX_CLOCK,
+    Deletions,
+    ProtocolError,
+    RefusedContent,
+    Spans,
+    UpdateShape,
+    check_update,
+    read_state_vector,
+    walk_update,
+)
 
 BODY = "body"
 # Updates held back until the earlier updates of their client arrive (as Yjs keeps pending
@@ -25,7 +37,6 @@ MAX_WAITING = 32
 MAX_WAITING_BYTES = 1024 * 1024
 Attrs = dict[str, Any]
 Op = tuple[str, Attrs | None]  # a run of text and its Quill attributes
-Spans = dict[int, tuple[int, int]]  # client -> (first clock, end clock) of an update
 
 
 class CrdtError(ValueError):
@@ -65,6 +76,7 @@ class ArticleDoc:
         self.body: Text = self.doc.get(BODY, type=Text)
         self._delta: bytes | None = None
         self._clocks: dict[int, int] | None = None  # the state vector, once needed
+        self._deleted: dict[int, list[tuple[int, int]]] | None = None  # delete set, once needed
         self._waiting: list[tuple[bytes, Spans]] = []
         self._known: tuple[bytes, Spans] | None = None  # the update being applied, walked
         self._sub = self.doc.observe(_weak_capture(weakref.ref(self)))
@@ -74,6 +86,7 @@ class ArticleDoc:
 
     def _capture(self, event: TransactionEvent) -> None:
         delta = self._delta = event.update
+        self._deleted = None
         if self._clocks is None:
             return
         known = self._known
@@ -95,16 +108,16 @@ class ArticleDoc:
             article._apply(update)  # our own encodings: checked when they first arrived
         return article
 
-    def apply(self, update: bytes) -> bytes | None:
+    def apply(self, update: bytes, *, untrusted: bool = False) -> bytes | None:
         """Apply a v1 update; return what it changed as an update, or None if nothing.
 
         The update is walked first (``check_update``): some malformed updates crash pycrdt.
+        ``untrusted`` (a participant's update): an unsafe link raises RefusedContent.
         An update that starts past what this doc has of one of its clients waits for the
         missing part, as in Yjs: pycrdt 0.14.13 would show some of its text at once but
         report no change, so that text would never be sent to peers or stored.
         """
-        with _guard("cannot apply update"):
-            spans = check_update(update)
+        spans = _walk(update, untrusted).spans
         if self._has_gap(spans):
             self._wait(update, spans)
             return None
@@ -118,9 +131,7 @@ class ArticleDoc:
         return delta
 
     def _has_gap(self, spans: Spans) -> bool:
-        if self._clocks is None:
-            self._clocks = read_state_vector(self.doc.get_state())
-        clocks = self._clocks
+        clocks = self._state_clocks()
         return any(start > clocks.get(client, 0) for client, (start, _) in spans.items())
 
     def _wait(self, update: bytes, spans: Spans) -> None:
@@ -157,20 +168,46 @@ class ArticleDoc:
         delta, self._delta = self._delta, None
         return delta
 
-    def would_change(self, update: bytes, full_state: bytes | None = None) -> bool:
+    def would_change(self, update: bytes) -> bool:
         """Whether applying ``update`` would change this doc, without changing it.
 
-        Used to refuse writes from readers while accepting their no-op sync step 2.
-        An update pycrdt cannot read counts as a change (it is refused either way).
+        Used to refuse writes from readers while accepting their no-op sync step 2, so it
+        costs what the update costs, not what the document does: structs past this doc's
+        state vector are new; deletions are looked up in this doc's delete set (read once
+        per change of the doc). An update that cannot be read, or that is held for a
+        missing earlier part, counts as a change (it is refused either way).
         """
-        if update == b"\x00\x00":
+        if update == EMPTY_UPDATE:
             return False
-        scratch = ArticleDoc()
-        scratch._apply(full_state if full_state is not None else self.full_update())
         try:
-            return scratch.apply(update) is not None or bool(scratch._waiting)
-        except CrdtError:
+            shape = _walk(update, untrusted=True)
+        except (CrdtError, RefusedContent):
             return True
+        clocks = self._state_clocks()
+        if any(end > clocks.get(client, 0) for client, (_, end) in shape.spans.items()):
+            return True
+        return bool(shape.deletions) and not self._has_deleted(shape.deletions, clocks)
+
+    def _state_clocks(self) -> dict[int, int]:
+        if self._clocks is None:
+            self._clocks = read_state_vector(self.doc.get_state())
+        return self._clocks
+
+    def _has_deleted(self, deletions: Deletions, clocks: dict[int, int]) -> bool:
+        """Whether every item of ``deletions`` that this doc holds is deleted here already
+        (deletions of items it has not seen change nothing now)."""
+        if self._deleted is None:
+            # A diff against our own state vector is our delete set and no structs.
+            own = walk_update(self.doc.get_update(self.doc.get_state())).deletions
+            self._deleted = {client: _merged(ranges) for client, ranges in own.items()}
+        for client, ranges in deletions.items():
+            held = clocks.get(client, 0)
+            deleted = self._deleted.get(client, [])
+            for clock, length in ranges:
+                end = min(clock + length, held)
+                if clock < end and not _covers(deleted, clock, end):
+                    return False
+        return True
 
     def state_vector(self) -> bytes:
         return self.doc.get_state()
@@ -196,6 +233,33 @@ class ArticleDoc:
             change(self.body)
         delta, self._delta = self._delta, None
         return delta
+
+
+def _walk(update: bytes, untrusted: bool) -> UpdateShape:
+    try:
+        return walk_update(update, links=untrusted)
+    except RefusedContent:
+        raise
+    except ProtocolError as exc:
+        raise CrdtError(f"cannot apply update: {exc}") from exc
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(clock, length) ranges as sorted, disjoint [start, end) intervals."""
+    out: list[tuple[int, int]] = []
+    for start, length in sorted(ranges):
+        end = start + length
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _covers(intervals: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether sorted disjoint ``intervals`` cover [start, end)."""
+    index = bisect.bisect_right(intervals, (start, MAX_CLOCK)) - 1
+    return index >= 0 and intervals[index][0] <= start and end <= intervals[index][1]
 
 
 def _weak_capture(ref: weakref.ref[ArticleDoc]) -> Callable[[TransactionEvent], None]:

@@ -7,6 +7,8 @@ messages preceded by a varString document name (see ``hocuspocus.py``).
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 
 from crdt.lib0 import DecodeError, Reader, write_var_bytes, write_var_string
@@ -29,10 +31,20 @@ EMPTY_UPDATE = b"\x00\x00"
 MAX_ANY_DEPTH = 32
 MAX_CLIENT = 2**53  # Yjs client ids are JS numbers
 MAX_CLOCK = 2**31
+# A link in an article: http, https or mailto, nothing that could break out of an attribute
+# or a Markdown link (whitespace, control characters, quotes, angle brackets, backslashes,
+# backticks). The browser editor applies the same rule (web/src/lib/quill.js).
+MAX_LINK_CHARS = 2048
+SAFE_LINK = re.compile(r"(?:https?://|mailto:)[^\s\"<>\\`\x00-\x1f\x7f]+", re.IGNORECASE)
 
 
 class ProtocolError(ValueError):
     """A frame that does not follow the protocol. The connection that sent it is closed."""
+
+
+class RefusedContent(ProtocolError):
+    """A well-formed update carrying what an article does not accept (an unsafe link).
+    The message says what, for the close reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +125,17 @@ def _read_sync(reader: Reader) -> SyncMessage:
 
 # -- Yjs v1 updates: checked before pycrdt sees them --
 
+Spans = dict[int, tuple[int, int]]  # client -> (first clock, end clock) of an update's structs
+Deletions = dict[int, list[tuple[int, int]]]  # client -> [(clock, length)] of its delete set
 
-def check_update(update: bytes) -> dict[int, tuple[int, int]]:
+
+@dataclass(frozen=True, slots=True)
+class UpdateShape:
+    spans: Spans
+    deletions: Deletions
+
+
+def check_update(update: bytes, *, links: bool = False) -> Spans:
     """Walk a Yjs v1 update without applying it; raise ProtocolError if it is not one.
     Return the clocks each client's structs span, as {client: (start, end)}.
 
@@ -122,10 +143,16 @@ def check_update(update: bytes) -> dict[int, tuple[int, int]]:
     process, one client's structs split over two sections make it build strings that are
     not UTF-8 (undefined behaviour: crashes seen), and clocks past 32 bits wrap. A v2
     update, which pycrdt reads as an empty v1 update and silently drops, fails on its
-    trailing bytes.
+    trailing bytes. ``links``: also refuse (RefusedContent) a link that is not ``SAFE_LINK``.
     """
+    return walk_update(update, links=links).spans
+
+
+def walk_update(update: bytes, *, links: bool = False) -> UpdateShape:
+    """``check_update``, also returning the update's delete set."""
     reader = Reader(update)
-    spans: dict[int, tuple[int, int]] = {}
+    spans: Spans = {}
+    deletions: Deletions = {}
     try:
         for _ in range(reader.read_var_uint()):
             structs = reader.read_var_uint()
@@ -134,19 +161,22 @@ def check_update(update: bytes) -> dict[int, tuple[int, int]]:
                 raise ProtocolError(f"client {client} appears twice in one update")
             clock = start
             for _ in range(structs):
-                clock += _skip_struct(reader)
+                clock += _skip_struct(reader, links)
                 if clock >= MAX_CLOCK:
                     raise ProtocolError("clock out of range")
             spans[client] = (start, clock)
         for _ in range(reader.read_var_uint()):  # delete set: client, then (clock, length)*
-            _read_id(reader, clock=False)
+            client = _read_id(reader, clock=False)[0]
+            ranges = deletions.setdefault(client, [])
             for _ in range(reader.read_var_uint()):
-                if reader.read_var_uint() + reader.read_var_uint() >= MAX_CLOCK:
+                deleted = reader.read_var_uint(), reader.read_var_uint()
+                if deleted[0] + deleted[1] >= MAX_CLOCK:
                     raise ProtocolError("deleted range out of range")
+                ranges.append(deleted)
         reader.expect_end()
     except DecodeError as exc:
         raise ProtocolError(f"not a v1 update: {exc}") from exc
-    return spans
+    return UpdateShape(spans, deletions)
 
 
 def read_state_vector(state_vector: bytes) -> dict[int, int]:
@@ -174,7 +204,7 @@ def _read_id(reader: Reader, *, clock: bool = True) -> tuple[int, int]:
     return client, value
 
 
-def _skip_struct(reader: Reader) -> int:
+def _skip_struct(reader: Reader, links: bool) -> int:
     """Skip one struct; return the number of clock ticks it spans."""
     info = reader.read_byte()
     ref = info & 0x1F
@@ -191,10 +221,10 @@ def _skip_struct(reader: Reader) -> int:
             _read_id(reader)
         if info & 0x20:
             reader.read_var_string()  # key in a map
-    return _skip_content(reader, ref)
+    return _skip_content(reader, ref, links)
 
 
-def _skip_content(reader: Reader, ref: int) -> int:
+def _skip_content(reader: Reader, ref: int, links: bool) -> int:
     if ref == 1:  # deleted: a length
         return reader.read_var_uint()
     if ref == 2:  # JSON: strings
@@ -214,8 +244,10 @@ def _skip_content(reader: Reader, ref: int) -> int:
     elif ref == 5:  # embed: JSON text
         reader.read_var_string()
     elif ref == 6:  # format: key, JSON value
-        reader.read_var_string()
-        reader.read_var_string()
+        key = reader.read_var_string()
+        value = reader.read_var_string()
+        if links and key == "link":
+            _check_link(value)
     elif ref == 7:  # type: 0 array .. 6 XML text; XML element and hook carry a name
         type_ref = reader.read_var_uint()
         if type_ref > 6:
@@ -225,6 +257,25 @@ def _skip_content(reader: Reader, ref: int) -> int:
     else:  # 9 (subdocument) is never part of an article
         raise ProtocolError(f"unsupported content {ref}")
     return 1
+
+
+def _check_link(value: str) -> None:
+    """A link format's JSON value: null (the link removed) or a safe address."""
+    try:
+        link = json.loads(value)
+    except ValueError as exc:
+        raise ProtocolError("link format is not JSON") from exc
+    if link is None:
+        return
+    if not isinstance(link, str) or not link_allowed(link):
+        raise RefusedContent(
+            f"links must be http, https or mailto addresses of at most {MAX_LINK_CHARS} "
+            "characters, without spaces or quotes"
+        )
+
+
+def link_allowed(link: str) -> bool:
+    return len(link) <= MAX_LINK_CHARS and SAFE_LINK.fullmatch(link) is not None
 
 
 def _skip_any(reader: Reader, depth: int) -> None:

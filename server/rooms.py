@@ -142,7 +142,7 @@ class Room:
         elif decision.allowed and self.stored_bytes > self._limits.max_bytes:
             decision = Decision(False, "the article is too large: split it into several articles")
         if not decision.allowed:
-            if self.doc.would_change(update, self.update_since(EMPTY_STATE_VECTOR)):
+            if self.doc.would_change(update):
                 member.refuse_write(decision.reason)
             else:
                 member.acknowledge(True)  # nothing new: a no-op step 2 from a reader
@@ -163,13 +163,14 @@ class Room:
 
         ``remote``: the change comes from another instance (the backplane), which stores
         it; here it is only applied and fanned out. Returns the change the update made
-        (None when it was already known). Raises CrdtError for an update pycrdt refuses;
-        nothing is then stored or sent.
+        (None when it was already known). Raises CrdtError for an update pycrdt refuses,
+        RefusedContent for a member's update carrying what an article does not accept
+        (an unsafe link); nothing is then stored or sent.
         """
         if participant_id is None and origin is not None:
             participant_id = origin.principal.participant_id
         try:
-            delta = self.doc.apply(update)
+            delta = self.doc.apply(update, untrusted=origin is not None)
         except CrdtPanic:
             self.broken = True
             raise

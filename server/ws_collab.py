@@ -17,12 +17,12 @@ from starlette.websockets import WebSocket
 from crdt import hocuspocus as hp
 from crdt.article import CrdtError, CrdtPanic
 from crdt.lib0 import write_var_bytes
-from crdt.protocol import ProtocolError
+from crdt.protocol import ProtocolError, RefusedContent
 from server import closecodes
 from server.access import Principal, local_reader
 from server.admission import admit
 from server.connection import Connection
-from server.limits import ConnectionLimits
+from server.limits import ConnectionLimits, SlidingWindow
 from server.rooms import Room
 from server.services import Services
 
@@ -31,6 +31,10 @@ log = logging.getLogger("charter.collab")
 MAX_PENDING_DOCUMENTS = 100
 MAX_PENDING_MESSAGES = 1000
 MAX_PENDING_BYTES = 5 * 1024 * 1024
+# A session whose writes keep being refused is closed: each refusal costs the server a
+# little, and a client that keeps writing where it may not is broken or hostile.
+REFUSALS_BEFORE_CLOSE = 3
+REFUSAL_WINDOW_SECONDS = 60.0
 
 
 class DocSession:
@@ -43,6 +47,7 @@ class DocSession:
         self.principal = principal
         self.prefix = hp.prefix(name)
         self.awareness_ids: set[int] = set()
+        self._refusals = SlidingWindow(REFUSALS_BEFORE_CLOSE - 1, REFUSAL_WINDOW_SECONDS)
 
     def offer(self, frame: bytes) -> None:
         self.conn.offer(frame)
@@ -53,6 +58,8 @@ class DocSession:
     def refuse_write(self, reason: str) -> None:
         log.info("%r document=%s write refused: %s", self.conn, self.name, reason)
         self.acknowledge(False)
+        if self._refusals.admit(None) is not None:
+            self.conn.end_session(self, f"writes refused: {reason}")
 
     def request_close(self, code: int, reason: str) -> None:
         self.conn.request_close(code, reason)
@@ -72,6 +79,16 @@ class CollabConnection(Connection):
         self.pending_sizes: dict[str, int] = {}
         self.provider_version: str | None = None
         self.participants: set[int] = set()
+        self.barred: set[str] = set()  # documents closed for refused writes, not reopened
+
+    def end_session(self, session: DocSession, reason: str) -> None:
+        """Close one document of this socket (Hocuspocus Close); the socket stays open."""
+        if self.sessions.get(session.name) is not session:
+            return
+        del self.sessions[session.name]
+        self.barred.add(session.name)
+        session.room.leave(session)
+        self.offer(hp.close(session.name, reason))
 
     def keepalive_frame(self) -> bytes | None:
         if self.provider_version and self.provider_version.split(".")[0].isdigit():
@@ -121,6 +138,10 @@ async def _read_frames(conn: CollabConnection, services: Services) -> None:
                 services.registry.discard(session.room, str(exc))
             await conn.close(closecodes.BAD_FRAME, "update rejected")
             return
+        except RefusedContent as exc:
+            log.warning("%r document=%s update refused: %s", conn, name, exc)
+            await conn.close(closecodes.BAD_FRAME, str(exc))
+            return
         except (ProtocolError, CrdtError) as exc:
             log.warning("%r bad frame: %s", conn, exc)
             await conn.close(closecodes.BAD_FRAME, "bad frame")
@@ -167,6 +188,9 @@ async def _authenticate(
     conn.provider_version = auth.provider_version or conn.provider_version
     queued = conn.pending.pop(name, [])
     conn.pending_bytes -= conn.pending_sizes.pop(name, 0)
+    if name in conn.barred:
+        conn.offer(hp.permission_denied(name, "closed for refused writes: reconnect"))
+        return
     if len(conn.sessions) >= services.settings.max_documents_per_socket:
         conn.offer(hp.permission_denied(name, "too many documents on one connection"))
         return
@@ -190,6 +214,8 @@ async def _authenticate(
     conn.sessions[name] = session
     room.join(session, send_step1=False)
     for message in queued:
+        if conn.sessions.get(name) is not session:
+            break  # closed while replaying (refused writes)
         if isinstance(message, hp.Stateless):
             _stateless(session, message.payload)
         elif not isinstance(message, hp.Auth | hp.Close):

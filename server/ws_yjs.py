@@ -9,7 +9,7 @@ import anyio
 from starlette.websockets import WebSocket
 
 from crdt.article import CrdtError, CrdtPanic
-from crdt.protocol import ProtocolError, decode
+from crdt.protocol import ProtocolError, RefusedContent, decode
 from server import closecodes
 from server.access import local_reader
 from server.admission import admit
@@ -81,6 +81,10 @@ async def _read_frames(conn: YjsConnection, room: Room, services: Services) -> N
         except CrdtPanic as exc:
             services.registry.discard(room, str(exc))
             await conn.close(closecodes.BAD_FRAME, "update rejected")
+            return
+        except RefusedContent as exc:
+            log.warning("%r %r update refused: %s", conn, room, exc)
+            await conn.close(closecodes.BAD_FRAME, str(exc))
             return
         except (ProtocolError, CrdtError) as exc:
             log.warning("%r %r bad frame: %s", conn, room, exc)

@@ -2,7 +2,7 @@
 // cursors with names and colours (quill-cursors), a "saved" mark that turns on only when
 // the server has committed every change (SyncStatus after the commit), and an offline state
 // that keeps typing in the document until the connection comes back.
-import Quill from './lib/quill.js'
+import Quill, { linkAllowed } from './lib/quill.js'
 import { QuillBinding } from 'y-quill'
 import './css/editor.css'
 import { api, charterPath, errorText } from './lib/api.js'
@@ -125,7 +125,7 @@ function buildToolbar() {
   linkForm.addEventListener('submit', (event) => {
     event.preventDefault()
     const url = linkInput.value.trim()
-    if (url && !/^(https?:\/\/|mailto:)/i.test(url)) {
+    if (url && !linkAllowed(url)) {
       linkInput.setAttribute('aria-invalid', 'true')
       errorEl.textContent = t('link_invalid')
       return

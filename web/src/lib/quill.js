@@ -14,12 +14,28 @@ import 'quill-cursors/css'
 // quill-cursors is a webpack UMD bundle: its class is the CommonJS module's `default`.
 const QuillCursors = QuillCursorsModule.default || QuillCursorsModule
 
+// The links the server accepts (http, https, mailto; no spaces, quotes, angle brackets or
+// control characters; at most 2,048 characters). It closes the connection of a client that
+// sends any other, so the editor never does: a link typed in is checked, a pasted link to
+// anything else keeps its text and loses its link.
+const SAFE_LINK = /^(https?:\/\/|mailto:)[^\s"<>\\`\x00-\x1f\x7f]+$/i
+export const linkAllowed = (url) => typeof url === 'string' && url.length <= 2048 && SAFE_LINK.test(url)
+
+class SafeLink extends Link {
+  static PROTOCOL_WHITELIST = ['http', 'https', 'mailto']
+
+  static formats (domNode) {
+    const href = domNode.getAttribute('href')
+    return linkAllowed(href) ? href : undefined
+  }
+}
+
 Quill.register({
   'formats/blockquote': Blockquote,
   'formats/bold': Bold,
   'formats/header': Header,
   'formats/italic': Italic,
-  'formats/link': Link,
+  'formats/link': SafeLink,
   'formats/list': List,
   'modules/cursors': QuillCursors,
 }, true)

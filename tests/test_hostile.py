@@ -1,0 +1,192 @@
+"""A hostile participant, through real sockets: what their attacks cost and what they get.
+
+* Refused writes cost what the update costs, and a /collab session that keeps sending them
+  is closed (on /ws the first one closes the socket).
+* Links that are not http, https or mailto never reach anyone nor the store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Text
+
+from crdt import protocol
+from crdt.article import ArticleDoc
+from server.demo import DEMO_SLUG
+from tests.support import RunningServer, first_document, make_token, server_text
+from tests.test_permissions import (
+    WS_ENDPOINTS,
+    Wire,
+    insertion,
+    no_nagle,
+    stored_when,
+)
+
+# -- refused writes --
+
+
+def test_would_change_reads_the_update_against_the_state_and_the_delete_set() -> None:
+    """A reader's no-op step 2 (its whole state, deletions included) is not a change; any
+    new struct, new deletion, held update or unreadable update is."""
+    author = ArticleDoc(client_id=11)
+    author.edit(lambda body: body.insert(0, "la transparence des décisions"))
+    author.edit(lambda body: body.__delitem__(slice(0, 3)))
+    live = ArticleDoc.from_updates([author.full_update()])
+    new_delete = ArticleDoc(client_id=12)
+    new_delete.apply(author.full_update())
+    deletion = new_delete.edit(lambda body: body.__delitem__(slice(0, 1)))
+    unknown = ArticleDoc(client_id=13)
+    unknown.edit(lambda body: body.insert(0, "zzz"))
+    unknown_deletion = unknown.edit(lambda body: body.__delitem__(slice(0, 3)))
+    gap = ArticleDoc(client_id=14)
+    gap.edit(lambda body: body.insert(0, "a"))
+    later = gap.edit(lambda body: body.insert(1, "b"))
+    assert deletion is not None and unknown_deletion is not None and later is not None
+
+    assert not live.would_change(author.full_update())  # everything known, deletions too
+    assert not live.would_change(live.update_since(author.state_vector()))
+    assert not live.would_change(protocol.EMPTY_UPDATE)
+    assert not live.would_change(unknown_deletion)  # deletes nothing this doc holds
+    assert live.would_change(deletion)
+    assert live.would_change(insertion("nouveau"))
+    assert live.would_change(later)  # held until its first part arrives
+    assert live.would_change(b"\x01\x02\x03")
+    assert live.text() == "transparence des décisions"
+
+
+@pytest.mark.parametrize("role", ["reader", "commenter"])
+async def test_a_collab_session_that_keeps_writing_where_it_may_not_is_closed(
+    server: RunningServer, role: str
+) -> None:
+    """Each refused write used to cost a copy of the whole article and left the session
+    open, so one reader could stall every room. Now the third refusal within a minute
+    closes that document's session (the socket stays open for others), and it cannot be
+    reopened on that socket."""
+    no_nagle(server)
+    token = await make_token(server, role, "Rita Refusée")
+    doc = await first_document(server.base_url, DEMO_SLUG)
+    before = await server_text(server.base_url, doc)
+    wire = await Wire.open(server.ws_url, "collab", doc, token)
+    try:
+        await wire.admitted(token)
+        start = wire.mark()
+        for i in range(3):
+            await wire.send(protocol.sync_update(insertion(f"[refus {i}]")))
+        closing = await wire.wait(lambda f: f.kind == "close" and f.doc == doc, start)
+        assert closing.text.startswith("writes refused")
+        assert [f.text for f in wire.since(start, "sync_status")] == ["0", "0", "0"]
+        again = await wire.authenticate(token)
+        assert (again.kind, again.text) == ("auth_denied", "closed for refused writes: reconnect")
+        await wire.processed()  # the socket itself stays open for other documents
+        assert not wire.closed.is_set()
+        room = server.services.registry.get_loaded(await _document_id(server, doc))
+        assert room is None or all(m.principal.participant_id is None for m in room.members)
+    finally:
+        await wire.close()
+    assert await server_text(server.base_url, doc) == before
+
+
+async def test_a_readers_known_state_is_acknowledged_and_keeps_the_session(
+    server: RunningServer,
+) -> None:
+    """A reader whose provider sends its whole state back (deletions included) gets
+    SyncStatus 1 each time and is never closed for it."""
+    token = await make_token(server, "reader", "Rémi")
+    doc = await first_document(server.base_url, DEMO_SLUG)
+    wire = await Wire.open(server.ws_url, "collab", doc, token)
+    try:
+        await wire.admitted(token)
+        state = await wire.state()
+        start = wire.mark()
+        for _ in range(5):
+            await wire.send(protocol.sync_step2(state))
+        await wire.wait(lambda f: len(wire.since(start, "sync_status")) == 5, start)
+        assert [f.text for f in wire.since(start, "sync_status")] == ["1"] * 5
+        assert not wire.since(start, "close")
+    finally:
+        await wire.close()
+
+
+async def _document_id(server: RunningServer, document: str) -> int:
+    _, slug, _, key = document.split("/")
+    return (await server.services.repo.find_article(slug, key)).document_id
+
+
+# -- links --
+
+
+def linked(text: str, link: Any) -> bytes:
+    """An update from a fresh client inserting ``text`` formatted as a link to ``link``."""
+    doc = Doc()
+    body = doc.get("body", type=Text)
+    body.insert(0, text, {"link": link})
+    return doc.get_update()
+
+
+HOSTILE_LINKS = [
+    "javascript:alert(document.cookie)",
+    "JaVaScRiPt:alert(1)",
+    'https://example.org/" onmouseover="alert(1)',
+    'https://example.org/"><script>alert(1)</script>',
+    "https://example.org/)\n\n# FORGED SECTION\n\n## Forged article\n",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "https://example.org/" + "a" * 2100,
+    "//evil.example/",
+    {"href": "https://example.org"},
+]
+
+
+@pytest.mark.parametrize("endpoint", list(WS_ENDPOINTS))
+async def test_an_unsafe_link_closes_the_socket_4400_and_reaches_no_one(
+    server: RunningServer, editor: str, endpoint: str
+) -> None:
+    doc = await first_document(server.base_url, DEMO_SLUG)
+    before = await server_text(server.base_url, doc)
+    watcher = await Wire.open(server.ws_url, "yws", doc, editor)
+    try:
+        await watcher.admitted(editor)
+        for link in HOSTILE_LINKS:
+            wire = await Wire.open(server.ws_url, endpoint, doc, editor)
+            try:
+                await wire.admitted(editor)
+                mark = watcher.mark()
+                await wire.send(protocol.sync_update(linked("lien piégé", link)))
+                assert await wire.wait_closed() == 4400, link
+                assert wire.close_reason.startswith("links must be http, https or mailto")
+                await watcher.state()
+                assert not watcher.since(mark, "update"), link
+            finally:
+                await wire.close()
+    finally:
+        await watcher.close()
+    assert await server_text(server.base_url, doc) == before
+    await server.services.store.flush()
+    await stored_when(server, doc, lambda t: t == before)
+
+
+@pytest.mark.parametrize(
+    "link", ["https://www.nantes.fr/gouvernance?x=1&y=(2)#a", "mailto:atelier@nantes.fr", None]
+)
+async def test_safe_links_and_removed_links_are_accepted(
+    server: RunningServer, editor: str, link: str | None
+) -> None:
+    doc = await first_document(server.base_url, DEMO_SLUG)
+    wire = await Wire.open(server.ws_url, "collab", doc, editor)
+    try:
+        await wire.admitted(editor)
+        start = wire.mark()
+        await wire.send(protocol.sync_update(linked("ateliers", link)))
+        await wire.wait(lambda f: f.kind == "sync_status", start)
+        assert [f.text for f in wire.since(start, "sync_status")] == ["1"]
+    finally:
+        await wire.close()
+    await server.services.store.flush()
+    stored = ArticleDoc.from_updates(
+        await server.services.store.load(await _document_id(server, doc))
+    )
+    assert "ateliers" in stored.text()
+    if link is not None:
+        assert ("ateliers", {"link": link}) in stored.ops()
