@@ -10,7 +10,10 @@ from starlette.websockets import WebSocket
 from persistence.repo import CharterRecord, NotFound
 from server import closecodes
 from server.access import Action, Principal, Scope, decide
+from server.names import is_document_name
 from server.services import Services
+
+NOT_A_NAME = "not a document name: use the name the charter lists"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ async def admit(
         charter, document_id = services.find_document(conn, name)
         return charter, document_id, services.identity.principal(conn, charter, token, cookies)
 
+    if not is_document_name(name):  # an alias would let one socket join a room many times
+        return Admission(refused=(closecodes.NOT_FOUND, NOT_A_NAME))
     cookies = websocket.cookies
     try:
         charter, document_id, principal = await services.reads.run(find)

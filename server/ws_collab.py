@@ -208,6 +208,9 @@ async def _authenticate(
         conn.participants.add(pid)
         services.register(pid, conn)
     room = await services.open_room(admission.document_id, name)
+    if any(s.room is room for s in conn.sessions.values()):
+        conn.offer(hp.permission_denied(name, "this document is already open on this connection"))
+        return
     session = DocSession(conn, name, room, principal)
     writable = not room.read_only and admission.can_write(room.scope)
     conn.offer(hp.authenticated(name, "read-write" if writable else "readonly"))

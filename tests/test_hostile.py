@@ -3,6 +3,7 @@
 * Refused writes cost what the update costs, and a /collab session that keeps sending them
   is closed (on /ws the first one closes the socket).
 * Links that are not http, https or mailto never reach anyone nor the store.
+* Only a document's canonical name opens it: one room per socket per document.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from pycrdt import Doc, Text
 
 from crdt import protocol
 from crdt.article import ArticleDoc
+from server.admission import NOT_A_NAME
 from server.demo import DEMO_SLUG
 from tests.support import RunningServer, first_document, make_token, server_text
 from tests.test_permissions import (
     WS_ENDPOINTS,
     Wire,
+    api,
     insertion,
     no_nagle,
     stored_when,
@@ -190,3 +193,61 @@ async def test_safe_links_and_removed_links_are_accepted(
     assert "ateliers" in stored.text()
     if link is not None:
         assert ("ateliers", {"link": link}) in stored.ops()
+
+
+# -- document names --
+
+ALIASES = [
+    "/charters/{slug}/articles/{key}",
+    "charters/{slug}/articles/{key}/",
+    "charters//{slug}/articles/{key}",
+    "//charters/{slug}//articles/{key}//",
+    "charters/{slug}/articles/{key}\n",
+    "charters/{slug}/articles/./{key}",
+    "charters/{slug}/",
+    "/charters/{slug}",
+]
+
+
+async def test_only_the_canonical_name_opens_a_document(server: RunningServer) -> None:
+    """Aliases of one document used to open it again on the same socket: one reader
+    showed four presences, and thousands of aliases made thousands of members."""
+    token = await make_token(server, "reader", "Rémi")
+    doc = await first_document(server.base_url, DEMO_SLUG)
+    _, slug, _, key = doc.split("/")
+    wire = await Wire.open(server.ws_url, "collab", doc, token)
+    try:
+        await wire.admitted(token)
+        for alias in ALIASES:
+            name = alias.format(slug=slug, key=key)
+            answer = await wire.authenticate(token, doc=name)
+            assert (answer.kind, answer.text) == ("auth_denied", NOT_A_NAME), name
+        room = server.services.registry.get_loaded(await _document_id(server, doc))
+        assert room is not None and len(room.members) == 1
+    finally:
+        await wire.close()
+    for alias in ALIASES[:3]:
+        refused = await Wire.open(server.ws_url, "yws", alias.format(slug=slug, key=key), token)
+        assert await refused.wait_closed() == 4404
+        assert refused.close_reason == NOT_A_NAME
+
+
+async def test_an_amendment_has_one_name(server: RunningServer, editor: str) -> None:
+    doc = await first_document(server.base_url, DEMO_SLUG)
+    key = doc.split("/")[-1]
+    async with api(server, editor) as http:
+        created = await http.post(
+            f"/api/charters/{DEMO_SLUG}/articles/{key}/amendments",
+            json={"title": "Publier", "rationale": "Pour tous."},
+        )
+    assert created.status_code == 201, created.text
+    name = created.json()["document"]
+    amendment_id = created.json()["id"]
+    wire = await Wire.open(server.ws_url, "collab", name, editor)
+    try:
+        await wire.admitted(editor)
+        for alias in (f"charters/{DEMO_SLUG}/amendments/0{amendment_id}", f"{name}/"):
+            answer = await wire.authenticate(editor, doc=alias)
+            assert (answer.kind, answer.text) == ("auth_denied", NOT_A_NAME), alias
+    finally:
+        await wire.close()
