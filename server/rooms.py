@@ -36,6 +36,8 @@ from server.backplane import Backplane, LocalBackplane
 log = logging.getLogger("charter.room")
 
 EMPTY_STATE_VECTOR = b"\x00"
+# Client ids whose presence is bound to a participant, kept per room while it is loaded.
+MAX_PRESENCE_OWNERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class Room:
         self._store = store
         self._backplane: Backplane = backplane or LocalBackplane()
         self._max_awareness = max_awareness
+        # client id -> who first spoke for it here: a participant, or an anonymous connection
+        self._presence_owners: dict[int, object] = {}
         self._full_state: bytes | None = None  # cached answer to an empty state vector
         self._limits = limits or SizeLimits()
         # Size of the stored history: the state at load plus every change since (cheap to keep).
@@ -108,6 +112,9 @@ class Room:
         if member not in self.members:
             return
         self.members.remove(member)
+        for client_id in member.awareness_ids:
+            if self._presence_owners.get(client_id) is member:  # an anonymous connection's
+                del self._presence_owners[client_id]
         removed = self.awareness.remove(member.awareness_ids)
         if removed:
             payload = encode_entries(removed)
@@ -204,11 +211,10 @@ class Room:
         the member's principal (our records), never taken from the client."""
         entries = decode_entries(payload, self._max_awareness)
         if not member.awareness_ids:
-            owned = {cid for m in self.members for cid in m.awareness_ids}
-            first = next((e for e in entries if not e.removed and e.client_id not in owned), None)
+            first = next((e for e in entries if self._may_claim(member, e)), None)
             if first is None:
                 return
-            member.awareness_ids.add(first.client_id)
+            self._claim(member, first.client_id)
         mine = [
             e if e.removed else stamp_user(e, member.principal.presence())
             for e in entries
@@ -220,6 +226,22 @@ class Room:
             payload = encode_entries(accepted)
             self._broadcast(protocol.awareness(payload), exclude=None)
             self._backplane.publish_awareness(self.document_id, payload)
+
+    def _may_claim(self, member: Member, entry: Entry) -> bool:
+        """A client id is free for ``member`` if no other member speaks for it now and no
+        other participant spoke for it before in this room (presence cannot be taken over
+        while its owner is away, e.g. reconnecting with the same id)."""
+        if entry.removed or any(entry.client_id in m.awareness_ids for m in self.members):
+            return False
+        owner = self._presence_owners.get(entry.client_id)
+        return owner is None or owner == _owner(member)
+
+    def _claim(self, member: Member, client_id: int) -> None:
+        member.awareness_ids.add(client_id)
+        owners = self._presence_owners
+        if client_id not in owners and len(owners) >= MAX_PRESENCE_OWNERS:
+            del owners[next(iter(owners))]  # the oldest claim goes first
+        owners[client_id] = _owner(member)
 
     def apply_remote_presence(self, entries: list[Entry]) -> None:
         """Presence from another instance, stamped there: keep it and relay it here."""
@@ -260,6 +282,12 @@ class Room:
     def close_all(self, code: int, reason: str) -> None:
         for member in list(self.members):
             member.request_close(code, reason)
+
+
+def _owner(member: Member) -> object:
+    """A participant owns its client ids across connections; anyone else, per connection."""
+    participant_id = member.principal.participant_id
+    return ("participant", participant_id) if participant_id is not None else member
 
 
 def _both(

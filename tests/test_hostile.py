@@ -4,10 +4,12 @@
   is closed (on /ws the first one closes the socket).
 * Links that are not http, https or mailto never reach anyone nor the store.
 * Only a document's canonical name opens it: one room per socket per document.
+* A client id's presence belongs to the participant who used it first in the room.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -15,15 +17,18 @@ from pycrdt import Doc, Text
 
 from crdt import protocol
 from crdt.article import ArticleDoc
+from crdt.awareness import Entry, decode_entries
 from server.admission import NOT_A_NAME
 from server.demo import DEMO_SLUG
 from tests.support import RunningServer, first_document, make_token, server_text
 from tests.test_permissions import (
     WS_ENDPOINTS,
+    Frame,
     Wire,
     api,
     insertion,
     no_nagle,
+    presence,
     stored_when,
 )
 
@@ -251,3 +256,51 @@ async def test_an_amendment_has_one_name(server: RunningServer, editor: str) -> 
             assert (answer.kind, answer.text) == ("auth_denied", NOT_A_NAME), alias
     finally:
         await wire.close()
+
+
+# -- presence --
+
+
+async def test_a_client_id_keeps_belonging_to_the_participant_who_used_it(
+    server: RunningServer,
+) -> None:
+    """After Alice disconnects, Mallory claims her client id; when Alice comes back with
+    the same id (as y-websocket does), her presence is shown and Mallory's is not."""
+    alice, mallory, watcher = [
+        await make_token(server, "editor", name) for name in ("Alice", "Mallory", "Wanda")
+    ]
+    doc = await first_document(server.base_url, DEMO_SLUG)
+    client_id = 424_242
+    observer = await Wire.open(server.ws_url, "yws", doc, watcher)
+    try:
+        await observer.admitted(watcher)
+        first = await Wire.open(server.ws_url, "yws", doc, alice)
+        await first.admitted(alice)
+        await first.send(presence(client_id, {"cursor": "alice-1"}))
+        await observer.wait(lambda f: _shows(f, client_id, "alice-1"))
+        await first.close()
+        taker = await Wire.open(server.ws_url, "collab", doc, mallory)
+        await taker.admitted(mallory)
+        mark = observer.mark()
+        await taker.send(presence(client_id, {"cursor": "mallory"}))
+        back = await Wire.open(server.ws_url, "yws", doc, alice)
+        await back.admitted(alice)
+        await back.send(presence(client_id, {"cursor": "alice-2"}))
+        shown = await observer.wait(lambda f: _shows(f, client_id, "alice-2"), mark)
+        assert json.loads(_entry(shown, client_id).state)["user"]["name"] == "Alice"
+        assert not any(_shows(f, client_id, "mallory") for f in observer.since(mark))
+        await taker.close()
+        await back.close()
+    finally:
+        await observer.close()
+
+
+def _entry(frame: Frame, client_id: int) -> Entry:
+    return next(e for e in decode_entries(frame.data, 4096) if e.client_id == client_id)
+
+
+def _shows(frame: Frame, client_id: int, cursor: str) -> bool:
+    if frame.kind != "awareness":
+        return False
+    entries = [e for e in decode_entries(frame.data, 4096) if e.client_id == client_id]
+    return any(not e.removed and json.loads(e.state).get("cursor") == cursor for e in entries)
