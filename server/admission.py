@@ -28,11 +28,11 @@ class Admission:
 
 
 async def admit(
-    services: Services, websocket: WebSocket, name: str, token: str | None, *, new_socket: bool
+    services: Services, websocket: WebSocket, name: str, token: str | None
 ) -> Admission:
     """Resolve the document, the principal (token, else cookie + Origin, else public), and
-    whether they may read it. ``new_socket``: count against the per-participant cap.
-    The document and the principal are read in one trip to the database."""
+    whether they may read it. The document and the principal are read in one trip to the
+    database. The caps on sockets are the endpoints' (``Services.take_slot``)."""
 
     def find(conn: Connection) -> tuple[CharterRecord, int, Principal | None]:
         charter, document_id = services.find_document(conn, name)
@@ -56,13 +56,6 @@ async def admit(
         return Admission(refused=(closecodes.UNAUTHORIZED, decision.reason))
     if not decision.allowed:
         return Admission(refused=(closecodes.FORBIDDEN, decision.reason))
-    if (
-        new_socket
-        and principal.participant_id is not None
-        and services.connections_of(principal.participant_id)
-        >= services.settings.max_connections_per_participant
-    ):
-        return Admission(refused=(closecodes.RATE_LIMITED, "too many connections"))
     return Admission(principal, charter.id, document_id)
 
 

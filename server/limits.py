@@ -7,6 +7,9 @@ import time
 from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+C = TypeVar("C", bound=Hashable)
 
 
 @dataclass
@@ -83,3 +86,61 @@ class SlidingWindow:
         self._swept = now
         for key in [k for k, s in self._events.items() if not s or s[-1] <= now - self.window]:
             del self._events[key]
+
+
+class ConnectionSlots(Generic[C]):
+    """Open sockets, counted per participant (tabs, devices) and, for anonymous readers of
+    a public charter, per charter and in all on this instance. Never per address."""
+
+    def __init__(self, per_participant: int, anonymous_per_charter: int, anonymous_total: int):
+        self._per_participant = per_participant
+        self._anonymous_per_charter = anonymous_per_charter
+        self._anonymous_total = anonymous_total
+        self._participants: dict[int, set[C]] = {}
+        self._anonymous: dict[int, set[C]] = {}
+        self._anonymous_count = 0
+
+    def take_participant(self, participant_id: int, conn: C) -> str | None:
+        """Count ``conn`` for the participant (once); the reason if it is one too many."""
+        conns = self._participants.setdefault(participant_id, set())
+        if conn not in conns:
+            if len(conns) >= self._per_participant:
+                return "too many connections"
+            conns.add(conn)
+        return None
+
+    def take_anonymous(self, charter_id: int, conn: C) -> str | None:
+        conns = self._anonymous.setdefault(charter_id, set())
+        if conn not in conns:
+            if len(conns) >= self._anonymous_per_charter:
+                return "too many anonymous readers of this charter: try again later"
+            if self._anonymous_count >= self._anonymous_total:
+                return "too many anonymous readers: try again later"
+            conns.add(conn)
+            self._anonymous_count += 1
+        return None
+
+    def release_participant(self, participant_id: int, conn: C) -> None:
+        _discard(self._participants, participant_id, conn)
+
+    def release_anonymous(self, charter_id: int, conn: C) -> None:
+        if _discard(self._anonymous, charter_id, conn):
+            self._anonymous_count -= 1
+
+    def of_participant(self, participant_id: int) -> set[C]:
+        return set(self._participants.get(participant_id, ()))
+
+    def anonymous(self, charter_id: int | None = None) -> int:
+        if charter_id is None:
+            return self._anonymous_count
+        return len(self._anonymous.get(charter_id, ()))
+
+
+def _discard(groups: dict[int, set[C]], key: int, conn: C) -> bool:
+    conns = groups.get(key)
+    if conns is None or conn not in conns:
+        return False
+    conns.discard(conn)
+    if not conns:
+        del groups[key]
+    return True

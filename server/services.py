@@ -18,10 +18,10 @@ from persistence.docs import DocStore
 from persistence.engine import OneTrip
 from persistence.people import People
 from persistence.repo import CharterRecord, NotFound, Repo
-from server.access import Scope
+from server.access import Principal, Scope
 from server.backplane import Backplane, LocalBackplane
 from server.identity import Identity
-from server.limits import SlidingWindow
+from server.limits import ConnectionSlots, SlidingWindow
 from server.names import parse_amendment, parse_channel, parse_document
 from server.rooms import Room, RoomRegistry
 from server.settings import Settings
@@ -29,6 +29,8 @@ from server.settings import Settings
 
 class Closable(Protocol):
     def request_close(self, code: int, reason: str) -> None: ...
+
+    def __hash__(self) -> int: ...
 
 
 @dataclass
@@ -42,15 +44,21 @@ class Services:
     registry: RoomRegistry
     reads: OneTrip
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _by_participant: dict[int, set[Closable]] = field(default_factory=dict)
     projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
     backplane: Backplane = field(default_factory=LocalBackplane)  # the other instances
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # New comments per participant in the last minute (server/comments.py ``admit``).
     comment_window: SlidingWindow = field(init=False)
+    slots: ConnectionSlots[Closable] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.comment_window = SlidingWindow(self.settings.max_comments_per_minute, 60.0)
+        settings = self.settings
+        self.comment_window = SlidingWindow(settings.max_comments_per_minute, 60.0)
+        self.slots = ConnectionSlots(
+            settings.max_connections_per_participant,
+            settings.max_anonymous_connections,
+            settings.max_anonymous_connections_total,
+        )
 
     def next_connection_id(self) -> int:
         return next(self._ids)
@@ -137,22 +145,25 @@ class Services:
             return room.doc
         return ArticleDoc.from_updates(await self.store.load(document_id))
 
-    # -- live connections per participant: caps, and role changes that take effect now --
+    # -- live connections: caps, and role changes that take effect now --
 
     def connections_of(self, participant_id: int) -> int:
-        return len(self._by_participant.get(participant_id, ()))
+        return len(self.slots.of_participant(participant_id))
 
-    def register(self, participant_id: int | None, conn: Closable) -> None:
-        if participant_id is not None:
-            self._by_participant.setdefault(participant_id, set()).add(conn)
+    def take_slot(self, principal: Principal, conn: Closable) -> str | None:
+        """Count ``conn`` for whoever it speaks for (once per socket); the reason to refuse
+        it if that is one socket too many. Plain code: checked and counted together."""
+        if principal.participant_id is not None:
+            return self.slots.take_participant(principal.participant_id, conn)
+        if principal.via == "public" and principal.charter_id is not None:
+            return self.slots.take_anonymous(principal.charter_id, conn)
+        return None  # the administrator
 
-    def unregister(self, participant_id: int | None, conn: Closable) -> None:
-        if participant_id is not None:
-            conns = self._by_participant.get(participant_id)
-            if conns is not None:
-                conns.discard(conn)
-                if not conns:
-                    del self._by_participant[participant_id]
+    def release_slot(self, principal: Principal, conn: Closable) -> None:
+        if principal.participant_id is not None:
+            self.slots.release_participant(principal.participant_id, conn)
+        elif principal.via == "public" and principal.charter_id is not None:
+            self.slots.release_anonymous(principal.charter_id, conn)
 
     def publish(self, charter_id: int, event: dict[str, Any]) -> None:
         """Push an event to everyone connected to the charter's channel (over /collab),
@@ -175,7 +186,7 @@ class Services:
         return closed
 
     def disconnect_participant(self, participant_id: int, code: int, reason: str) -> int:
-        conns = list(self._by_participant.get(participant_id, ()))
+        conns = self.slots.of_participant(participant_id)
         for conn in conns:
             conn.request_close(code, reason)
         return len(conns)

@@ -64,6 +64,14 @@ class Settings:
     max_connections_per_participant: int = _setting(
         20, "Open sockets per participant (tabs, devices); more are closed with 1013."
     )
+    max_anonymous_connections: int = _setting(
+        200,
+        "Open sockets of anonymous readers of one public charter (on this instance); more "
+        "are closed with 1013 (a /collab document: PermissionDenied).",
+    )
+    max_anonymous_connections_total: int = _setting(
+        2000, "Open sockets of anonymous readers of all charters on this instance; then 1013."
+    )
     compact_every: int = _setting(
         500, "Fold a document's update log into its checkpoint after this many updates."
     )

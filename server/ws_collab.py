@@ -78,7 +78,7 @@ class CollabConnection(Connection):
         self.pending_bytes = 0  # bytes queued before authentication, on all documents
         self.pending_sizes: dict[str, int] = {}
         self.provider_version: str | None = None
-        self.participants: set[int] = set()
+        self.principals: list[Principal] = []  # whom this socket's slots are counted for
         self.barred: set[str] = set()  # documents closed for refused writes, not reopened
 
     def end_session(self, session: DocSession, reason: str) -> None:
@@ -117,8 +117,8 @@ async def collab_endpoint(websocket: WebSocket) -> None:
     finally:
         for session in conn.sessions.values():
             session.room.leave(session)
-        for participant_id in conn.participants:
-            services.unregister(participant_id, conn)
+        for principal in conn.principals:
+            services.release_slot(principal, conn)
 
 
 async def _read_frames(conn: CollabConnection, services: Services) -> None:
@@ -194,19 +194,17 @@ async def _authenticate(
     if len(conn.sessions) >= services.settings.max_documents_per_socket:
         conn.offer(hp.permission_denied(name, "too many documents on one connection"))
         return
-    admission = await admit(services, conn.websocket, name, auth.token or None, new_socket=False)
+    admission = await admit(services, conn.websocket, name, auth.token or None)
     if admission.refused is not None:
         conn.offer(hp.permission_denied(name, admission.refused[1]))
         return
     assert admission.principal is not None
     principal = admission.principal
-    pid = principal.participant_id
-    if pid is not None and pid not in conn.participants:
-        if services.connections_of(pid) >= services.settings.max_connections_per_participant:
-            conn.offer(hp.permission_denied(name, "too many connections"))
-            return
-        conn.participants.add(pid)
-        services.register(pid, conn)
+    refusal = services.take_slot(principal, conn)  # once per socket and participant
+    if refusal is not None:
+        conn.offer(hp.permission_denied(name, refusal))
+        return
+    conn.principals.append(principal)
     room = await services.open_room(admission.document_id, name)
     if any(s.room is room for s in conn.sessions.values()):
         conn.offer(hp.permission_denied(name, "this document is already open on this connection"))

@@ -38,9 +38,7 @@ async def yjs_endpoint(websocket: WebSocket) -> None:
     settings = services.settings
     name = websocket.path_params["document"]
     await websocket.accept()  # then close with 44xx: y-websocket stops retrying on those
-    admission = await admit(
-        services, websocket, name, websocket.query_params.get("token"), new_socket=True
-    )
+    admission = await admit(services, websocket, name, websocket.query_params.get("token"))
     conn = YjsConnection(
         websocket,
         admission.principal or local_reader(),
@@ -51,14 +49,23 @@ async def yjs_endpoint(websocket: WebSocket) -> None:
     if admission.refused is not None:
         await conn.close(*admission.refused)
         return
+    refusal = services.take_slot(conn.principal, conn)
+    if refusal is not None:
+        await conn.close(closecodes.RATE_LIMITED, refusal)
+        return
     try:
-        room = await services.open_room(admission.document_id, name)
+        await _serve(conn, services, admission.document_id, name)
+    finally:
+        services.release_slot(conn.principal, conn)
+
+
+async def _serve(conn: YjsConnection, services: Services, document_id: int, name: str) -> None:
+    try:
+        room = await services.open_room(document_id, name)
     except Exception as exc:
         log.error("%r document=%s load failed: %r", conn, name, exc)
         await conn.close(closecodes.INTERNAL_ERROR, "document could not be loaded")
         return
-    participant_id = conn.principal.participant_id
-    services.register(participant_id, conn)
     room.join(conn, send_step1=True)
     try:
         async with anyio.create_task_group() as tg:
@@ -67,7 +74,6 @@ async def yjs_endpoint(websocket: WebSocket) -> None:
             tg.cancel_scope.cancel()
     finally:
         room.leave(conn)
-        services.unregister(participant_id, conn)
 
 
 async def _read_frames(conn: YjsConnection, room: Room, services: Services) -> None:

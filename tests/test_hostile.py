@@ -3,6 +3,7 @@
 * Refused writes cost what the update costs, and a /collab session that keeps sending them
   is closed (on /ws the first one closes the socket).
 * Links that are not http, https or mailto never reach anyone nor the store.
+* Anonymous readers of a public charter have a budget of sockets, per charter and in all.
 * Only a document's canonical name opens it: one room per socket per document.
 * A client id's presence belongs to the participant who used it first in the room.
 """
@@ -20,7 +21,16 @@ from crdt.article import ArticleDoc
 from crdt.awareness import Entry, decode_entries
 from server.admission import NOT_A_NAME
 from server.demo import DEMO_SLUG
-from tests.support import RunningServer, first_document, make_token, server_text
+from server.settings import Settings
+from tests.support import (
+    ADMIN_TOKEN,
+    RunningServer,
+    first_document,
+    make_token,
+    running_server,
+    server_text,
+    wait_for,
+)
 from tests.test_permissions import (
     WS_ENDPOINTS,
     Frame,
@@ -198,6 +208,66 @@ async def test_safe_links_and_removed_links_are_accepted(
     assert "ateliers" in stored.text()
     if link is not None:
         assert ("ateliers", {"link": link}) in stored.ops()
+
+
+# -- anonymous readers --
+
+
+async def public_charter(server: RunningServer, slug: str) -> str:
+    """A public charter with one article; its document name."""
+    async with api(server, ADMIN_TOKEN) as http:
+        made = await http.post("/api/charters", json={"slug": slug, "title": slug})
+        assert made.status_code == 201, made.text
+        section = await http.post(f"/api/charters/{slug}/sections", json={"title": "Accès"})
+        article = await http.post(
+            f"/api/charters/{slug}/sections/{section.json()['id']}/articles",
+            json={"title": "Lire", "markdown": "Tout le monde peut lire."},
+        )
+        assert article.status_code == 201, article.text
+        opened = await http.patch(f"/api/charters/{slug}/settings", json={"public_read": True})
+        assert opened.status_code == 200, opened.text
+    return await first_document(server.base_url, slug)
+
+
+async def test_anonymous_sockets_have_a_budget_per_charter_and_in_all(
+    settings: Settings,
+) -> None:
+    """Sixty anonymous sockets to a public charter all used to stay open: the cap counted
+    only connections with a participant. Now each charter has a budget, and the instance
+    one in all; refused sockets close with 1013 (try again later)."""
+    settings = settings.with_overrides(
+        max_anonymous_connections=3, max_anonymous_connections_total=5
+    )
+    async with running_server(settings) as server:
+        first, second = [await public_charter(server, slug) for slug in ("ouverte", "libre")]
+        kept = [await Wire.open(server.ws_url, "yws", first) for _ in range(3)]
+        for wire in kept:
+            await wire.admitted(None)
+        over = await Wire.open(server.ws_url, "yws", first)
+        assert await over.wait_closed() == 1013
+        assert over.close_reason == "too many anonymous readers of this charter: try again later"
+        collab = await Wire.open(server.ws_url, "collab", first)
+        answer = await collab.authenticate(None)
+        assert (answer.kind, answer.text) == ("auth_denied", over.close_reason)
+        for _ in range(2):  # the other charter has its own budget, up to the total
+            kept.append(await Wire.open(server.ws_url, "yws", second))
+            await kept[-1].admitted(None)
+        answer = await collab.authenticate(None, doc=second)
+        assert (answer.kind, answer.text) == (
+            "auth_denied",
+            "too many anonymous readers: try again later",
+        )
+        # Participants are never counted in the anonymous budget.
+        reader = await make_token(server, "reader", "Rémi", slug="ouverte")
+        named = await Wire.open(server.ws_url, "yws", first, reader)
+        await named.admitted(reader)
+        # A socket that closes gives its place back.
+        await kept.pop(0).close()
+        await wait_for(lambda: server.services.slots.anonymous() == 4, what="a freed slot")
+        await collab.admitted(None)
+        for wire in [*kept, named, collab]:
+            await wire.close()
+        assert server.services.slots.anonymous() == 0
 
 
 # -- document names --
