@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import anyio
@@ -303,6 +303,19 @@ def _both(
     return both
 
 
+class RoomLoadError(RuntimeError):
+    """A document could not be loaded (its error is the cause); a later load may succeed."""
+
+
+@dataclass
+class _Load:
+    """One load of a document, and what its waiters learn when it ends."""
+
+    done: anyio.Event = field(default_factory=anyio.Event)
+    room: Room | None = None
+    error: BaseException | None = None
+
+
 class RoomRegistry:
     """Loads each document once (single flight), unloads idle rooms once stored."""
 
@@ -323,8 +336,7 @@ class RoomRegistry:
         self._max_awareness = max_awareness_bytes
         self._limits = limits or SizeLimits()
         self._rooms: dict[int, Room] = {}
-        self._loading: dict[int, anyio.Event] = {}
-        self._failures: dict[int, BaseException] = {}
+        self._loading: dict[int, _Load] = {}
 
     def loaded(self) -> list[Room]:
         return list(self._rooms.values())
@@ -337,16 +349,15 @@ class RoomRegistry:
             room = self._rooms.get(document_id)
             if room is not None:
                 return room
-            loading = self._loading.get(document_id)
-            if loading is None:
+            load = self._loading.get(document_id)
+            if load is None:
                 return await self._load(document_id, name)
-            await loading.wait()
-            failure = self._failures.pop(document_id, None)
-            if failure is not None:
-                raise failure
+            await load.done.wait()
+            if load.room is None:  # that load failed: its waiters learn why, nobody later
+                raise RoomLoadError(f"document={name} could not be loaded") from load.error
 
     async def _load(self, document_id: int, name: str) -> Room:
-        done = self._loading[document_id] = anyio.Event()
+        load = self._loading[document_id] = _Load()
         try:
             await self._store.flush()  # a room being rebuilt: its last updates first
             # A charter channel (negative id) holds no text and is never stored.
@@ -362,19 +373,19 @@ class RoomRegistry:
                 self._backplane,
             )
             room.on_empty = self._schedule_unload
-            self._rooms[document_id] = room
+            self._rooms[document_id] = load.room = room
             # Other instances may hold changes not stored yet: ask for them.
             self._backplane.ask(document_id, doc.state_vector())
             log.info("loaded %r updates=%d", room, len(updates))
             return room
         except BaseException as exc:
-            if done is self._loading.get(document_id):
-                self._failures[document_id] = exc
+            load.error = exc
             log.error("load failed document=%s error=%r", name, exc)
             raise
         finally:
-            self._loading.pop(document_id, None)
-            done.set()
+            if self._loading.get(document_id) is load:
+                del self._loading[document_id]
+            load.done.set()
 
     def discard(self, room: Room, reason: str) -> None:
         """Drop a room whose document can no longer be trusted; members reconnect."""

@@ -205,7 +205,12 @@ async def _authenticate(
         conn.offer(hp.permission_denied(name, refusal))
         return
     conn.principals.append(principal)
-    room = await services.open_room(admission.document_id, name)
+    try:
+        room = await services.open_room(admission.document_id, name)
+    except Exception as exc:  # only this document's session fails, as /ws closes with 1011
+        log.error("%r document=%s load failed: %r", conn, name, exc)
+        conn.offer(hp.permission_denied(name, "document could not be loaded"))
+        return
     if any(s.room is room for s in conn.sessions.values()):
         conn.offer(hp.permission_denied(name, "this document is already open on this connection"))
         return

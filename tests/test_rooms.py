@@ -6,9 +6,11 @@ import asyncio
 import json
 
 import websockets
+from sqlalchemy import delete, insert
 
 from crdt import protocol
 from crdt.awareness import Entry, decode_entries, encode_entries
+from persistence.tables import doc_updates
 from server.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.databases import stored_text
@@ -24,6 +26,7 @@ from tests.support import (
     until_server_has,
     wait_for,
 )
+from tests.test_permissions import Wire
 
 
 async def recv_until(ws: websockets.ClientConnection, kind: type, timeout: float = 5) -> object:
@@ -139,3 +142,36 @@ async def test_an_article_past_the_size_limit_refuses_more_edits(settings: Setti
             assert client.close_code == 4403
         text = await server_text(server.base_url, name)
         assert "one more" not in text
+
+
+async def test_a_failed_load_is_told_to_its_own_waiters_only(server: RunningServer) -> None:
+    """A document whose stored history cannot be read fails to load: on /collab only its
+    session is refused (the socket carries on); once the history is mended, a later load
+    and all who wait for it succeed (the failure of the first load used to be kept and
+    raised to a waiter of a later one)."""
+    name = await first_document(server.base_url, DEMO_SLUG)
+    _, slug, _, key = name.split("/")
+    document_id = (await server.services.repo.find_article(slug, key)).document_id
+    token = await make_token(server, "editor", "Élise")
+    async with server.services.engine.begin() as conn:
+        bad = await conn.execute(
+            insert(doc_updates).values(document_id=document_id, update=b"\x01\x02\x03")
+        )
+        seq = bad.inserted_primary_key[0]
+    wire = await Wire.open(server.ws_url, "collab", name, token)
+    try:
+        answer = await wire.authenticate(token)
+        assert (answer.kind, answer.text) == ("auth_denied", "document could not be loaded")
+        await wire.processed()
+        assert not wire.closed.is_set()
+    finally:
+        await wire.close()
+    async with server.services.engine.begin() as conn:
+        await conn.execute(delete(doc_updates).where(doc_updates.c.seq == seq))
+    tokens = [await make_token(server, name=f"P{i}") for i in range(10)]
+    clients = [PyClient(server.ws_url, name, t) for t in tokens]
+    try:
+        await asyncio.gather(*(c.connect() for c in clients))
+        assert len({c.value() for c in clients} - {""}) == 1
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in clients))
