@@ -53,12 +53,19 @@ class Connection:
         return f"conn={self.id}"
 
     def offer(self, frame: bytes) -> None:
+        """Send or queue ``frame``; never raises (a room calls it for every member)."""
         if self.closed or self._close_request is not None:
             return
         wire = self._wire
-        if wire is not None and not self._outbox and not self._sending and wire.try_write(frame):
-            self._wrote = True
-            return
+        if wire is not None and not self._outbox and not self._sending:
+            try:
+                if wire.try_write(frame):
+                    self._wrote = True
+                    return
+            except (OSError, RuntimeError) as exc:
+                log.debug("%r direct write failed: %s", self, exc)
+                self.request_close(closecodes.GOING_AWAY, "connection lost")
+                return
         if len(self._outbox) >= self._limit:
             self.request_close(closecodes.TOO_SLOW, "outbox overflow: connection too slow")
             return

@@ -192,11 +192,10 @@ class Room:
         before, self.stored_bytes = self.stored_bytes, self.stored_bytes + len(delta)
         if before <= self._limits.warn_bytes < self.stored_bytes:
             log.warning("%r stored state passed %d bytes", self, self._limits.warn_bytes)
+        if not remote:  # queued for the store before anyone sees it: never relayed unstored
+            stored = self._backplane.publish_update(self.document_id, delta, participant_id)
+            self._store.append(self.document_id, delta, participant_id, _both(on_commit, stored))
         self._broadcast(protocol.sync_update(delta), exclude=origin)
-        if remote:
-            return delta
-        stored = self._backplane.publish_update(self.document_id, delta, participant_id)
-        self._store.append(self.document_id, delta, participant_id, _both(on_commit, stored))
         return delta
 
     def update_since(self, state_vector: bytes) -> bytes:

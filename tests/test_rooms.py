@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 import websockets
 from sqlalchemy import delete, insert
 
 from crdt import protocol
+from crdt.article import ArticleDoc, fold
 from crdt.awareness import Entry, decode_entries, encode_entries
+from persistence.docs import DocStore
+from persistence.engine import make_engine
 from persistence.tables import doc_updates
+from server.access import local_reader
 from server.demo import DEMO_SLUG
+from server.rooms import Room
 from server.settings import Settings
-from tests.databases import stored_text
+from tests.databases import seeded_document, stored_text
 from tests.support import (
     PyClient,
     RunningServer,
@@ -175,3 +181,46 @@ async def test_a_failed_load_is_told_to_its_own_waiters_only(server: RunningServ
         assert len({c.value() for c in clients} - {""}) == 1
     finally:
         await asyncio.gather(*(c.disconnect() for c in clients))
+
+
+class BrokenPeer:
+    """A room member whose socket fails in the middle of a broadcast."""
+
+    prefix = b""
+
+    def __init__(self) -> None:
+        self.principal = local_reader()
+        self.awareness_ids: set[int] = set()
+
+    def offer(self, frame: bytes) -> None:
+        raise OSError("connection reset by peer")
+
+    def acknowledge(self, applied: bool) -> None: ...
+
+    def refuse_write(self, reason: str) -> None: ...
+
+    def request_close(self, code: int, reason: str) -> None: ...
+
+
+async def test_a_change_is_queued_for_the_store_before_it_is_relayed(database_url: str) -> None:
+    """Whatever happens while relaying a change, it was queued for the store first: a
+    change can never reach other people and be missing from the database."""
+    document_id = await seeded_document(database_url)
+    engine = make_engine(database_url)
+    store = DocStore(engine, fold)
+    writer = asyncio.ensure_future(store.run())
+    try:
+        doc = ArticleDoc.from_updates(await store.load(document_id))
+        room = Room("charters/x/articles/y", document_id, doc, store, 4096)
+        room.join(BrokenPeer(), send_step1=False)
+        writer_doc = ArticleDoc.from_updates(await store.load(document_id))
+        update = writer_doc.edit(lambda body: body.insert(0, "[relayed-or-not]"))
+        assert update is not None
+        with pytest.raises(OSError):
+            room.apply(update, origin=None)
+        await store.flush()
+        assert "[relayed-or-not]" in await stored_text(database_url, document_id)
+    finally:
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+        await engine.dispose()
