@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import anyio
-
 from crdt.amendments import conflicts, fork_of, own_changes, preview
 from crdt.article import ArticleDoc
 from crdt.diff import diff_words
@@ -23,12 +21,11 @@ from persistence.versions import Versions
 from server.access import Action, Principal, Role, Scope, decide
 from server.errors import ConflictError, Forbidden, Invalid
 from server.names import amendment_document, article_document
+from server.rooms import ServerEdit
 from server.services import Services
 from server.versions import save_version
 
 log = logging.getLogger("charter.amendments")
-
-COMMIT_TIMEOUT = 30.0  # seconds to wait for the store to commit the merged update
 
 
 def _who(principal: Principal) -> tuple[int | None, str]:
@@ -193,11 +190,12 @@ async def accept(
         raise ConflictError("this amendment was decided meanwhile")
     await services.refresh_scope(record.document_id)
     name = article_document(charter.slug, record.article_key)
-    room = await services.open_room(record.article_document_id, name)
-    committed = anyio.Event()
-    room.apply(changes, origin=None, on_commit=committed.set, participant_id=record.author_id)
-    with anyio.fail_after(COMMIT_TIMEOUT):
-        await committed.wait()
+    await services.registry.server_edit(
+        record.article_document_id,
+        name,
+        lambda live: changes,
+        ServerEdit("amendment accepted", record.author_id),
+    )
     after = await save_version(
         Versions(services.engine),
         charter,

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
-
 from crdt.article import ArticleDoc
 from crdt.versions import restore_update
 from persistence.outline import Outline
@@ -22,10 +20,10 @@ from server.access import Principal
 from server.charters import charter_json
 from server.errors import ConflictError, NotFoundError
 from server.names import article_document, charter_channel
+from server.rooms import ServerEdit
 from server.services import Services
 from server.versions import save_version, version_json
 
-COMMIT_TIMEOUT = 30.0  # seconds to wait for the store to commit the restoring edits
 MAX_LABEL = 200
 
 _LABELS = {
@@ -150,20 +148,17 @@ async def _restore(
     who: Principal,
 ) -> dict[str, Any]:
     key = article.key
-    room = await services.open_room(article.document_id, article_document(charter.slug, key))
-    # No await between computing the edit and applying it: nothing can slip in between.
-    update = restore_update(room.doc.full_update(), old.state)
-    if update is not None:
-        committed = anyio.Event()
-        room.apply(update, origin=None, on_commit=committed.set, participant_id=who.participant_id)
-        with anyio.fail_after(COMMIT_TIMEOUT):
-            await committed.wait()
-    if not room.members:
-        room.on_empty(room)  # opened only for this: unload it once idle
+    name = article_document(charter.slug, key)
+    changed = await services.registry.server_edit(
+        article.document_id,
+        name,
+        lambda live: restore_update(live.full_update(), old.state),
+        ServerEdit("restore", who.participant_id),
+    )
     renamed = old.article_title != article.title
     if renamed:
         await Outline(services.engine).update_article(charter.id, key, title=old.article_title)
-    return {"id": key, "title": old.article_title, "text": update is not None, "renamed": renamed}
+    return {"id": key, "title": old.article_title, "text": changed is not None, "renamed": renamed}
 
 
 async def _announce(services: Services, charter: CharterRecord, outcome: Outcome) -> None:

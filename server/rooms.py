@@ -36,6 +36,8 @@ from server.backplane import Backplane, LocalBackplane
 log = logging.getLogger("charter.room")
 
 EMPTY_STATE_VECTOR = b"\x00"
+# How long the server's own edit (a restore, an accepted amendment) waits for its commit.
+COMMIT_TIMEOUT = 30.0
 # Client ids whose presence is bound to a participant, kept per room while it is loaded.
 MAX_PRESENCE_OWNERS = 10_000
 
@@ -61,6 +63,18 @@ class Member(Protocol):
     def refuse_write(self, reason: str) -> None: ...
 
     def request_close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ServerEdit:
+    """The origin of a change the server makes itself, on behalf of a participant: restoring
+    a version, accepting an amendment. Its text keeps the authors it had."""
+
+    reason: str
+    participant_id: int | None = None
+
+
+Origin = Member | ServerEdit | None  # None: a change from another instance (the backplane)
 
 
 class Room:
@@ -159,14 +173,13 @@ class Room:
     def apply(
         self,
         update: bytes,
-        origin: Member | None,
+        origin: Origin,
         on_commit: Callable[[], None] | None = None,
-        participant_id: int | None = None,
         *,
         remote: bool = False,
     ) -> bytes | None:
-        """The one door: apply, fan out to everyone but ``origin``, queue for the store,
-        tell the other instances.
+        """The one door: apply, queue for the store, tell the other instances, fan out to
+        everyone but ``origin``.
 
         ``remote``: the change comes from another instance (the backplane), which stores
         it; here it is only applied and fanned out. Returns the change the update made
@@ -174,10 +187,13 @@ class Room:
         RefusedContent for a member's update carrying what an article does not accept
         (an unsafe link); nothing is then stored or sent.
         """
-        if participant_id is None and origin is not None:
-            participant_id = origin.principal.participant_id
+        if isinstance(origin, ServerEdit):
+            participant_id, untrusted = origin.participant_id, False
+        else:
+            participant_id = origin.principal.participant_id if origin is not None else None
+            untrusted = origin is not None
         try:
-            delta = self.doc.apply(update, untrusted=origin is not None)
+            delta = self.doc.apply(update, untrusted=untrusted)
         except CrdtPanic:
             self.broken = True
             raise
@@ -258,7 +274,7 @@ class Room:
         entries: list[Entry] = self.awareness.all_entries()
         return encode_entries(entries)
 
-    def _broadcast(self, message: bytes, exclude: Member | None) -> None:
+    def _broadcast(self, message: bytes, exclude: Origin) -> None:
         frames: dict[bytes, bytes] = {b"": message}
         for member in self.members:
             if member is exclude:
@@ -385,6 +401,33 @@ class RoomRegistry:
             if self._loading.get(document_id) is load:
                 del self._loading[document_id]
             load.done.set()
+
+    async def server_edit(
+        self,
+        document_id: int,
+        name: str,
+        make_update: Callable[[ArticleDoc], bytes | None],
+        edit: ServerEdit,
+    ) -> bytes | None:
+        """The server's own change to a document, through the one door: load its room if
+        needed, compute the update from the live doc and apply it with no await between,
+        wait for the commit, and unload the room once idle if it was opened only for this.
+        Returns the change made (None if there was nothing to change)."""
+        room = await self.get(document_id, name)
+        try:
+            update = make_update(room.doc)
+            if update is None:
+                return None
+            committed = anyio.Event()
+            delta = room.apply(update, origin=edit, on_commit=committed.set)
+            if delta is not None:
+                log.info("%r server edit reason=%s", room, edit.reason)
+            with anyio.fail_after(COMMIT_TIMEOUT):
+                await committed.wait()
+            return delta
+        finally:
+            if not room.members:
+                room.on_empty(room)
 
     def discard(self, room: Room, reason: str) -> None:
         """Drop a room whose document can no longer be trusted; members reconnect."""

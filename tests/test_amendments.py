@@ -11,9 +11,17 @@ from typing import Any
 import httpx
 
 from server.demo import DEMO_SLUG
+from server.settings import Settings
 from tests.databases import scalar
 from tests.hpdriver import HocuspocusClient
-from tests.support import PyClient, RunningServer, make_token, until_server_has
+from tests.support import (
+    PyClient,
+    RunningServer,
+    make_token,
+    running_server,
+    until_server_has,
+    wait_for,
+)
 
 API = f"/api/charters/{DEMO_SLUG}"
 TEXT = (
@@ -371,3 +379,21 @@ async def test_amendments_only_phase_over_collab_with_the_hocuspocus_provider(
         await fac.send({"cmd": "insert", "doc": doc, "index": 0, "text": "[accepté] "})
         text = await until_server_has(server.base_url, doc, lambda t: "[accepté]" in t)
         assert "[refusé]" not in text
+
+
+async def test_accepting_with_nobody_connected_leaves_no_room_loaded(settings: Settings) -> None:
+    """The server's own edit unloads the room it opened, once idle: an accepted amendment
+    used to leave the article's room loaded for ever when nobody was connected."""
+    async with running_server(settings.with_overrides(idle_unload_seconds=0.2)) as server:
+        facilitator = await make_token(server, "facilitator", "Animatrice")
+        citizen = await make_token(server, "commenter", "Citoyenne")
+        async with api(server, facilitator) as boss, api(server, citizen) as her:
+            article = await new_article(boss)
+            amendment = await propose(her, article)
+            await edit_fork(server, citizen, amendment, "sous un mois", "sous quinze jours")
+            await wait_for(lambda: not server.services.registry.loaded(), what="fork unloaded")
+            accepted = await boss.post(f"{API}/amendments/{amendment['id']}/accept", json={})
+            assert accepted.status_code == 200, accepted.text
+        await wait_for(lambda: not server.services.registry.loaded(), what="article unloaded")
+        text = await until_server_has(server.base_url, article["document"], lambda t: "quinze" in t)
+        assert "sous quinze jours" in text
