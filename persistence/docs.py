@@ -20,7 +20,7 @@ from typing import Any
 
 import anyio
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -40,6 +40,9 @@ COMPACTION_LOCK = 0x43484152  # "CHAR": the first key of pg_try_advisory_xact_lo
 # fatal to the writer. OSError covers asyncpg failing to connect and its statement timeout
 # (TimeoutError); PoolTimeout is every pooled connection staying busy for pool_timeout.
 TRANSIENT = (DBAPIError, OSError, PoolTimeout)
+# What the database refuses for the content of a batch (an update for a document deleted
+# meanwhile, say): retrying cannot help; the batch is split and the offender set aside.
+POISON = (IntegrityError, DataError)
 
 Fold = Callable[[list[bytes]], bytes]
 OnCommit = Callable[[], None]
@@ -154,15 +157,37 @@ class DocStore:
                 del self._queue[: len(batch)]
                 self._in_flight = True
                 try:
-                    await self._commit(batch)
+                    stored = await self._commit(batch)
                 finally:
                     self._in_flight = False
-                for item in batch:
-                    if item.on_commit is not None:
-                        item.on_commit()
+                for item in stored:
+                    _acknowledge(item)
                 await self._compact_due()
 
-    async def _commit(self, batch: list[_Queued]) -> None:
+    async def _commit(self, batch: list[_Queued]) -> list[_Queued]:
+        """Commit ``batch``; return what was stored (with the barriers in it). A batch the
+        database refuses for its content is split until the offending update is alone; it
+        is set aside (logged, never acknowledged) and the rest is stored."""
+        try:
+            await self._commit_retrying(batch)
+            return batch
+        except POISON as exc:
+            updates = [q for q in batch if q.update is not None]
+            if len(updates) <= 1:
+                for q in updates:
+                    log.error(
+                        "store set aside an update document=%d participant=%s bytes=%d "
+                        "error=%s",
+                        q.document_id,
+                        q.participant_id,
+                        len(q.update or b""),
+                        type(exc).__name__,
+                    )
+                return [q for q in batch if q.update is None]
+            half = len(batch) // 2
+            return await self._commit(batch[:half]) + await self._commit(batch[half:])
+
+    async def _commit_retrying(self, batch: list[_Queued]) -> None:
         rows = [
             {"document_id": q.document_id, "update": q.update, "participant_id": q.participant_id}
             for q in batch
@@ -182,6 +207,8 @@ class DocStore:
                 await self._write(rows, edits, datetime.now(UTC), key, retry)
                 break
             except TRANSIENT as exc:
+                if isinstance(exc, POISON):
+                    raise
                 # Acknowledgements wait; the batch is retried until the database is back.
                 log.error(
                     "store commit failed rows=%d retry_in=%.2fs error=%s: %s",
@@ -303,6 +330,16 @@ class DocStore:
                     updates_folded=len(seqs),
                 )
             )
+
+
+def _acknowledge(item: _Queued) -> None:
+    """Run one ``on_commit``; a failing one is logged and never stops the writer."""
+    if item.on_commit is None:
+        return
+    try:
+        item.on_commit()
+    except Exception:
+        log.exception("on_commit failed document=%d", item.document_id)
 
 
 def _stored(conn: Connection, key: str) -> bool:

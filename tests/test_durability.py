@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections import Counter
 
+import anyio
 import pytest
 
 from crdt.article import ArticleDoc, fold
@@ -197,6 +198,45 @@ async def test_a_busy_store_shares_commits_and_a_quiet_one_commits_at_once(
         assert marks(await stored_text(database_url, document_id)) == Counter(
             {"[c0-0]": 1, "[c1-0]": 1, "[c1-1]": 1, "[c1-2]": 1}
         )
+    finally:
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+        await engine.dispose()
+
+
+async def test_an_update_the_database_refuses_is_set_aside_and_the_rest_is_stored(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An update for a document that no longer exists (deleted while someone typed) used to
+    be retried for ever, holding every acknowledgement behind it. Now the batch is split,
+    that update is set aside with a log line, and everything else is stored and
+    acknowledged; a failing acknowledgement callback does not stop the writer either."""
+    document_id = await seeded_document(database_url)
+    engine = make_engine(database_url)
+    store = DocStore(engine, fold)
+    writer = asyncio.ensure_future(store.run())
+    try:
+        doc = ArticleDoc.from_updates(await store.load(document_id))
+        acknowledged: list[str] = []
+
+        def boom() -> None:
+            raise RuntimeError("a callback that fails")
+
+        gone = ArticleDoc()  # someone typing in an article that was deleted meanwhile
+        for i, target in enumerate([document_id, 987_654_321, document_id, document_id]):
+            mark = f"[c9{i}-0]"
+            writer_doc = gone if target != document_id else doc
+            delta = writer_doc.edit(lambda body, mark=mark: body.insert(len(body), mark))
+            store.append(target, delta, None, lambda mark=mark: acknowledged.append(mark))
+            if i == 2:
+                store.append(document_id, None, None, boom)
+        with anyio.fail_after(20):
+            await store.flush()
+        assert acknowledged == ["[c90-0]", "[c92-0]", "[c93-0]"]
+        stored = await stored_text(database_url, document_id)
+        assert marks(stored) == Counter({"[c90-0]": 1, "[c92-0]": 1, "[c93-0]": 1})
+        assert "store set aside an update document=987654321" in caplog.text
+        assert "on_commit failed" in caplog.text
     finally:
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
