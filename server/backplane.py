@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
-from crdt.article import CrdtError, CrdtPanic
+from crdt.article import CrdtError
 from crdt.awareness import Entry, decode_entries, encode_entries
 from crdt.protocol import ProtocolError
 from persistence.docs import DocStore
@@ -329,12 +329,7 @@ class PeerSync:
     def _apply(
         self, peer: _Peer, room: Room, seq: int, update: bytes, participant: int | None
     ) -> None:
-        try:
-            delta = room.apply(update, origin=None, remote=True)
-        except CrdtPanic as exc:
-            if self._registry is not None:
-                self._registry.discard(room, str(exc))
-            raise
+        delta = room.apply(update, origin=None, remote=True)  # a panic rebuilds the room
         if delta is not None:
             peer.held.append(_Held(seq, room.document_id, delta, participant, time.monotonic()))
 

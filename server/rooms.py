@@ -16,7 +16,7 @@ from typing import Protocol
 import anyio
 from anyio.abc import TaskGroup
 
-from crdt import hocuspocus, protocol
+from crdt import protocol
 from crdt.article import ArticleDoc, CrdtPanic
 from crdt.awareness import AwarenessStates, Entry, decode_entries, encode_entries, stamp_user
 from crdt.protocol import (
@@ -48,15 +48,23 @@ class SizeLimits:
     max_bytes: int = 32 * 1024 * 1024
 
 
+Frames = dict[bytes, bytes]  # one broadcast's frames, framed once per kind of member
+
+
 class Member(Protocol):
     """One connection's presence in one room (a y-websocket socket, or one document
-    of a multiplexed socket). ``prefix`` is prepended to every frame sent to it."""
+    of a multiplexed socket). It frames what the room sends as its protocol wants."""
 
-    prefix: bytes
     principal: Principal
     awareness_ids: set[int]
+    step1_first: bool  # answers a client's sync step 1 with its own step 1 first
 
-    def offer(self, frame: bytes) -> None: ...
+    def send(self, message: bytes, frames: Frames | None = None) -> None:
+        """Send one y-websocket message; never raises. ``frames``: a broadcast's cache,
+        so that members framed alike share one framed copy."""
+
+    def send_stateless(self, payload: str, frames: Frames) -> None:
+        """An application event, for members whose protocol carries them."""
 
     def acknowledge(self, applied: bool) -> None: ...
 
@@ -109,6 +117,8 @@ class Room:
         # Size of the stored history: the state at load plus every change since (cheap to keep).
         self.stored_bytes = len(doc.full_update())
         self.on_empty: Callable[[Room], None] = lambda room: None
+        # pycrdt panicked: the doc in memory can no longer be trusted (the registry rebuilds it)
+        self.on_broken: Callable[[Room, str], None] = lambda room, reason: None
 
     def __repr__(self) -> str:
         return f"document={self.name}"
@@ -118,9 +128,9 @@ class Room:
     def join(self, member: Member, *, send_step1: bool) -> None:
         self.members.append(member)
         if send_step1:
-            member.offer(member.prefix + protocol.sync_step1(self.doc.state_vector()))
+            member.send(protocol.sync_step1(self.doc.state_vector()))
         if len(self.awareness):
-            member.offer(member.prefix + protocol.awareness(self._all_awareness()))
+            member.send(protocol.awareness(self._all_awareness()))
 
     def leave(self, member: Member) -> None:
         if member not in self.members:
@@ -140,19 +150,30 @@ class Room:
     # -- messages --
 
     def handle(self, member: Member, message: Message) -> None:
-        """Act on one decoded message from ``member``. Raises ProtocolError / CrdtError."""
+        """Act on one decoded message from ``member``. Raises ProtocolError / CrdtError;
+        after a CrdtPanic the room is broken and rebuilt (``on_broken``)."""
+        try:
+            self._handle(member, message)
+        except CrdtPanic as exc:
+            self._break(exc)
+            raise
+
+    def _break(self, exc: CrdtPanic) -> None:
+        if not self.broken:
+            self.broken = True
+            self.on_broken(self, str(exc))
+
+    def _handle(self, member: Member, message: Message) -> None:
         if isinstance(message, SyncStep1):
-            if member.prefix:  # Hocuspocus expects the server's own step 1 first
-                member.offer(member.prefix + protocol.sync_step1(self.doc.state_vector()))
-            member.offer(
-                member.prefix + protocol.sync_step2(self.update_since(message.state_vector))
-            )
+            if member.step1_first:
+                member.send(protocol.sync_step1(self.doc.state_vector()))
+            member.send(protocol.sync_step2(self.update_since(message.state_vector)))
         elif isinstance(message, SyncStep2 | SyncUpdate):
             self._write(member, message.update)
         elif isinstance(message, AwarenessUpdate):
             self._awareness(member, message.payload)
         elif isinstance(message, QueryAwareness):
-            member.offer(member.prefix + protocol.awareness(self._all_awareness()))
+            member.send(protocol.awareness(self._all_awareness()))
         elif isinstance(message, AuthMessage):
             pass  # y-websocket's auth message is a client-side notice; nothing to do
 
@@ -194,8 +215,8 @@ class Room:
             untrusted = origin is not None
         try:
             delta = self.doc.apply(update, untrusted=untrusted)
-        except CrdtPanic:
-            self.broken = True
+        except CrdtPanic as exc:
+            self._break(exc)
             raise
         if delta is None:
             if not remote:
@@ -275,24 +296,16 @@ class Room:
         return encode_entries(entries)
 
     def _broadcast(self, message: bytes, exclude: Origin) -> None:
-        frames: dict[bytes, bytes] = {b"": message}
+        frames: Frames = {}
         for member in self.members:
-            if member is exclude:
-                continue
-            frame = frames.get(member.prefix)
-            if frame is None:
-                frame = frames[member.prefix] = member.prefix + message
-            member.offer(frame)
+            if member is not exclude:
+                member.send(message, frames)
 
     def broadcast_stateless(self, payload: str) -> None:
-        """An application event to every member that speaks Hocuspocus (stateless message)."""
-        frames: dict[bytes, bytes] = {}
+        """An application event to every member whose protocol carries them."""
+        frames: Frames = {}
         for member in self.members:
-            if member.prefix:
-                frame = frames.get(member.prefix)
-                if frame is None:
-                    frame = frames[member.prefix] = hocuspocus.stateless(member.prefix, payload)
-                member.offer(frame)
+            member.send_stateless(payload, frames)
 
     def close_all(self, code: int, reason: str) -> None:
         for member in list(self.members):
@@ -388,6 +401,7 @@ class RoomRegistry:
                 self._backplane,
             )
             room.on_empty = self._schedule_unload
+            room.on_broken = self.discard
             self._rooms[document_id] = load.room = room
             # Other instances may hold changes not stored yet: ask for them.
             self._backplane.ask(document_id, doc.state_vector())

@@ -11,19 +11,17 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-import anyio
 from starlette.websockets import WebSocket
 
 from crdt import hocuspocus as hp
-from crdt.article import CrdtError, CrdtPanic
 from crdt.lib0 import write_var_bytes
-from crdt.protocol import ProtocolError, RefusedContent
 from server import closecodes
 from server.access import Principal, local_reader
 from server.admission import admit
 from server.connection import Connection
-from server.limits import ConnectionLimits, SlidingWindow
-from server.rooms import Room
+from server.limits import SlidingWindow
+from server.rooms import Frames, Room
+from server.serve import open_connection, serve
 from server.services import Services
 
 log = logging.getLogger("charter.collab")
@@ -49,7 +47,22 @@ class DocSession:
         self.awareness_ids: set[int] = set()
         self._refusals = SlidingWindow(REFUSALS_BEFORE_CLOSE - 1, REFUSAL_WINDOW_SECONDS)
 
-    def offer(self, frame: bytes) -> None:
+    step1_first = True  # Hocuspocus expects the server's own step 1 before its step 2
+
+    def send(self, message: bytes, frames: Frames | None = None) -> None:
+        """Frame ``message`` for this document: its name first."""
+        if frames is None:
+            self.conn.offer(self.prefix + message)
+            return
+        frame = frames.get(self.prefix)
+        if frame is None:
+            frame = frames[self.prefix] = self.prefix + message
+        self.conn.offer(frame)
+
+    def send_stateless(self, payload: str, frames: Frames) -> None:
+        frame = frames.get(self.prefix)
+        if frame is None:
+            frame = frames[self.prefix] = hp.stateless(self.prefix, payload)
         self.conn.offer(frame)
 
     def acknowledge(self, applied: bool) -> None:
@@ -102,50 +115,21 @@ class CollabConnection(Connection):
 async def collab_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     await websocket.accept()
-    conn = CollabConnection(
-        websocket,
-        local_reader(),  # each document carries its own principal (DocSession)
-        services.next_connection_id(),
-        outbox_frames=services.settings.outbox_frames,
-        keepalive_seconds=services.settings.keepalive_seconds,
-    )
+    # Each document carries its own principal (DocSession); the socket itself none.
+    conn = open_connection(CollabConnection, websocket, local_reader(), services)
+
+    async def dispatch(frame: bytes) -> None:
+        if frame != hp.PONG:
+            name, message = hp.decode(frame)
+            await _dispatch(conn, services, name, message, len(frame))
+
     try:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(conn.run_writer)
-            await _read_frames(conn, services)
-            tg.cancel_scope.cancel()
+        await serve(conn, services, dispatch)
     finally:
         for session in conn.sessions.values():
             session.room.leave(session)
         for principal in conn.principals:
             services.release_slot(principal, conn)
-
-
-async def _read_frames(conn: CollabConnection, services: Services) -> None:
-    settings = services.settings
-    limits = ConnectionLimits.per_second(
-        settings.max_messages_per_second, settings.max_bytes_per_second
-    )
-    async for frame in conn.frames(settings.max_message_bytes, limits):
-        if frame == hp.PONG:
-            continue
-        try:
-            name, message = hp.decode(frame)
-            await _dispatch(conn, services, name, message, len(frame))
-        except CrdtPanic as exc:
-            session = conn.sessions.get(name)
-            if session is not None:
-                services.registry.discard(session.room, str(exc))
-            await conn.close(closecodes.BAD_FRAME, "update rejected")
-            return
-        except RefusedContent as exc:
-            log.warning("%r document=%s update refused: %s", conn, name, exc)
-            await conn.close(closecodes.BAD_FRAME, str(exc))
-            return
-        except (ProtocolError, CrdtError) as exc:
-            log.warning("%r bad frame: %s", conn, exc)
-            await conn.close(closecodes.BAD_FRAME, "bad frame")
-            return
 
 
 async def _dispatch(
@@ -237,6 +221,6 @@ def _stateless(session: DocSession, payload: str) -> None:
         data = None
     if isinstance(data, dict) and data.get("type") == "ping":
         reply = json.dumps({"type": "pong", "id": data.get("id")})
-        session.offer(hp.stateless(session.prefix, reply))
+        session.conn.offer(hp.stateless(session.prefix, reply))
         return
     log.debug("%r document=%s ignored stateless message", session.conn, session.name)

@@ -5,26 +5,30 @@ from __future__ import annotations
 
 import logging
 
-import anyio
 from starlette.websockets import WebSocket
 
-from crdt.article import CrdtError, CrdtPanic
-from crdt.protocol import ProtocolError, RefusedContent, decode
+from crdt.protocol import decode
 from server import closecodes
 from server.access import local_reader
 from server.admission import admit
 from server.connection import Connection
-from server.limits import ConnectionLimits
-from server.rooms import Room
+from server.rooms import Frames
+from server.serve import open_connection, serve
 from server.services import Services
 
 log = logging.getLogger("charter.ws")
 
 
 class YjsConnection(Connection):
-    """A y-websocket socket is itself the room member."""
+    """A y-websocket socket is itself the room member; its frames are the messages."""
 
-    prefix = b""
+    step1_first = False
+
+    def send(self, message: bytes, frames: Frames | None = None) -> None:
+        self.offer(message)
+
+    def send_stateless(self, payload: str, frames: Frames) -> None:
+        """y-websocket carries no application events."""
 
     def acknowledge(self, applied: bool) -> None:
         """y-websocket has no acknowledgement message."""
@@ -35,16 +39,11 @@ class YjsConnection(Connection):
 
 async def yjs_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
-    settings = services.settings
     name = websocket.path_params["document"]
     await websocket.accept()  # then close with 44xx: y-websocket stops retrying on those
     admission = await admit(services, websocket, name, websocket.query_params.get("token"))
-    conn = YjsConnection(
-        websocket,
-        admission.principal or local_reader(),
-        services.next_connection_id(),
-        outbox_frames=settings.outbox_frames,
-        keepalive_seconds=settings.keepalive_seconds,
+    conn = open_connection(
+        YjsConnection, websocket, admission.principal or local_reader(), services
     )
     if admission.refused is not None:
         await conn.close(*admission.refused)
@@ -67,32 +66,11 @@ async def _serve(conn: YjsConnection, services: Services, document_id: int, name
         await conn.close(closecodes.INTERNAL_ERROR, "document could not be loaded")
         return
     room.join(conn, send_step1=True)
+
+    async def dispatch(frame: bytes) -> None:
+        room.handle(conn, decode(frame))
+
     try:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(conn.run_writer)
-            await _read_frames(conn, room, services)
-            tg.cancel_scope.cancel()
+        await serve(conn, services, dispatch)
     finally:
         room.leave(conn)
-
-
-async def _read_frames(conn: YjsConnection, room: Room, services: Services) -> None:
-    settings = services.settings
-    limits = ConnectionLimits.per_second(
-        settings.max_messages_per_second, settings.max_bytes_per_second
-    )
-    async for frame in conn.frames(settings.max_message_bytes, limits):
-        try:
-            room.handle(conn, decode(frame))
-        except CrdtPanic as exc:
-            services.registry.discard(room, str(exc))
-            await conn.close(closecodes.BAD_FRAME, "update rejected")
-            return
-        except RefusedContent as exc:
-            log.warning("%r %r update refused: %s", conn, room, exc)
-            await conn.close(closecodes.BAD_FRAME, str(exc))
-            return
-        except (ProtocolError, CrdtError) as exc:
-            log.warning("%r %r bad frame: %s", conn, room, exc)
-            await conn.close(closecodes.BAD_FRAME, "bad frame")
-            return

@@ -17,7 +17,7 @@ from persistence.engine import make_engine
 from persistence.tables import doc_updates
 from server.access import local_reader
 from server.demo import DEMO_SLUG
-from server.rooms import Room
+from server.rooms import Frames, Room
 from server.settings import Settings
 from tests.databases import seeded_document, stored_text
 from tests.support import (
@@ -186,14 +186,16 @@ async def test_a_failed_load_is_told_to_its_own_waiters_only(server: RunningServ
 class BrokenPeer:
     """A room member whose socket fails in the middle of a broadcast."""
 
-    prefix = b""
+    step1_first = False
 
     def __init__(self) -> None:
         self.principal = local_reader()
         self.awareness_ids: set[int] = set()
 
-    def offer(self, frame: bytes) -> None:
+    def send(self, message: bytes, frames: Frames | None = None) -> None:
         raise OSError("connection reset by peer")
+
+    def send_stateless(self, payload: str, frames: Frames) -> None: ...
 
     def acknowledge(self, applied: bool) -> None: ...
 
