@@ -29,7 +29,7 @@ from server.api import outline as outline_api
 from server.api import people as people_api
 from server.api import versions as versions_api
 from server.backplane import Backplane, LocalBackplane
-from server.demo import seed_demo
+from server.demo import DEMO_SLUG, seed_demo
 from server.errors import ApiError, api_error_handler
 from server.identity import Identity
 from server.participation import create_invite, make_identity
@@ -130,17 +130,22 @@ def create_app(settings: Settings) -> Starlette:
 
 
 async def _seed_and_announce(repo: Repo, people: People, identity: Identity) -> None:
-    """Create the demo charter when the database has none (never again), then print a
-    fresh single-use facilitator link for each charter."""
-    if await repo.count_charters() == 0:
-        charter = await seed_demo(repo)
-        log.info("seeded demo charter slug=%s", charter.slug)
-    for charter in await repo.list_charters():
-        invite = await create_invite(
-            people, charter, Role.FACILITATOR, label="make run", max_uses=1, expires_in_hours=24
+    """Create the demo charter when the database has none, and print its one facilitator
+    link then, so that whoever ran ``make run`` can get in. Later starts mint nothing and
+    print no secret: an operator asks for a link with ``charter invite``."""
+    if await repo.count_charters() > 0:
+        print(
+            f"To get a facilitator link: .venv/bin/charter invite {DEMO_SLUG} --role facilitator",
+            flush=True,
         )
-        print(f"Charter {charter.title!r}", flush=True)
-        print(f"  facilitator link (single use, 24 h): {identity.invite_link(invite)}", flush=True)
+        return
+    charter = await seed_demo(repo)
+    log.info("seeded demo charter slug=%s", charter.slug)
+    invite = await create_invite(
+        people, charter, Role.FACILITATOR, label="demo", max_uses=1, expires_in_hours=24
+    )
+    print(f"Charter {charter.title!r}", flush=True)
+    print(f"  facilitator link (single use, 24 h): {identity.invite_link(invite)}", flush=True)
 
 
 async def healthz(request: Request) -> Response:

@@ -31,7 +31,14 @@ from server.identity import COOKIE
 from server.participation import create_invite
 from server.settings import Settings
 from tests.databases import scalar
-from tests.support import ADMIN_TOKEN, ROOT, RunningServer, running_server
+from tests.support import (
+    ADMIN_TOKEN,
+    ROOT,
+    RunningServer,
+    ServerProcess,
+    running_server,
+    wait_for,
+)
 from tests.test_permissions import TLS, Wire, api, auth_frame, bearer, parse_collab, presence
 
 ME = f"/api/charters/{DEMO_SLUG}/me"
@@ -424,3 +431,31 @@ def wait_for_port(proc: subprocess.Popen[bytes], log: Path, timeout: float = 20)
             except httpx.HTTPError:
                 pass
         time.sleep(0.05)
+
+
+async def test_only_the_first_start_mints_and_prints_a_facilitator_link(tmp_path: Path) -> None:
+    """Every start with the demo seeding on used to mint a 24-hour facilitator invitation
+    for every charter and print it (a link copied from a service's output took over another
+    charter). Now only the start that creates the demo charter prints its one link."""
+    url = f"sqlite:///{tmp_path / 'charter.db'}"
+    first = ServerProcess(url, ("CHARTER_SEED_DEMO", "true"))
+    first.start()
+    try:
+        await wait_for(lambda: any("facilitator link" in line for line in first.output))
+        links = [line for line in first.output if "/join/" in line]
+        assert len(links) == 1 and "single use, 24 h" in links[0]
+        admin = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+        async with httpx.AsyncClient(base_url=first.base_url, headers=admin) as http:
+            made = await http.post("/api/charters", json={"slug": "autre", "title": "Autre"})
+            assert made.status_code == 201, made.text
+    finally:
+        first.stop()
+    invites = await scalar(url, "SELECT COUNT(*) FROM invites")
+    second = ServerProcess(url, ("CHARTER_SEED_DEMO", "true"))
+    second.start()
+    try:
+        await wait_for(lambda: any("charter invite" in line for line in second.output))
+    finally:
+        second.stop()
+    assert not any("/join/" in line for line in second.output), second.output
+    assert await scalar(url, "SELECT COUNT(*) FROM invites") == invites
