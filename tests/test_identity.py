@@ -379,6 +379,19 @@ def test_tokens_and_secrets_never_reach_the_logs(tmp_path: Path, database_url: s
             assert http.get(path_of(invite_link)).status_code == 410
         with connect(f"{ws}/ws/{doc}?token={token}") as socket:
             assert socket.recv(timeout=5)
+        # The parameter's name as the application decodes it: each of these authenticates,
+        # and each is redacted by its decoded name.
+        for query in ("%74oken", "to%6Ben", "%74%6F%6B%65%6E", "lang=fr&%74oken"):
+            with connect(f"{ws}/ws/{doc}?{query}={token}") as socket:
+                assert socket.recv(timeout=5), query
+        for query in ("TOKEN", "%54OKEN", "%2574oken"):  # not read, and not logged either
+            with connect(f"{ws}/ws/{doc}?{query}={token}") as socket:
+                with pytest.raises(ConnectionClosed) as anonymous:
+                    socket.recv(timeout=5)
+                assert anonymous.value.rcvd is not None and anonymous.value.rcvd.code == 4401
+        with httpx.Client(verify=TLS, base_url=base) as http:
+            spelled = path_of(invite_link).replace("/join/", "/j%6Fin/")
+            assert http.get(spelled).status_code == 410  # the same page, the link used
         with connect(f"{ws}/ws/{doc}?token={forged}") as socket:
             with pytest.raises(ConnectionClosed) as refused:
                 socket.recv(timeout=5)
