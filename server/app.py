@@ -31,6 +31,7 @@ from server.api import versions as versions_api
 from server.backplane import Backplane, LocalBackplane
 from server.demo import DEMO_SLUG, seed_demo
 from server.errors import ApiError, api_error_handler
+from server.http_protocol import with_head_timeout
 from server.identity import Identity
 from server.participation import create_invite, make_identity
 from server.redis_backplane import RedisBackplane
@@ -164,10 +165,12 @@ def uvicorn_config(settings: Settings, *, log_level: str | None = None) -> uvico
     return uvicorn.Config(
         create_app(settings),
         log_level=log_level or settings.log_level,
+        http=with_head_timeout(settings.http_head_timeout_seconds),
         ws="websockets-sansio",  # server/wire.py writes broadcast frames to its transports
         ws_max_size=settings.max_message_bytes,
         ws_per_message_deflate=settings.ws_deflate,
         lifespan="on",
         access_log=False,
         timeout_graceful_shutdown=10,
+        limit_concurrency=settings.max_connections or None,
     )

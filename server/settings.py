@@ -72,6 +72,16 @@ class Settings:
     max_anonymous_connections_total: int = _setting(
         2000, "Open sockets of anonymous readers of all charters on this instance; then 1013."
     )
+    http_head_timeout_seconds: float = _setting(
+        10.0,
+        "Close a connection whose HTTP request head is not complete this long after it was "
+        "awaited (half-open connections).",
+    )
+    max_connections: int = _setting(
+        10000,
+        "Open connections (HTTP and websockets) past which new HTTP requests get 503 "
+        "(uvicorn's limit_concurrency); 0: no limit.",
+    )
     compact_every: int = _setting(
         500, "Fold a document's update log into its checkpoint after this many updates."
     )

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -374,3 +375,45 @@ def _shows(frame: Frame, client_id: int, cursor: str) -> bool:
         return False
     entries = [e for e in decode_entries(frame.data, 4096) if e.client_id == client_id]
     return any(not e.removed and json.loads(e.state).get("cursor") == cursor for e in entries)
+
+
+# -- half-open HTTP connections --
+
+
+async def closed_by_server(reader: asyncio.StreamReader, timeout: float) -> bool:
+    """Whether the server closes the connection within ``timeout`` (reads until EOF)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while await reader.read(4096):
+                pass
+        return True
+    except TimeoutError:
+        return False
+
+
+async def test_a_request_head_that_never_ends_is_closed(settings: Settings) -> None:
+    """Unfinished request heads used to stay open for ever (uvicorn has no such timeout):
+    now they are closed after CHARTER_HTTP_HEAD_TIMEOUT_SECONDS, on a new connection as on
+    a kept-alive one, while complete requests and open websockets carry on."""
+    settings = settings.with_overrides(http_head_timeout_seconds=0.5, keepalive_seconds=60)
+    async with running_server(settings) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        token = await make_token(server, "reader", "Rémi")
+        doc = await first_document(server.base_url, DEMO_SLUG)
+        wire = await Wire.open(server.ws_url, "yws", doc, token)
+        await wire.admitted(token)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        kept_reader, kept = await asyncio.open_connection("127.0.0.1", port)
+        kept.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert (await kept_reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+        kept.write(b"GET /healthz HTTP/1.1\r\nHo")  # a second request, never finished
+        assert await closed_by_server(reader, 5), "a half-open request head stayed open"
+        assert await closed_by_server(kept_reader, 5), "a kept-alive half request stayed open"
+        await wire.state()  # the websocket, open for longer than the deadline, still answers
+        assert not wire.closed.is_set()
+        async with api(server, token) as http:
+            assert (await http.get(f"/api/charters/{DEMO_SLUG}")).status_code == 200
+        for stream in (writer, kept):
+            stream.close()
+        await wire.close()
