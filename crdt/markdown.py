@@ -4,7 +4,10 @@ A charter file: optional front matter (``title:``, ``language:``) between ``---`
 lines, ``# Section`` headings, ``## Article`` headings, then the article body.
 Inside a body: paragraphs, ``###``..``#####`` headings (Quill header 1..3),
 ``-``/``1.`` lists, ``>`` quotes, ``**bold**``, ``*italic*`` and ``[links](url)``.
-Pure Python; round-trips what it writes.
+Pure Python; round-trips what it writes: exporting, importing and exporting again gives
+the same file, whatever the text holds (Markdown syntax, line separators, hostile links),
+and never changes the outline. Only "\n" ends a line; a link is written only if it is an
+address an article may hold (``crdt.protocol.link_allowed``), else its text stays, unlinked.
 """
 
 from __future__ import annotations
@@ -13,12 +16,16 @@ import re
 from dataclasses import dataclass, field
 
 from crdt.article import Attrs, Op
+from crdt.protocol import link_allowed
 
+# Inside markers, an escaped character (backslash and one more) is taken whole, so an
+# escaped "*" never closes a marker.
 _INLINE = re.compile(
-    r"\\(?P<esc>[\\*_\[\]()#>`~-])"
-    r"|\*\*(?P<bold>.+?)\*\*"
-    r"|\*(?P<italic>[^*]+?)\*"
-    r"|\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)\)"
+    r"\\(?P<esc>[\\*_\[\]()#>`~.+-])"
+    r"|\*\*\*(?P<bolditalic>(?:\\.|[^\\])+?)\*\*\*"
+    r"|\*\*(?P<bold>(?:\\.|[^\\])+?)\*\*"
+    r"|\*(?P<italic>(?:\\.|[^\\*])+?)\*"
+    r"|\[(?P<label>(?:\\.|[^\\\]])+)\]\((?P<url>[^)\s]+)\)"
 )
 _SPECIAL = re.compile(r"([\\*_\[\]`~])")
 _ORDERED = re.compile(r"^\d+\.\s+")
@@ -55,12 +62,17 @@ def parse_inline(text: str, base: Attrs | None = None) -> list[Op]:
             ops.append((text[pos : match.start()], base))
         if match["esc"] is not None:
             ops.append((match["esc"], base))
+        elif match["bolditalic"] is not None:
+            attrs = {**(base or {}), "bold": True, "italic": True}
+            ops.extend(parse_inline(match["bolditalic"], attrs))
         elif match["bold"] is not None:
             ops.extend(parse_inline(match["bold"], {**(base or {}), "bold": True}))
         elif match["italic"] is not None:
             ops.extend(parse_inline(match["italic"], {**(base or {}), "italic": True}))
-        else:
+        elif link_allowed(match["url"]):
             ops.extend(parse_inline(match["label"], {**(base or {}), "link": match["url"]}))
+        else:  # not an address an article may hold: its text, unlinked
+            ops.extend(parse_inline(match["label"], base))
         pos = match.end()
     if pos < len(text):
         ops.append((text[pos:], base))
@@ -90,9 +102,14 @@ def _line_format(line: str) -> tuple[str, Attrs | None]:
     return line, None
 
 
+def _lines(markdown: str) -> list[str]:
+    """Lines end at "\n" only (and "\r\n"): other separators are text inside a line."""
+    return [line.removesuffix("\r") for line in markdown.split("\n")]
+
+
 def body_from_markdown(markdown: str) -> list[Op]:
     ops: list[Op] = []
-    for raw in markdown.splitlines():
+    for raw in _lines(markdown):
         line = raw.rstrip()
         if not line.strip():
             continue
@@ -116,9 +133,20 @@ def _inline_markdown(text: str, attrs: Attrs | None) -> str:
     return lead + _wrap(_escape(core), attrs) + trail
 
 
+def _inline_attrs(attrs: Attrs | None) -> Attrs | None:
+    """What Markdown writes of a run's attributes: bold, italic, and a link an article may
+    hold (runs that differ only in what is not written are written as one)."""
+    kept = {k: v for k, v in (attrs or {}).items() if k in ("bold", "italic") and v}
+    link = (attrs or {}).get("link")
+    if isinstance(link, str) and link_allowed(link):
+        kept["link"] = link
+    return kept or None
+
+
 def _wrap(out: str, attrs: Attrs) -> str:
-    if attrs.get("link"):
-        out = f"[{out}]({attrs['link']})"
+    link = attrs.get("link")
+    if isinstance(link, str) and link_allowed(link):
+        out = f"[{out}]({link.replace('(', '%28').replace(')', '%29')})"
     if attrs.get("italic"):
         out = f"*{out}*"
     if attrs.get("bold"):
@@ -168,9 +196,13 @@ def markdown_from_ops(ops: list[Op]) -> str:
     previous_list = None
     number = 0
     for runs, block in lines_of(ops):
+        # Spaces at the edges of a line and empty lines do not survive Markdown: not written.
+        written = _merge([(text, _inline_attrs(attrs)) for text, attrs in runs])
+        body = "".join(_inline_markdown(t, a) for t, a in written).strip()
+        if not body:
+            continue
         kind = (block or {}).get("list")
         number = number + 1 if kind == "ordered" and previous_list == "ordered" else 1
-        body = "".join(_inline_markdown(t, a) for t, a in runs)
         line = _block_prefix(block, number) + (_protect_start(body) if not block else body)
         if out and not (kind and kind == previous_list):
             out.append("")
@@ -179,9 +211,33 @@ def markdown_from_ops(ops: list[Op]) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
+def one_line(text: str) -> str:
+    """A title or a front-matter value on one line: any line separator becomes a space."""
+    return " ".join(text.splitlines()).strip()
+
+
+def charter_markdown(charter: CharterSource, front: list[str] | None = None) -> str:
+    """The charter file: front matter (title, language and any ``front`` lines), then each
+    section and article; ``parse_charter`` reads it back as the same outline and text."""
+    head = [
+        f"title: {one_line(charter.title or '')}",
+        f"language: {one_line(charter.language or '')}",
+    ]
+    head.extend(one_line(line) for line in front or [])
+    parts = ["---\n" + "\n".join(head) + "\n---\n"]
+    for section in charter.sections:
+        parts.append(f"# {one_line(section.title)}\n")
+        for article in section.articles:
+            parts.append(f"## {one_line(article.title)}\n")
+            body = markdown_from_ops(article.body)
+            if body:
+                parts.append(body)
+    return "\n".join(parts)
+
+
 def parse_charter(markdown: str) -> CharterSource:
     charter = CharterSource()
-    lines = markdown.splitlines()
+    lines = _lines(markdown)
     if lines and lines[0].strip() == "---":
         end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
         if end is None:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from crdt.article import ArticleDoc, update_from_ops
-from crdt.markdown import CharterSource, markdown_from_ops
+from crdt.markdown import CharterSource
 from persistence.repo import CharterRecord, NewArticle, NewSection, Repo
 from server.access import Principal
 from server.identity import Identity
@@ -68,16 +68,3 @@ def charter_json(charter: CharterRecord) -> dict[str, Any]:
             for section in charter.sections
         ],
     }
-
-
-async def export_markdown(charter: CharterRecord, read: DocReader) -> str:
-    """The charter file format read by ``charter init --from-markdown`` (round trip)."""
-    parts = [f"---\ntitle: {charter.title}\nlanguage: {charter.language}\n---\n"]
-    for section in charter.sections:
-        parts.append(f"# {section.title}\n")
-        for article in section.articles:
-            parts.append(f"## {article.title}\n")
-            body = markdown_from_ops((await read(article.document_id)).ops())
-            if body:
-                parts.append(body)
-    return "\n".join(parts)

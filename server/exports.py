@@ -10,7 +10,14 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from crdt.article import ArticleDoc, Op
-from crdt.markdown import lines_of, markdown_from_ops
+from crdt.markdown import (
+    ArticleSource,
+    CharterSource,
+    SectionSource,
+    charter_markdown,
+    lines_of,
+    markdown_from_ops,
+)
 from persistence.repo import CharterRecord
 from persistence.versions import VersionRecord
 from server.charters import DocReader
@@ -97,19 +104,18 @@ def ui_language(language: str) -> str:
 
 def markdown(snap: Snapshot) -> str:
     charter = snap.charter
-    front = [f"title: {charter.title}", f"language: {charter.language}"]
-    front.append(f"licence: {charter.licence}")  # ignored on import, kept for readers
+    front = [f"licence: {charter.licence}"]  # ignored on import, kept for readers
     if snap.version is not None:
         front.append(f"version: {snap.version.id} — {snap.version.label}")
-    parts = ["---\n" + "\n".join(front) + "\n---\n"]
-    for section in snap.sections:
-        parts.append(f"# {section.title}\n")
-        for article in section.articles:
-            parts.append(f"## {article.title}\n")
-            body = markdown_from_ops(article.ops)
-            if body:
-                parts.append(body)
-    return "\n".join(parts)
+    source = CharterSource(
+        charter.title,
+        charter.language,
+        [
+            SectionSource(s.title, [ArticleSource(a.title, a.ops) for a in s.articles])
+            for s in snap.sections
+        ],
+    )
+    return charter_markdown(source, front)
 
 
 # -- HTML: one standalone, print-friendly page --

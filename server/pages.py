@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from crdt.markdown import lines_of
+from crdt.protocol import link_allowed
 from persistence.repo import CharterRecord, NotFound
 from server.access import Action, decide
 from server.api.common import bearer, services
@@ -25,13 +26,12 @@ from server.licences import licence_of
 from server.participation import ParticipationError, clean_badge, clean_name, join
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
 def safe_url(url: object) -> str | None:
     """Links typed by participants: only web and mail addresses, never javascript:."""
     text = str(url).strip()
-    return text if text.lower().startswith(SAFE_SCHEMES) else None
+    return text if link_allowed(text) else None
 
 
 TEMPLATES.env.filters["safe_url"] = safe_url
