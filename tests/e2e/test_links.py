@@ -26,7 +26,8 @@ def paste_html(page: Page, html: str) -> None:
           const data = new DataTransfer()
           data.setData('text/html', html)
           data.setData('text/plain', html.replace(/<[^>]*>/g, ''))
-          const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true })
+          const event = new ClipboardEvent(
+            'paste', { clipboardData: data, bubbles: true, cancelable: true })
           document.querySelector('.ql-editor').dispatchEvent(event)
         }""",
         html,
