@@ -29,6 +29,9 @@ log = logging.getLogger("charter.collab")
 MAX_PENDING_DOCUMENTS = 100
 MAX_PENDING_MESSAGES = 1000
 MAX_PENDING_BYTES = 5 * 1024 * 1024
+# Messages a socket may still send for a document closed for refused writes (a provider
+# flushing what it held) before the socket itself is closed; they are dropped unread.
+AFTER_CLOSE_ALLOWANCE = 100
 # A session whose writes keep being refused is closed: each refusal costs the server a
 # little, and a client that keeps writing where it may not is broken or hostile.
 REFUSALS_BEFORE_CLOSE = 3
@@ -93,6 +96,7 @@ class CollabConnection(Connection):
         self.provider_version: str | None = None
         self.principals: list[Principal] = []  # whom this socket's slots are counted for
         self.barred: set[str] = set()  # documents closed for refused writes, not reopened
+        self.sent_after_close = 0  # messages for barred documents, dropped
 
     def end_session(self, session: DocSession, reason: str) -> None:
         """Close one document of this socket (Hocuspocus Close); the socket stays open."""
@@ -139,6 +143,11 @@ async def _dispatch(
     if isinstance(message, hp.Auth):
         if session is None:
             await _authenticate(conn, services, name, message)
+        return
+    if session is None and name in conn.barred:
+        conn.sent_after_close += 1
+        if conn.sent_after_close > AFTER_CLOSE_ALLOWANCE:
+            conn.request_close(closecodes.FORBIDDEN, "kept writing to a closed document")
         return
     if session is None:
         _queue(conn, name, message, size)

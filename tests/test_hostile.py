@@ -23,6 +23,7 @@ from crdt.awareness import Entry, decode_entries
 from server.admission import NOT_A_NAME
 from server.demo import DEMO_SLUG
 from server.settings import Settings
+from server.ws_collab import AFTER_CLOSE_ALLOWANCE
 from tests.support import (
     ADMIN_TOKEN,
     RunningServer,
@@ -105,6 +106,34 @@ async def test_a_collab_session_that_keeps_writing_where_it_may_not_is_closed(
     finally:
         await wire.close()
     assert await server_text(server.base_url, doc) == before
+
+
+async def test_a_socket_that_keeps_writing_to_its_closed_document_is_closed(
+    server: RunningServer,
+) -> None:
+    """After its session was closed, a reader's socket kept sending inserts for the closed
+    document: each was queued as if sent before authentication, and the socket closed only
+    after a thousand of them (4205). Now they are dropped unread, and a socket that sends
+    more than a small allowance after the Close is closed with 4403."""
+    token = await make_token(server, "reader", "Rolf Têtu")
+    doc = await first_document(server.base_url, DEMO_SLUG)
+    wire = await Wire.open(server.ws_url, "collab", doc, token)
+    try:
+        await wire.admitted(token)
+        start = wire.mark()
+        for i in range(3):
+            await wire.send(protocol.sync_update(insertion(f"[refus {i}]")))
+        await wire.wait(lambda f: f.kind == "close" and f.doc == doc, start)
+        for i in range(AFTER_CLOSE_ALLOWANCE):
+            await wire.send(protocol.sync_update(insertion(f"[encore {i}]")))
+        await wire.processed()
+        assert not wire.closed.is_set(), "a provider may still flush what it held"
+        await wire.send(protocol.sync_update(insertion("[de trop]")))
+        await asyncio.wait_for(wire.closed.wait(), 10)
+        assert (wire.close_code, wire.close_reason) == (4403, "kept writing to a closed document")
+        assert len(wire.since(start, "sync_status")) == 3, "dropped unread, never answered"
+    finally:
+        await wire.close()
 
 
 async def test_a_readers_known_state_is_acknowledged_and_keeps_the_session(
