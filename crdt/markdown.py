@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from crdt.article import Attrs, Op
 from crdt.protocol import link_allowed
 
-# Inside markers, an escaped character (backslash and one more) is taken whole, so an
-# escaped "*" never closes a marker.
+# Inside markers, an escaped character (backslash and one more) and a whole link are taken
+# whole, so neither an escaped "*" nor a "*" inside an address closes a marker.
+_LINK = r"\[(?:\\.|[^\\\]])+\]\([^)\s]+\)"
 _INLINE = re.compile(
     r"\\(?P<esc>[\\*_\[\]()#>`~.+-])"
-    r"|\*\*\*(?P<bolditalic>(?:\\.|[^\\])+?)\*\*\*"
-    r"|\*\*(?P<bold>(?:\\.|[^\\])+?)\*\*"
-    r"|\*(?P<italic>(?:\\.|[^\\*])+?)\*"
+    rf"|\*\*\*(?P<bolditalic>(?:\\.|{_LINK}|[^\\])+?)\*\*\*"
+    rf"|\*\*(?P<bold>(?:\\.|{_LINK}|[^\\])+?)\*\*"
+    rf"|\*(?P<italic>(?:\\.|{_LINK}|[^\\*])+?)\*"
     r"|\[(?P<label>(?:\\.|[^\\\]])+)\]\((?P<url>[^)\s]+)\)"
 )
 _SPECIAL = re.compile(r"([\\*_\[\]`~])")

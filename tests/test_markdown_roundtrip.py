@@ -56,6 +56,24 @@ def test_a_link_cannot_forge_a_section_or_an_article() -> None:
     assert "le site" in "".join(text for text, _ in ops)
 
 
+def test_a_star_inside_an_address_does_not_close_bold() -> None:
+    """Found by the property test below: a bold link whose address holds "**" was read back
+    with the bold closed inside the address, and the next export escaped everything."""
+    body: list[Op] = [
+        ("#", {"bold": True, "link": "https://ex.org/**"}),
+        (" et ", None),
+        ("lien", {"italic": True, "link": "https://ex.org/*a*"}),
+        ("\n", None),
+    ]
+    first, imported, again = round_trip(
+        CharterSource("", "fr", [SectionSource("", [ArticleSource("", body)])])
+    )
+    assert again == first
+    ops = imported.sections[0].articles[0].body
+    assert ("#", {"bold": True, "link": "https://ex.org/**"}) in ops
+    assert ("lien", {"italic": True, "link": "https://ex.org/*a*"}) in ops
+
+
 HOSTILE = st.sampled_from(
     [
         "# ", "## ", "### ", "---", "- ", "* ", "1. ", "> ", "**", "*", "_", "\\", "`", "[", "]",
