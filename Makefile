@@ -24,7 +24,7 @@ dev-deps: $(VENV)/.dev-deps
 web/node_modules/.stamp: $(wildcard web/package-lock.json)
 	if [ -f web/package.json ]; then cd web && $(NPM_CI) && touch node_modules/.stamp; fi
 
-# The browser app: web/dist (hashed names + manifest.json, read by server/web.py).
+# The browser app: web/dist (hashed names + manifest.json, read by server/pages/shells.py).
 web: web/node_modules/.stamp
 	cd web && node build.mjs
 

@@ -36,7 +36,7 @@ from persistence.engine import make_engine, migrate
 from persistence.outline import Outline
 from persistence.repo import CharterRecord, NewArticle, NewSection, Repo
 from persistence.versions import Versions
-from server.versions import compare, comparison, entries, save_version
+from server.domain.versions import compare, comparison, entries, save_version
 
 WORDS = (
     "la ville publie ses données publiques dans des formats ouverts réutilisables "

@@ -176,8 +176,7 @@ class DocStore:
             if len(updates) <= 1:
                 for q in updates:
                     log.error(
-                        "store set aside an update document=%d participant=%s bytes=%d "
-                        "error=%s",
+                        "store set aside an update document=%d participant=%s bytes=%d error=%s",
                         q.document_id,
                         q.participant_id,
                         len(q.update or b""),

@@ -19,7 +19,6 @@ from persistence.docs import DocStore
 from persistence.engine import OneTrip, check_durability, make_engine, migrate
 from persistence.people import People
 from persistence.repo import Repo
-from server import autoversion, closecodes, pages, version_pages, web
 from server.access import Role
 from server.api import amendments as amendments_api
 from server.api import charters as charters_api
@@ -28,19 +27,23 @@ from server.api import exports as exports_api
 from server.api import outline as outline_api
 from server.api import people as people_api
 from server.api import versions as versions_api
-from server.backplane import Backplane, LocalBackplane
-from server.demo import DEMO_SLUG, seed_demo
+from server.domain import autoversion
+from server.domain.demo import DEMO_SLUG, seed_demo
+from server.domain.participation import create_invite, make_identity
 from server.errors import ApiError, api_error_handler
-from server.http_protocol import with_head_timeout
 from server.identity import Identity
-from server.participation import create_invite, make_identity
-from server.redis_backplane import RedisBackplane
-from server.rooms import RoomRegistry, SizeLimits
+from server.live import closecodes
+from server.live.backplane import Backplane, LocalBackplane
+from server.live.http_protocol import with_head_timeout
+from server.live.redis_backplane import RedisBackplane
+from server.live.rooms import RoomRegistry, SizeLimits
+from server.live.wire import WireMiddleware
+from server.live.ws_collab import collab_endpoint
+from server.live.ws_yjs import yjs_endpoint
+from server.pages import shells, site
+from server.pages import versions as version_pages
 from server.services import Services
 from server.settings import Settings
-from server.wire import WireMiddleware
-from server.ws_collab import collab_endpoint
-from server.ws_yjs import yjs_endpoint
 
 log = logging.getLogger("charter.app")
 
@@ -111,8 +114,8 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", healthz),
-            *web.routes,
-            *pages.routes,
+            *shells.routes,
+            *site.routes,
             *charters_api.routes,
             *people_api.routes,
             *outline_api.routes,
@@ -166,7 +169,7 @@ def uvicorn_config(settings: Settings, *, log_level: str | None = None) -> uvico
         create_app(settings),
         log_level=log_level or settings.log_level,
         http=with_head_timeout(settings.http_head_timeout_seconds),
-        ws="websockets-sansio",  # server/wire.py writes broadcast frames to its transports
+        ws="websockets-sansio",  # server/live/wire.py writes broadcast frames to its transports
         ws_max_size=settings.max_message_bytes,
         ws_per_message_deflate=settings.ws_deflate,
         lifespan="on",

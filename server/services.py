@@ -19,11 +19,11 @@ from persistence.engine import OneTrip
 from persistence.people import People
 from persistence.repo import CharterRecord, NotFound, Repo
 from server.access import Principal, Scope
-from server.backplane import Backplane, LocalBackplane
 from server.identity import Identity
-from server.limits import ConnectionSlots, SlidingWindow
+from server.live.backplane import Backplane, LocalBackplane
+from server.live.limits import ConnectionSlots, SlidingWindow
+from server.live.rooms import Room, RoomRegistry
 from server.names import parse_amendment, parse_channel, parse_document
-from server.rooms import Room, RoomRegistry
 from server.settings import Settings
 
 
@@ -47,7 +47,7 @@ class Services:
     projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
     backplane: Backplane = field(default_factory=LocalBackplane)  # the other instances
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    # New comments per participant in the last minute (server/comments.py ``admit``).
+    # New comments per participant in the last minute (server/domain/comments.py ``admit``).
     comment_window: SlidingWindow = field(init=False)
     slots: ConnectionSlots[Closable] = field(init=False)
 

@@ -34,8 +34,8 @@ from pycrdt import (
 
 from server.access import Role
 from server.app import uvicorn_config
-from server.demo import DEMO_SLUG
-from server.participation import create_bot
+from server.domain.demo import DEMO_SLUG
+from server.domain.participation import create_bot
 from server.settings import Settings
 
 # Test servers run with this administrator token: it may read every charter.

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.names import charter_channel
 from tests.hpdriver import HocuspocusClient
 from tests.support import PyClient, RunningServer, make_token

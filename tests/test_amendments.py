@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.databases import scalar
 from tests.hpdriver import HocuspocusClient

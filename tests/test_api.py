@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from crdt.markdown import parse_charter
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from tests.support import ADMIN_TOKEN, PyClient, RunningServer
 
 

@@ -21,7 +21,7 @@ import websockets
 from crdt import protocol
 from crdt.article import MAX_WAITING, ArticleDoc, CrdtError
 from crdt.lib0 import Reader, write_var_bytes, write_var_string, write_var_uint
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.support import (
     ROOT,

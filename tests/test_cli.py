@@ -15,7 +15,7 @@ from persistence.docs import DocStore
 from persistence.engine import make_engine
 from persistence.outline import Outline
 from persistence.repo import Repo
-from server.demo import DEMO_FILE
+from server.domain.demo import DEMO_FILE
 from tests.support import ROOT
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.databases import stored_text, writes_blocked
 from tests.hpdriver import HocuspocusClient

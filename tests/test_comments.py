@@ -19,7 +19,7 @@ import pytest
 
 from crdt.article import ArticleDoc
 from crdt.relpos import AnchorError, RelPos, Resolver, ascii_twin, decode, write_var_int
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.names import charter_channel
 from server.settings import Settings
 from tests.hpdriver import HocuspocusClient

@@ -12,7 +12,7 @@ import pytest
 from crdt.article import ArticleDoc, fold
 from persistence.docs import DocStore
 from persistence.engine import make_engine
-from server.demo import DEMO_FILE, DEMO_SLUG
+from server.domain.demo import DEMO_FILE, DEMO_SLUG
 from server.settings import Settings
 from tests.databases import scalar, seeded_document, stored_text
 from tests.support import (

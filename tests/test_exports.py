@@ -19,7 +19,7 @@ import httpx
 
 from crdt.markdown import parse_charter
 from crdt.relpos import RelPos
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from tests.support import ROOT, PyClient, RunningServer, make_token, settle
 
 API = f"/api/charters/{DEMO_SLUG}"

@@ -22,7 +22,7 @@ from crdt import protocol
 from crdt.awareness import MAX_ENTRIES, Entry, decode_entries, encode_entries
 from crdt.lib0 import MAX_VARUINT_BYTES, DecodeError, Reader, write_var_bytes, write_var_uint
 from crdt.protocol import ProtocolError, check_update, decode
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.support import PyClient, documents, make_token, running_server, settle
 from tests.test_bad_input import clients_of, close_code_after, nested_any, step2_reply, stored_doc

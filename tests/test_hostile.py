@@ -20,10 +20,10 @@ from pycrdt import Doc, Text
 from crdt import protocol
 from crdt.article import ArticleDoc
 from crdt.awareness import Entry, decode_entries
-from server.admission import NOT_A_NAME
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
+from server.live.admission import NOT_A_NAME
+from server.live.ws_collab import AFTER_CLOSE_ALLOWANCE
 from server.settings import Settings
-from server.ws_collab import AFTER_CLOSE_ALLOWANCE
 from tests.support import (
     ADMIN_TOKEN,
     RunningServer,

@@ -26,9 +26,9 @@ from websockets.sync.client import connect
 from crdt.awareness import decode_entries
 from persistence.tables import invites
 from server.access import Role
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
+from server.domain.participation import create_invite
 from server.identity import COOKIE
-from server.participation import create_invite
 from server.settings import Settings
 from tests.databases import scalar
 from tests.support import (

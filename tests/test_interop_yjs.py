@@ -18,7 +18,7 @@ import httpx
 import pytest
 from pycrdt import Doc, Text
 
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from tests.support import (
     ADMIN_TOKEN,
     ROOT,

@@ -30,3 +30,49 @@ def test_only_crdt_imports_pycrdt_and_layers_point_one_way() -> None:
     for package, banned in forbidden.items():
         for path, names in imports_of(package).items():
             assert not names & banned, f"{path.relative_to(ROOT)} imports {names & banned}"
+
+
+def modules_imported_by(folder: Path) -> dict[Path, set[str]]:
+    """Every module (dotted, as written) that each file under ``folder`` imports."""
+    found: dict[Path, set[str]] = {}
+    for path in folder.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        found[path] = names
+    return found
+
+
+EDGES = ("server.api", "server.pages", "server.cli")
+
+
+def test_server_parts_point_one_way() -> None:
+    """live/ is the core: it never imports the domain or an edge. The domain never imports an
+    edge (it knows no HTTP, no page, no command). Only the composition root (app.py) and the
+    edges themselves import edges."""
+    banned = {
+        "live": ("server.domain", *EDGES),
+        "domain": EDGES,
+    }
+    server = ROOT / "server"
+    for part, prefixes in banned.items():
+        for path, names in modules_imported_by(server / part).items():
+            bad = {n for n in names if n.startswith(prefixes)}
+            assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+    for path in server.glob("*.py"):
+        if path.name in ("app.py", "__main__.py"):
+            continue
+        names = modules_imported_by(server)[path]
+        bad = {n for n in names if n.startswith(EDGES)}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_the_folder_shows_the_parts() -> None:
+    """server/ keeps only the composition root and the few modules every part shares."""
+    top = sorted(p.name for p in (ROOT / "server").glob("*.py"))
+    assert len(top) <= 12, top
+    for part in ("live", "domain", "api", "pages", "cli"):
+        assert (ROOT / "server" / part / "__init__.py").exists()

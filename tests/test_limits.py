@@ -15,7 +15,7 @@ import websockets
 
 from crdt import hocuspocus as hp
 from crdt import protocol
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.identity import COOKIE
 from server.settings import Settings
 from tests.hpdriver import HocuspocusClient

@@ -37,7 +37,7 @@ from crdt.awareness import Entry, decode_entries, encode_entries
 from crdt.lib0 import Reader, write_var_string
 from server.access import Role
 from server.app import create_app
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.identity import COOKIE
 from server.names import charter_channel
 from server.settings import Settings
@@ -561,7 +561,7 @@ ANYONE = cells(200, 200, 200, 200, 200, 200, 200, 200, 200)
 READ_PAGE = cells(200, 200, 200, 200, 200, 403, 200, 403, 403)
 
 
-# The browser app's page shells (server/web.py). Without a build of the app (``make web``)
+# The browser app's page shells (server/pages/shells.py). Without a build of the app (``make web``)
 # they answer 503 "not built" to everyone, before looking at the charter.
 WEB_BUILT = (ROOT / "web" / "dist" / "manifest.json").is_file()
 WEB_PAGE = READ_PAGE if WEB_BUILT else cells(*[503] * len(PRINCIPALS))
@@ -648,7 +648,7 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("POST", "/api/charters/{slug}/articles/{key}/restore"): Cell(
         manage(200), lambda _, v: {"version": v["version_id"]}
     ),
-    # Pages of versions (server/version_pages.py) and the Atom feed.
+    # Pages of versions (server/pages/versions.py) and the Atom feed.
     ("GET", "/charters/{slug}/versions"): Cell(READ_PAGE),
     ("GET", "/charters/{slug}/versions.atom"): Cell(READ_PAGE),
     ("GET", "/charters/{slug}/compare"): Cell(

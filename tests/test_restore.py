@@ -13,7 +13,7 @@ import httpx
 from crdt.article import ArticleDoc, update_from_ops
 from crdt.markdown import body_from_markdown
 from crdt.versions import restore_update
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from tests.support import PyClient, RunningServer, make_token, server_text, settle, wait_for
 
 API = f"/api/charters/{DEMO_SLUG}"

@@ -16,8 +16,8 @@ from persistence.docs import DocStore
 from persistence.engine import make_engine
 from persistence.tables import doc_updates
 from server.access import local_reader
-from server.demo import DEMO_SLUG
-from server.rooms import Frames, Room
+from server.domain.demo import DEMO_SLUG
+from server.live.rooms import Frames, Room
 from server.settings import Settings
 from tests.databases import seeded_document, stored_text
 from tests.support import (

@@ -28,7 +28,7 @@ from crdt.article import ArticleDoc, fold
 from crdt.awareness import Entry, decode_entries, encode_entries
 from persistence.docs import COMPACTION_LOCK, DocStore
 from persistence.engine import make_engine, normalise_url
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from server.names import charter_channel
 from server.settings import Settings
 from tests.databases import (

@@ -7,7 +7,7 @@ import asyncio
 import websockets
 
 from crdt import protocol
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from tests.support import PyClient, RunningServer, first_document
 
 

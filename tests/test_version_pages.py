@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
 from tests.support import PyClient, RunningServer, settle
 
 API = f"/api/charters/{DEMO_SLUG}"

@@ -7,8 +7,8 @@ from typing import Any
 import anyio
 import httpx
 
-from server import autoversion
-from server.demo import DEMO_SLUG
+from server.domain import autoversion
+from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.databases import scalar
 from tests.support import (

@@ -1,4 +1,4 @@
-"""The send path (server/wire.py): broadcast frames written straight to each socket, the
+"""The send path (server/live/wire.py): broadcast frames written straight to each socket, the
 ASGI path for sockets that negotiated compression, and a reader that stops reading is
 closed (4408) without slowing the others. Sending does not depend on the database, so
 these run on SQLite only."""
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import websockets
 
-from server.connection import Connection
-from server.demo import DEMO_SLUG
+from server.domain.demo import DEMO_SLUG
+from server.live.connection import Connection
 from server.settings import Settings
 from tests.support import (
     ADMIN_TOKEN,

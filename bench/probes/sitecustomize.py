@@ -122,7 +122,7 @@ def _sends(path: str) -> None:
                 os.write(fd, b"r %s %.6f\n" % (m, clock()))
         return event
 
-    from server import wire
+    from server.live import wire
 
     direct_write = wire.Wire.write
 

@@ -14,10 +14,10 @@ from starlette.routing import Route
 
 from persistence.amendments import CHOICES, AmendmentRecord
 from persistence.repo import CharterRecord, NotFound
-from server import amendments as domain
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
+from server.domain import amendments as domain
 from server.errors import Invalid, NotFoundError
 
 MAX_RATIONALE = 10_000

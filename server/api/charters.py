@@ -13,10 +13,10 @@ from server.access import Action, Role
 from server.api.common import charter_or_404, principal, require, services
 from server.api.outline import charter_payload
 from server.api.validate import LANGUAGE, json_object, pattern_field, text_field
-from server.charters import charter_json, create_from_source, visible_charters
+from server.domain.charters import charter_json, create_from_source, visible_charters
+from server.domain.participation import create_invite, invite_json
 from server.errors import ConflictError, Invalid, NotFoundError
 from server.names import SLUG, article_document
-from server.participation import create_invite, invite_json
 
 MAX_MARKDOWN = 200_000
 

@@ -23,11 +23,11 @@ from starlette.routing import Route
 from persistence.amendments import AmendmentRecord
 from persistence.comments import STATUSES, CommentRecord, ThreadRecord
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
-from server import comments as domain
 from server.access import Action, Principal, Scope, decide
-from server.amendments import discussion_scope
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
+from server.domain import comments as domain
+from server.domain.amendments import discussion_scope
 from server.errors import ConflictError, Forbidden, Invalid, NotFoundError
 
 MAX_REASON = 2000

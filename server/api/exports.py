@@ -11,11 +11,11 @@ from starlette.routing import Route
 from persistence.versions import Versions
 from server.access import Action
 from server.api.common import charter_or_404, require, services
+from server.domain.open_discussion import discussion
+from server.domain.versions import version_or_404
 from server.errors import Invalid
-from server.exports import FORMATS, html, markdown, open_data, snapshot_of
-from server.open_discussion import discussion
-from server.pages import PAGE_CSP
-from server.versions import version_or_404
+from server.pages.exports import FORMATS, html, markdown, open_data, snapshot_of
+from server.pages.site import PAGE_CSP
 
 
 async def export_charter(request: Request) -> Response:

@@ -12,12 +12,12 @@ from starlette.routing import Route
 
 from persistence.outline import OrderError, Outline
 from persistence.repo import CharterRecord, NotFound
-from server import closecodes
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
-from server.charters import charter_json
+from server.domain.charters import charter_json
 from server.errors import Invalid, NotFoundError
+from server.live import closecodes
 from server.names import charter_channel
 
 

@@ -9,13 +9,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from persistence.repo import CharterRecord, NotFound
-from server import closecodes
 from server.access import Action, Role
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
-from server.errors import ConflictError, Invalid, NotFoundError
-from server.licences import LICENCES
-from server.participation import (
+from server.domain.licences import LICENCES
+from server.domain.participation import (
     ParticipationError,
     clean_name,
     clean_role,
@@ -23,6 +21,8 @@ from server.participation import (
     invite_json,
     participant_json,
 )
+from server.errors import ConflictError, Invalid, NotFoundError
+from server.live import closecodes
 
 
 def _invalid(exc: ParticipationError) -> Invalid:

@@ -14,9 +14,9 @@ from persistence.versions import VersionRecord, Versions
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
+from server.domain.restore import restore_article, restore_charter
+from server.domain.versions import comparison, save_version, version_json, version_or_404
 from server.errors import Invalid
-from server.restore import restore_article, restore_charter
-from server.versions import comparison, save_version, version_json, version_or_404
 
 
 def _versions(request: Request) -> Versions:

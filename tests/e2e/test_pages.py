@@ -49,7 +49,7 @@ def test_assets_have_hashed_names_types_and_compression(live_server: LiveServer)
         assert css.headers["content-type"] == "text/css; charset=utf-8"
         for bad in (
             "/static/manifest.json",
-            "/static/../server/web.py",
+            "/static/../server/pages/shells.py",
             "/static/.x.js",
             "/static/nope-AAAA.js",
             f"{script[1]}.gz",

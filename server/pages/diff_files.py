@@ -1,4 +1,4 @@
-"""A comparison (``server.versions.comparison``) as a file: standalone HTML or plain text,
+"""A comparison (``server.domain.versions.comparison``) as a file: standalone HTML or plain text,
 for ``charter diff``."""
 
 from __future__ import annotations
@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from persistence.repo import CharterRecord
-from server.exports import ui_language
-from server.i18n import translate
-from server.licences import licence_of
-from server.pages import TEMPLATES  # the shared Jinja environment (filters, autoescape)
+from server.domain.licences import licence_of
+from server.pages.exports import ui_language
+from server.pages.i18n import translate
+from server.pages.site import TEMPLATES  # the shared Jinja environment (filters, autoescape)
 
 
 def diff_html(charter: CharterRecord, found: dict[str, Any], base_url: str) -> str:
-    """A comparison (``server.versions.comparison``) as one standalone HTML file."""
+    """A comparison (``server.domain.versions.comparison``) as one standalone HTML file."""
     lang = ui_language(charter.language)
     articles = found["articles"]
     return TEMPLATES.env.get_template("compare_export.html").render(

@@ -8,8 +8,8 @@ from sqlalchemy import Connection
 from starlette.websockets import WebSocket
 
 from persistence.repo import CharterRecord, NotFound
-from server import closecodes
 from server.access import Action, Principal, Scope, decide
+from server.live import closecodes
 from server.names import is_document_name
 from server.services import Services
 

@@ -13,10 +13,10 @@ from starlette.websockets import WebSocket
 
 from crdt.article import CrdtError, CrdtPanic
 from crdt.protocol import ProtocolError, RefusedContent
-from server import closecodes
 from server.access import Principal
-from server.connection import Connection
-from server.limits import ConnectionLimits
+from server.live import closecodes
+from server.live.connection import Connection
+from server.live.limits import ConnectionLimits
 from server.services import Services
 
 log = logging.getLogger("charter.serve")

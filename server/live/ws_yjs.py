@@ -8,12 +8,12 @@ import logging
 from starlette.websockets import WebSocket
 
 from crdt.protocol import decode
-from server import closecodes
 from server.access import local_reader
-from server.admission import admit
-from server.connection import Connection
-from server.rooms import Frames
-from server.serve import open_connection, serve
+from server.live import closecodes
+from server.live.admission import admit
+from server.live.connection import Connection
+from server.live.rooms import Frames
+from server.live.serve import open_connection, serve
 from server.services import Services
 
 log = logging.getLogger("charter.ws")

@@ -1,7 +1,7 @@
 """Automatic versions on a schedule (``CHARTER_AUTO_VERSION_MINUTES``): every period, each
 charter whose text or outline changed since its last version gets a version of kind
 "auto". Other automatic versions (before a restore, around an accepted amendment) call
-``server.versions.save_version(..., kind="auto")`` directly."""
+``server.domain.versions.save_version(..., kind="auto")`` directly."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from crdt.article import ArticleDoc
 from persistence.repo import CharterRecord
 from persistence.versions import VersionArticle, Versions
+from server.domain.versions import live_articles, save_version
 from server.services import Services
-from server.versions import live_articles, save_version
 
 log = logging.getLogger("charter.versions")
 

@@ -15,7 +15,7 @@ from persistence.contributions import Contributions, article_documents
 from persistence.repo import CharterRecord, NotFound
 from persistence.versions import VersionArticle, VersionRecord, Versions
 from server.access import Principal
-from server.charters import DocReader
+from server.domain.charters import DocReader
 from server.errors import Invalid, NotFoundError
 
 

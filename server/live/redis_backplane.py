@@ -22,10 +22,10 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from persistence.docs import DocStore
-from server.backplane import HELLO_SECONDS, OnCommit, PeerSync
+from server.live.backplane import HELLO_SECONDS, OnCommit, PeerSync
 
 if TYPE_CHECKING:
-    from server.rooms import RoomRegistry
+    from server.live.rooms import RoomRegistry
 
 log = logging.getLogger("charter.backplane")
 

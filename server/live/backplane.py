@@ -2,7 +2,7 @@
 
 One instance (``CHARTER_REDIS_URL`` empty) has no peers: ``LocalBackplane`` does nothing.
 Several instances behind a load balancer share a pub/sub channel (``RedisBackplane`` in
-``server/redis_backplane.py``); this module holds what does not depend on the transport:
+``server/live/redis_backplane.py``); this module holds what does not depend on the transport:
 the message format and ``PeerSync``, which decides what to send and what a message means.
 
 What crosses, and what it means (docs/deploy.md, "Several instances"):
@@ -46,7 +46,7 @@ from crdt.protocol import ProtocolError
 from persistence.docs import DocStore
 
 if TYPE_CHECKING:
-    from server.rooms import Room, RoomRegistry
+    from server.live.rooms import Room, RoomRegistry
 
 log = logging.getLogger("charter.backplane")
 

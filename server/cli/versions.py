@@ -12,15 +12,15 @@ from persistence.amendments import Amendments
 from persistence.repo import CharterRecord, NotFound
 from persistence.versions import Versions
 from server.api.validate import text_field
-from server.diff_files import diff_html, diff_text
+from server.domain.open_discussion import discussion
+from server.domain.versions import comparison, save_version, version_json, version_or_404
 from server.errors import ApiError
-from server.exports import html, markdown, open_data, snapshot_of
-from server.open_discussion import discussion
+from server.pages.diff_files import diff_html, diff_text
+from server.pages.exports import html, markdown, open_data, snapshot_of
 from server.settings import Settings
-from server.versions import comparison, save_version, version_json, version_or_404
 
 if TYPE_CHECKING:
-    from server.cli import Tools
+    from server.cli.main import Tools
 
 
 def _fail(message: str) -> int:

@@ -18,14 +18,13 @@ from persistence.docs import DocStore
 from persistence.engine import OneTrip, make_engine, migrate
 from persistence.people import People
 from persistence.repo import CharterRecord, Conflict, NotFound, Repo
-from server import cli_versions, logs
+from server import logs
 from server import settings as settings_mod
 from server.access import Role
 from server.api.validate import LANGUAGE
-from server.charters import charter_json, create_from_source
-from server.identity import Identity
-from server.names import SLUG
-from server.participation import (
+from server.cli import versions as cli_versions
+from server.domain.charters import charter_json, create_from_source
+from server.domain.participation import (
     ParticipationError,
     clean_name,
     create_bot,
@@ -33,6 +32,8 @@ from server.participation import (
     invite_json,
     make_identity,
 )
+from server.identity import Identity
+from server.names import SLUG
 from server.settings import Settings
 
 

@@ -19,11 +19,11 @@ from crdt.protocol import link_allowed
 from persistence.repo import CharterRecord, NotFound
 from server.access import Action, decide
 from server.api.common import bearer, services
-from server.charters import visible_charters
-from server.i18n import LANGUAGES, pick, translate
+from server.domain.charters import visible_charters
+from server.domain.licences import licence_of
+from server.domain.participation import ParticipationError, clean_badge, clean_name, join
 from server.identity import COOKIE, COOKIE_MAX_AGE
-from server.licences import licence_of
-from server.participation import ParticipationError, clean_badge, clean_name, join
+from server.pages.i18n import LANGUAGES, pick, translate
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

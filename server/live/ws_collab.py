@@ -15,13 +15,13 @@ from starlette.websockets import WebSocket
 
 from crdt import hocuspocus as hp
 from crdt.lib0 import write_var_bytes
-from server import closecodes
 from server.access import Principal, local_reader
-from server.admission import admit
-from server.connection import Connection
-from server.limits import SlidingWindow
-from server.rooms import Frames, Room
-from server.serve import open_connection, serve
+from server.live import closecodes
+from server.live.admission import admit
+from server.live.connection import Connection
+from server.live.limits import SlidingWindow
+from server.live.rooms import Frames, Room
+from server.live.serve import open_connection, serve
 from server.services import Services
 
 log = logging.getLogger("charter.collab")

@@ -12,11 +12,11 @@ from starlette.routing import Route
 from persistence.repo import CharterRecord, NotFound
 from server.access import Action, decide
 from server.api.common import bearer, services
+from server.domain.licences import licence_of
+from server.domain.versions import comparison, timeline
 from server.errors import ApiError
-from server.exports import atom
-from server.licences import licence_of
-from server.pages import PAGE_CSP, render
-from server.versions import comparison, timeline
+from server.pages.exports import atom
+from server.pages.site import PAGE_CSP, render
 
 
 async def _readable(request: Request) -> CharterRecord | Response:

@@ -22,12 +22,12 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
-from server import pages
 from server.access import Action, decide
 from server.api.common import bearer, services
-from server.i18n import pick
+from server.pages import site as pages
+from server.pages.i18n import pick
 
-DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 STATIC = "/static/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Path segments of letters, digits, dot, dash, underscore; none starting with a dot.

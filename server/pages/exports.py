@@ -1,5 +1,5 @@
 """Exports of a charter at a version or live: Markdown, standalone HTML, open-data JSON
-(with the discussion when the charter allows it: server/open_discussion.py), and the Atom
+(with the discussion when the charter allows it: server/domain/open_discussion.py), and the Atom
 feed of its versions. Pure rendering of what ``snapshot_of`` read."""
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from crdt.markdown import (
 )
 from persistence.repo import CharterRecord
 from persistence.versions import VersionRecord
-from server.charters import DocReader
-from server.i18n import LANGUAGES, translate
-from server.licences import licence_of
+from server.domain.charters import DocReader
+from server.domain.licences import licence_of
+from server.domain.open_discussion import Discussion, iso
+from server.domain.versions import version_json
 from server.names import article_document
-from server.open_discussion import Discussion, iso
-from server.pages import TEMPLATES  # the shared Jinja environment (filters, autoescape)
-from server.versions import version_json
+from server.pages.i18n import LANGUAGES, translate
+from server.pages.site import TEMPLATES  # the shared Jinja environment (filters, autoescape)
 
 FORMATS = {
     "md": ("text/markdown; charset=utf-8", "md", "attachment"),
@@ -223,7 +223,7 @@ def _stamp(at: datetime | None) -> str:
 
 
 def atom(charter: CharterRecord, timeline: list[dict[str, Any]], base_url: str) -> str:
-    """``timeline`` as built by ``server.versions.timeline`` (oldest first)."""
+    """``timeline`` as built by ``server.domain.versions.timeline`` (oldest first)."""
     lang = ui_language(charter.language)
     licence = licence_of(charter.licence)
     home = f"{base_url}/charters/{charter.slug}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from crdt.markdown import parse_charter
 from persistence.repo import CharterRecord, Repo
-from server.charters import create_from_source
+from server.domain.charters import create_from_source
 
 DEMO_SLUG = "gouvernance-ouverte"
 DEMO_FILE = Path(__file__).parent / "charte-nantes.md"

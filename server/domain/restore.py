@@ -17,12 +17,12 @@ from persistence.outline import Outline
 from persistence.repo import ArticleRecord, CharterRecord
 from persistence.versions import VersionArticle, VersionRecord, Versions
 from server.access import Principal
-from server.charters import charter_json
+from server.domain.charters import charter_json
+from server.domain.versions import save_version, version_json
 from server.errors import ConflictError, NotFoundError
+from server.live.rooms import ServerEdit
 from server.names import article_document, charter_channel
-from server.rooms import ServerEdit
 from server.services import Services
-from server.versions import save_version, version_json
 
 MAX_LABEL = 200
 

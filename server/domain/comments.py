@@ -27,7 +27,7 @@ from persistence.amendments import AmendmentRecord
 from persistence.comments import STANCES, Author, CommentRecord, Comments, NewThread, ThreadRecord
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from server.access import Action, Principal, Scope, decide
-from server.amendments import discussion_scope
+from server.domain.amendments import discussion_scope
 from server.errors import ConflictError, Forbidden, Invalid, RateLimited
 from server.services import Services
 

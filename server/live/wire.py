@@ -12,7 +12,7 @@ per broadcast and :meth:`Wire.write` is one ``transport.write``.
 A socket that negotiated an extension (permessage-deflate compresses with per-socket state),
 a socket that is closing or whose transport is paused, and any other ASGI server: the
 connection uses the ordinary ASGI ``send``. Both write to the same transport in the order
-they are called (server/connection.py keeps that order).
+they are called (server/live/connection.py keeps that order).
 """
 
 from __future__ import annotations

@@ -19,11 +19,11 @@ from persistence.people import ParticipantRecord
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from persistence.versions import Versions
 from server.access import Action, Principal, Role, Scope, decide
+from server.domain.versions import save_version
 from server.errors import ConflictError, Forbidden, Invalid
+from server.live.rooms import ServerEdit
 from server.names import amendment_document, article_document
-from server.rooms import ServerEdit
 from server.services import Services
-from server.versions import save_version
 
 log = logging.getLogger("charter.amendments")
 

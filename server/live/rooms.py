@@ -29,9 +29,9 @@ from crdt.protocol import (
     SyncUpdate,
 )
 from persistence.docs import DocStore
-from server import closecodes
 from server.access import Action, Decision, Principal, Scope, decide
-from server.backplane import Backplane, LocalBackplane
+from server.live import closecodes
+from server.live.backplane import Backplane, LocalBackplane
 
 log = logging.getLogger("charter.room")
 

@@ -43,7 +43,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "role_reader": "lecteur·rice",
         "language": "Langue",
         "switch_language": "English",
-        # versions, comparisons and exports (server/version_pages.py, server/exports.py)
+        # versions, comparisons and exports (server/pages/versions.py, server/pages/exports.py)
         "versions": "Versions",
         "versions_of": "Versions de « {title} »",
         "timeline": "Historique",
@@ -125,7 +125,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "role_reader": "reader",
         "language": "Language",
         "switch_language": "Français",
-        # versions, comparisons and exports (server/version_pages.py, server/exports.py)
+        # versions, comparisons and exports (server/pages/versions.py, server/pages/exports.py)
         "versions": "Versions",
         "versions_of": "Versions of “{title}”",
         "timeline": "Timeline",

@@ -1,7 +1,7 @@
 """A connection: one websocket, its principal, a bounded outbox and the writer that drains it.
 
 ``offer`` never blocks and never awaits, so a room can fan out inside a plain ``def``.
-Where the server allows it (server/wire.py) and nothing is queued, ``offer`` writes the frame
+Where the server allows it (server/live/wire.py) and nothing is queued, ``offer`` writes the frame
 to the socket at once; otherwise the frame waits in the outbox for the writer. A connection
 whose outbox overflows is closed (4408) rather than slowing the room.
 """
@@ -17,10 +17,10 @@ import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from crdt.protocol import KEEPALIVE
-from server import closecodes
 from server.access import Principal
-from server.limits import ConnectionLimits
-from server.wire import wire_of
+from server.live import closecodes
+from server.live.limits import ConnectionLimits
+from server.live.wire import wire_of
 
 log = logging.getLogger("charter.connection")
 
@@ -74,7 +74,7 @@ class Connection:
 
     @property
     def direct(self) -> bool:
-        """Whether ``offer`` writes straight to the socket right now (server/wire.py)."""
+        """Whether ``offer`` writes straight to the socket right now (server/live/wire.py)."""
         return self._wire is not None and not self._outbox and self._wire.ready()
 
     def keepalive_frame(self) -> bytes | None:

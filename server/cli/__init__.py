@@ -1,0 +1,1 @@
+"""The `charter` command, thin over the domain."""

@@ -1,0 +1,2 @@
+"""Server-rendered pages, the app shells, i18n, templates, and the files rendered for
+download (exports, diffs)."""
