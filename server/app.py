@@ -27,10 +27,11 @@ from server.api import exports as exports_api
 from server.api import outline as outline_api
 from server.api import people as people_api
 from server.api import versions as versions_api
+from server.api.errors import domain_error_handler
 from server.domain import autoversion
 from server.domain.demo import DEMO_SLUG, seed_demo
 from server.domain.participation import create_invite, make_identity
-from server.errors import ApiError, api_error_handler
+from server.errors import DomainError
 from server.identity import Identity
 from server.live import closecodes
 from server.live.backplane import Backplane, LocalBackplane
@@ -128,7 +129,7 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/collab", collab_endpoint),
         ],
         lifespan=lifespan,
-        exception_handlers={ApiError: api_error_handler},
+        exception_handlers={DomainError: domain_error_handler},
         middleware=[Middleware(WireMiddleware)],
     )
 

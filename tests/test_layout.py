@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from server import errors
 from tests.support import ROOT
 
 
@@ -76,3 +77,14 @@ def test_the_folder_shows_the_parts() -> None:
     assert len(top) <= 12, top
     for part in ("live", "domain", "api", "pages", "cli"):
         assert (ROOT / "server" / part / "__init__.py").exists()
+
+
+def test_the_domain_knows_no_http() -> None:
+    """The domain raises domain errors; only the API maps them to HTTP statuses."""
+    server = ROOT / "server"
+    files = [*(server / "domain").rglob("*.py"), server / "errors.py"]
+    for path in files:
+        names = modules_imported_by(path.parent)[path]
+        bad = {n for n in names if n.split(".")[0] in ("starlette", "uvicorn", "httpx")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+    assert "status" not in vars(errors.DomainError)

@@ -14,7 +14,7 @@ from persistence.versions import Versions
 from server.api.validate import text_field
 from server.domain.open_discussion import discussion
 from server.domain.versions import comparison, save_version, version_json, version_or_404
-from server.errors import ApiError
+from server.errors import DomainError
 from server.pages.diff_files import diff_html, diff_text
 from server.pages.exports import html, markdown, open_data, snapshot_of
 from server.settings import Settings
@@ -63,7 +63,7 @@ async def create(tools: Tools, args: argparse.Namespace) -> int:
         return 1
     try:
         label = text_field({"label": args.label}, "label") or ""
-    except ApiError as exc:
+    except DomainError as exc:
         return _fail(f"--label: {exc.message}")
     versions = Versions(tools.repo.engine)
     saved = await save_version(versions, charter, _reader(tools), label, None)
@@ -80,7 +80,7 @@ async def diff(tools: Tools, args: argparse.Namespace, settings: Settings) -> in
         found = await comparison(
             tools.repo.engine, charter, _reader(tools), args.origin, args.target, True
         )
-    except ApiError as exc:
+    except DomainError as exc:
         return _fail(exc.message)
     if args.format == "json":
         print(json.dumps(found, ensure_ascii=False, indent=2))
@@ -102,7 +102,7 @@ async def export(tools: Tools, args: argparse.Namespace, settings: Settings) -> 
             if args.version and args.version != "live"
             else None
         )
-    except ApiError as exc:
+    except DomainError as exc:
         return _fail(exc.message)
     snap = await snapshot_of(charter, _reader(tools), version)
     if args.format == "md":

@@ -14,7 +14,7 @@ from server.access import Action, decide
 from server.api.common import bearer, services
 from server.domain.licences import licence_of
 from server.domain.versions import comparison, timeline
-from server.errors import ApiError
+from server.errors import DomainError, Invalid, NotFoundError
 from server.pages.exports import atom
 from server.pages.site import PAGE_CSP, render
 
@@ -52,11 +52,12 @@ async def _comparison(
     svc = services(request)
     try:
         if not origin:
-            raise ApiError("from is required: a version id")
+            raise Invalid("from is required: a version id")
         return await comparison(svc.engine, charter, svc.article_doc, origin, target, with_text)
-    except ApiError as exc:
+    except DomainError as exc:
         context = _context(charter, message=exc.message)
-        return render(request, "compare_error.html", context, 404 if exc.status == 404 else 422)
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return render(request, "compare_error.html", context, status)
 
 
 async def compare_page(request: Request) -> Response:
