@@ -9,7 +9,6 @@ are caught explicitly and reported as ``CrdtPanic``: the doc may be half-modifie
 from __future__ import annotations
 
 import bisect
-import random
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -61,10 +60,6 @@ def _guard(what: str) -> Iterator[None]:
         if _is_panic(exc):
             raise CrdtPanic(f"{what}: pycrdt panicked: {exc}") from None
         raise
-
-
-def new_client_id() -> int:
-    return random.getrandbits(52)  # Yjs client ids must stay below 2**53
 
 
 class ArticleDoc:

@@ -24,10 +24,6 @@ class Token:
     space: str  # the whitespace before it, as typed (shown, never compared)
     text: str
 
-    @property
-    def is_word(self) -> bool:
-        return self.text[:1].isalnum() or self.text[:1] == "_"
-
 
 @dataclass(frozen=True, slots=True)
 class Hunk:

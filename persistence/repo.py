@@ -183,19 +183,6 @@ class Repo:
             position = max((a.position for a in section.articles), default=-1) + 1
             return await self._insert_article(conn, charter.id, section_id, position, article)
 
-    async def charter_of_document(self, document_id: int) -> CharterRecord:
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(charters.c.slug)
-                    .join(documents, documents.c.charter_id == charters.c.id)
-                    .where(documents.c.id == document_id)
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"no document {document_id}")
-            return await self._charter(conn, row.slug)
-
     async def find_article(self, slug: str, key: str) -> ArticleRecord:
         async with self.engine.connect() as conn:
             row = (

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 
 from starlette.websockets import WebSocket
 
@@ -79,11 +78,6 @@ class DocSession:
 
     def request_close(self, code: int, reason: str) -> None:
         self.conn.request_close(code, reason)
-
-
-@dataclass
-class _Pending:
-    frames: list[hp.DocMessage] = field(default_factory=list)
 
 
 class CollabConnection(Connection):
