@@ -143,6 +143,11 @@ async def test_an_amendment_lands_in_an_article_edited_since_and_editors_see_it_
         text_of = lambda v: next(a["text"] for a in v["articles"] if a["id"] == article["id"])  # noqa: E731
         assert "sous un mois" in text_of(before) and "ouvertes" in text_of(before)
         assert text_of(after).strip() == final
+        title = amendment["title"]
+        assert (before["label"], after["label"]) == (
+            f"Avant l’amendement « {title} »",
+            f"Après l’amendement « {title} »",
+        )
         merged = await scalar(
             database_url,
             f"SELECT length(merged_update) FROM amendments WHERE id = {amendment['id']}",

@@ -127,3 +127,15 @@ async def test_server_rendered_pages_forbid_scripts(server: RunningServer) -> No
             policy = response.headers["content-security-policy"]
             assert "default-src 'none'" in policy and "script-src" not in policy
             assert "<script" not in response.text
+
+
+async def test_an_app_shell_speaks_the_visitors_language(server: RunningServer) -> None:
+    """The editor's shell (before its script runs, or without it) in French and English."""
+    async with httpx.AsyncClient(base_url=server.base_url, headers=as_(ADMIN_TOKEN)) as http:
+        charter = (await http.get(f"/api/charters/{DEMO_SLUG}")).json()
+        path = "/" + charter["sections"][0]["articles"][0]["document"]
+        fr = await http.get(path, headers={"accept-language": "fr-FR"})
+        en = await http.get(path, headers={"accept-language": "en-GB,en;q=0.9"})
+    assert fr.status_code == en.status_code == 200
+    assert "Chargement…" in fr.text and "Lire la charte sans JavaScript" in fr.text
+    assert "Loading…" in en.text and "Read the charter without JavaScript" in en.text

@@ -88,3 +88,15 @@ def test_the_domain_knows_no_http() -> None:
         bad = {n for n in names if n.split(".")[0] in ("starlette", "uvicorn", "httpx")}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
     assert "status" not in vars(errors.DomainError)
+
+
+def test_interface_text_lives_in_one_catalogue() -> None:
+    """French and English text is in server/i18n.py only: no other module keeps a table of
+    its own keyed by language."""
+    for path in (ROOT / "server").rglob("*.py"):
+        if path == ROOT / "server" / "i18n.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+                assert not keys & {"fr", "en"}, f"{path.relative_to(ROOT)}:{node.lineno}"

@@ -21,6 +21,7 @@ from persistence.versions import Versions
 from server.access import Action, Principal, Role, Scope, decide
 from server.domain.versions import save_version
 from server.errors import ConflictError, Forbidden, Invalid
+from server.i18n import content_language, translate
 from server.live.rooms import ServerEdit
 from server.names import amendment_document, article_document
 from server.services import Services
@@ -208,16 +209,9 @@ async def accept(
     return await _after(services, record, "accepted")
 
 
-_LABELS = {
-    "fr": {"before": "Avant l’amendement « {} »", "after": "Après l’amendement « {} »"},
-    "en": {"before": "Before amendment “{}”", "after": "After amendment “{}”"},
-}
-
-
 def _label(charter: CharterRecord, when: str, record: AmendmentRecord) -> str:
-    labels = _LABELS.get(charter.language.split("-")[0], _LABELS["en"])
     title = record.title if len(record.title) <= 150 else record.title[:149] + "…"
-    return labels[when].format(title)
+    return translate(content_language(charter.language), f"version_{when}_amendment", title=title)
 
 
 async def _move(

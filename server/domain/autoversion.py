@@ -16,18 +16,14 @@ from crdt.article import ArticleDoc
 from persistence.repo import CharterRecord
 from persistence.versions import VersionArticle, Versions
 from server.domain.versions import live_articles, save_version
+from server.i18n import content_language, translate
 from server.services import Services
 
 log = logging.getLogger("charter.versions")
 
-_LABELS = {
-    "fr": "Version automatique du {:%d/%m/%Y %H:%M} UTC",
-    "en": "Automatic version, {:%Y-%m-%d %H:%M} UTC",
-}
-
 
 def auto_label(language: str, at: datetime) -> str:
-    return _LABELS.get(language.split("-")[0], _LABELS["en"]).format(at)
+    return translate(content_language(language), "version_auto", at=at)
 
 
 def _shape(articles: list[VersionArticle]) -> list[tuple[Any, ...]]:

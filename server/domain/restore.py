@@ -20,22 +20,12 @@ from server.access import Principal
 from server.domain.charters import charter_json
 from server.domain.versions import save_version, version_json
 from server.errors import ConflictError, NotFoundError
+from server.i18n import content_language, translate
 from server.live.rooms import ServerEdit
 from server.names import article_document, charter_channel
 from server.services import Services
 
 MAX_LABEL = 200
-
-_LABELS = {
-    "fr": {
-        "article": "Avant restauration de l’article « {article} » (version « {version} »)",
-        "charter": "Avant restauration de la version « {version} »",
-    },
-    "en": {
-        "article": "Before restoring article “{article}” (version “{version}”)",
-        "charter": "Before restoring version “{version}”",
-    },
-}
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -45,8 +35,10 @@ def _short(text: str, limit: int = 60) -> str:
 def restore_label(language: str, what: str, version: str, article: str = "") -> str:
     """The label of the automatic version saved just before a restore, in the charter's
     language, cut to fit."""
-    labels = _LABELS.get(language.split("-")[0], _LABELS["en"])
-    label = labels[what].format(article=_short(article), version=_short(version))
+    key = f"version_before_restore_{what}"
+    label = translate(
+        content_language(language), key, article=_short(article), version=_short(version)
+    )
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
 
 

@@ -7,14 +7,13 @@ from typing import Any
 
 from persistence.repo import CharterRecord
 from server.domain.licences import licence_of
-from server.pages.exports import ui_language
-from server.pages.i18n import translate
+from server.i18n import content_language, translate
 from server.pages.site import TEMPLATES  # the shared Jinja environment (filters, autoescape)
 
 
 def diff_html(charter: CharterRecord, found: dict[str, Any], base_url: str) -> str:
     """A comparison (``server.domain.versions.comparison``) as one standalone HTML file."""
-    lang = ui_language(charter.language)
+    lang = content_language(charter.language)
     articles = found["articles"]
     return TEMPLATES.env.get_template("compare_export.html").render(
         charter=charter,

@@ -24,8 +24,8 @@ from server.domain.charters import DocReader
 from server.domain.licences import licence_of
 from server.domain.open_discussion import Discussion, iso
 from server.domain.versions import version_json
+from server.i18n import content_language, translate
 from server.names import article_document
-from server.pages.i18n import LANGUAGES, translate
 from server.pages.site import TEMPLATES  # the shared Jinja environment (filters, autoescape)
 
 FORMATS = {
@@ -94,11 +94,6 @@ async def snapshot_of(
     return Snapshot(charter, version, [grouped[k] for k in sorted(grouped)])
 
 
-def ui_language(language: str) -> str:
-    primary = language.split("-")[0]
-    return primary if primary in LANGUAGES else "en"
-
-
 # -- Markdown: the charter file format, read back by `charter init --from-markdown` --
 
 
@@ -150,7 +145,7 @@ def blocks(ops: list[Op]) -> list[Block]:
 
 
 def html(snap: Snapshot, base_url: str) -> str:
-    lang = ui_language(snap.charter.language)
+    lang = content_language(snap.charter.language)
     return TEMPLATES.env.get_template("export.html").render(
         snap=snap,
         charter=snap.charter,
@@ -224,7 +219,7 @@ def _stamp(at: datetime | None) -> str:
 
 def atom(charter: CharterRecord, timeline: list[dict[str, Any]], base_url: str) -> str:
     """``timeline`` as built by ``server.domain.versions.timeline`` (oldest first)."""
-    lang = ui_language(charter.language)
+    lang = content_language(charter.language)
     licence = licence_of(charter.licence)
     home = f"{base_url}/charters/{charter.slug}"
     ET.register_namespace("", ATOM)

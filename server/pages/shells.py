@@ -25,7 +25,6 @@ from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from server.access import Action, decide
 from server.api.common import bearer, services
 from server.pages import site as pages
-from server.pages.i18n import pick
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 STATIC = "/static/"
@@ -44,21 +43,6 @@ HOST = re.compile(r"^[A-Za-z0-9.:\[\]-]+$")
 
 # What a page adds to its shell's context (None: not found), e.g. the amendment it shows.
 Lookup = Callable[[Request, CharterRecord], Awaitable[dict[str, Any] | None]]
-
-SHELL_TEXT = {
-    "fr": {
-        "loading": "Chargement…",
-        "noscript": "Cette page a besoin de JavaScript pour le travail en direct.",
-        "read": "Lire la charte sans JavaScript",
-        "unbuilt": "L’application web n’est pas construite sur ce serveur (lancez « make web »).",
-    },
-    "en": {
-        "loading": "Loading…",
-        "noscript": "This page needs JavaScript for working live.",
-        "read": "Read the charter without JavaScript",
-        "unbuilt": "The web app is not built on this server (run “make web”).",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -155,14 +139,12 @@ async def _shell(
     extra = await lookup(request, found) if lookup is not None else {}
     if extra is None:
         return pages.render(request, "not_found.html", {}, 404)
-    lang = pick(request.cookies, request.headers.get("accept-language"))
     context = {
         **extra,
         "charter": found,
         "article": article,
         "page": page,
         "assets": assets,
-        "text": SHELL_TEXT[lang],
         "read_url": f"/charters/{found.slug}/read",
     }
     return _secure(request, pages.render(request, f"app_{page}.html", context))
@@ -173,8 +155,7 @@ def _article(charter: CharterRecord, key: str) -> ArticleRecord | None:
 
 
 def _unbuilt(request: Request) -> Response:
-    lang = pick(request.cookies, request.headers.get("accept-language"))
-    return pages.render(request, "app_unbuilt.html", {"text": SHELL_TEXT[lang]}, 503)
+    return pages.render(request, "app_unbuilt.html", {}, 503)
 
 
 async def charter_page(request: Request) -> Response:

@@ -22,8 +22,8 @@ from server.api.common import bearer, services
 from server.domain.charters import visible_charters
 from server.domain.licences import licence_of
 from server.domain.participation import ParticipationError, clean_badge, clean_name, join
+from server.i18n import LANGUAGES, pick, translate
 from server.identity import COOKIE, COOKIE_MAX_AGE
-from server.pages.i18n import LANGUAGES, pick, translate
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

@@ -11,6 +11,15 @@ DEFAULT = "fr"
 
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
+        "shell_loading": "Chargement…",
+        "shell_noscript": "Cette page a besoin de JavaScript pour le travail en direct.",
+        "shell_read": "Lire la charte sans JavaScript",
+        "shell_unbuilt": "L’application web n’est pas construite sur ce serveur (lancez « make web »).",
+        "version_auto": "Version automatique du {at:%d/%m/%Y %H:%M} UTC",
+        "version_before_amendment": "Avant l’amendement « {title} »",
+        "version_after_amendment": "Après l’amendement « {title} »",
+        "version_before_restore_article": "Avant restauration de l’article « {article} » (version « {version} »)",
+        "version_before_restore_charter": "Avant restauration de la version « {version} »",
         "charters": "Chartes",
         "no_charter": "Aucune charte visible. Demandez un lien d’invitation à l’équipe d’animation.",
         "not_found": "Page introuvable",
@@ -93,6 +102,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "discussions": "Discussions",
     },
     "en": {
+        "shell_loading": "Loading…",
+        "shell_noscript": "This page needs JavaScript for working live.",
+        "shell_read": "Read the charter without JavaScript",
+        "shell_unbuilt": "The web app is not built on this server (run “make web”).",
+        "version_auto": "Automatic version, {at:%Y-%m-%d %H:%M} UTC",
+        "version_before_amendment": "Before amendment “{title}”",
+        "version_after_amendment": "After amendment “{title}”",
+        "version_before_restore_article": "Before restoring article “{article}” (version “{version}”)",
+        "version_before_restore_charter": "Before restoring version “{version}”",
         "charters": "Charters",
         "no_charter": "No charter to show. Ask the facilitators for an invitation link.",
         "not_found": "Page not found",
@@ -194,6 +212,13 @@ def pick(cookies: Mapping[str, str], accept_language: str | None) -> str:
         if primary in LANGUAGES and q > best_q:
             best, best_q = primary, q
     return best
+
+
+def content_language(language: str) -> str:
+    """The interface language for a charter written in ``language`` (a BCP 47 tag): its
+    primary subtag when we have it, else English."""
+    primary = language.split("-")[0].lower()
+    return primary if primary in LANGUAGES else "en"
 
 
 def translate(lang: str, key: str, **values: object) -> str:
