@@ -15,6 +15,7 @@ import websockets
 
 from server.domain.demo import DEMO_SLUG
 from server.live.connection import Connection
+from server.live.wire import PROTOCOL_READS
 from server.settings import Settings
 from tests.support import (
     ADMIN_TOKEN,
@@ -70,6 +71,10 @@ async def test_plain_sockets_are_written_to_directly_until_they_close(
         assert room is not None
         members = [m for m in room.members if isinstance(m, Connection)]
         assert len(members) == 2 and all(m.direct for m in members)
+        for member in members:  # what wire.py reads of uvicorn's protocol is still there
+            protocol = member._wire._protocol  # type: ignore[union-attr]
+            missing = [a for a in PROTOCOL_READS if not hasattr(protocol, a)]
+            assert not missing, f"uvicorn's websocket protocol lost {missing}"
         writer.append("[direct]")
         await reader.wait_text(lambda t: "[direct]" in t)
         gone = next(m for m in members if m.principal.name == "Éditrice 1")

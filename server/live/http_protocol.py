@@ -1,11 +1,12 @@
 """uvicorn's HTTP protocol (h11), with a deadline for request heads.
 
-uvicorn (checked with 0.54) never times out a connection that sends part of a request head
-and then nothing: each such connection stays open for ever. This subclass closes a
-connection whose request head is not complete within ``head_timeout`` seconds of the
-moment it was awaited (the connection opened, or the previous response ended). It reads
-uvicorn's protocol attributes ``conn``, ``loop`` and ``transport``; the test
-``tests/test_hostile.py`` fails loudly if they change.
+uvicorn (checked with the version ``wire.UVICORN_CHECKED`` names) never times out a
+connection that sends part of a request head and then nothing: it stays open for ever.
+This subclass closes a connection whose request head is not complete within
+``head_timeout`` seconds of the moment it was awaited (the connection opened, or the
+previous response ended). It reads uvicorn's protocol attributes ``conn``, ``loop`` and
+``transport``; ``tests/test_hostile.py`` and ``tests/test_pins.py`` fail loudly if they
+change.
 """
 
 from __future__ import annotations

@@ -23,6 +23,11 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 EXTENSION = "charter.wire"
+# This module reads uvicorn's websocket protocol beyond its public interface: these
+# attributes, as uvicorn UVICORN_CHECKED has them (pinned exactly in pyproject.toml;
+# tests/test_pins.py fails when either changes).
+UVICORN_CHECKED = "0.54.0"
+PROTOCOL_READS = ("handshake_complete", "conn", "writable", "close_sent", "disconnected")
 
 _last: tuple[bytes | None, bytes] = (None, b"")
 

@@ -3,6 +3,7 @@
 // document the page opens. The token is empty: the server uses the browser's signed cookie.
 import * as Y from 'yjs'
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
+import { dropQueuedFrames } from './provider-internals.js'
 
 export const CONNECTED = 'connected'
 export const CONNECTING = 'connecting'
@@ -36,11 +37,7 @@ export class Session extends Emitter {
       maxDelay: 5000,
     })
     this.socket.on('status', () => this.emit('status', this.status))
-    // Frames queued while the socket was down are dropped on reconnection: the Yjs
-    // handshake (step 1 / step 2) that follows sends everything the server lacks, and
-    // replaying them as well would let their acknowledgements clear the provider's
-    // "unsaved changes" count before the handshake's own update is committed.
-    this.socket.on('open', () => { this.socket.messageQueue = [] })
+    this.socket.on('open', () => dropQueuedFrames(this.socket))
     this.channel = new HocuspocusProvider({
       websocketProvider: this.socket,
       name: this.channelName,
