@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from persistence.repo import NotFound
-from persistence.tables import articles, sections
+from persistence.tables import articles, charters, sections
 
 
 class OrderError(ValueError):
@@ -26,6 +26,13 @@ def _now() -> datetime:
 class Outline:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+
+    async def set_projector(self, charter_id: int, key: str | None) -> None:
+        """The article the projector shows (by key), or None."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(charters).where(charters.c.id == charter_id).values(projector_article=key)
+            )
 
     async def rename_section(self, charter_id: int, section_id: int, title: str) -> None:
         async with self.engine.begin() as conn:

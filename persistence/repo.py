@@ -51,6 +51,7 @@ class CharterRecord:
     licence: str = "CC-BY-SA-4.0"
     open_data_discussion: bool = False
     phase: str = "open"  # "open" | "amendments" (editors propose instead of editing)
+    projector: str | None = None  # the key of the article on the projector
     sections: list[SectionRecord] = field(default_factory=list)
 
     def articles(self) -> list[tuple[SectionRecord, ArticleRecord]]:
@@ -84,6 +85,7 @@ def charter_record(row: Any) -> CharterRecord:
         row.licence,
         bool(row.open_data_discussion),
         row.phase,
+        row.projector_article,
     )
 
 
@@ -134,6 +136,7 @@ class Repo:
                     r.licence,
                     r.open_data_discussion,
                     r.phase,
+                    r.projector_article,
                 )
                 for r in rows
             ]

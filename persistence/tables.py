@@ -53,6 +53,8 @@ charters = Table(
     Column("open_data_discussion", Boolean, nullable=False, server_default=false()),
     # "open": editors write directly; "amendments": they propose amendments instead.
     Column("phase", String(16), nullable=False, server_default="open"),
+    # The key of the article the projector shows (None: the facilitator chose none).
+    Column("projector_article", String(32), nullable=True),
     _created(),
 )
 

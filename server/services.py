@@ -44,7 +44,6 @@ class Services:
     registry: RoomRegistry
     reads: OneTrip
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    projector: dict[int, str | None] = field(default_factory=dict)  # charter id -> article key
     backplane: Backplane = field(default_factory=LocalBackplane)  # the other instances
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # New comments per participant in the last minute (server/domain/comments.py ``admit``).

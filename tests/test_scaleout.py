@@ -610,3 +610,26 @@ async def test_after_a_silent_outage_the_store_does_not_wait_on_each_dead_connec
         # connections still pooled are not tried one by one.
         assert caplog.text.count("store commit failed") <= failed + 1, caplog.text
         assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
+
+
+async def test_the_projected_article_is_the_same_on_every_instance_and_after_a_restart(
+    pg: str,
+) -> None:
+    """The projector's article lived in one process: another instance answered
+    ``"projector": null`` and a restart forgot it. It is kept with the charter."""
+    with Instances(pg, shared_redis()) as (a, b):
+        boss = {"authorization": f"Bearer {cli_token(pg, 'facilitator', 'Animatrice')}"}
+        async with httpx.AsyncClient(headers=boss) as http:
+            charter = (await http.get(f"{a.base_url}/api/charters/{DEMO_SLUG}")).json()
+            key = charter["sections"][0]["articles"][1]["id"]
+            put = await http.put(
+                f"{a.base_url}/api/charters/{DEMO_SLUG}/projector", json={"article": key}
+            )
+            assert put.status_code == 200, put.text
+            on_b = (await http.get(f"{b.base_url}/api/charters/{DEMO_SLUG}")).json()
+            assert on_b["projector"] == key
+        a.stop()
+        a.start()
+        async with httpx.AsyncClient(headers=boss) as http:
+            again = (await http.get(f"{a.base_url}/api/charters/{DEMO_SLUG}")).json()
+            assert again["projector"] == key

@@ -25,7 +25,7 @@ def charter_payload(request: Request, charter: CharterRecord) -> dict[str, Any]:
     return {
         **charter_json(charter),
         "channel": charter_channel(charter.slug),
-        "projector": services(request).projector.get(charter.id),
+        "projector": charter.projector,
     }
 
 
@@ -148,7 +148,7 @@ async def set_projector(request: Request) -> Response:
     if key is not None:
         if not isinstance(key, str) or all(a.key != key for _, a in charter.articles()):
             raise Invalid("article must be the id of an article of this charter", field="article")
-    services(request).projector[charter.id] = key
+    await _outline(request).set_projector(charter.id, key)
     services(request).publish(charter.id, {"type": "projector", "article": key})
     return JSONResponse({"article": key})
 

@@ -169,6 +169,6 @@ async def _announce(services: Services, charter: CharterRecord, outcome: Outcome
         payload = {
             **charter_json(fresh),  # as the outline API sends it
             "channel": charter_channel(fresh.slug),
-            "projector": services.projector.get(fresh.id),
+            "projector": fresh.projector,
         }
         services.publish(charter.id, {"type": "outline", "charter": payload})
