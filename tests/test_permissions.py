@@ -313,7 +313,7 @@ SNAPSHOT = {
     "invites": "SELECT id, role, revoked_at IS NOT NULL, uses FROM invites ORDER BY id",
     "versions": "SELECT id, charter_id, label FROM versions ORDER BY id",
     "version_articles": "SELECT id, version_id, article_key FROM version_articles ORDER BY id",
-    "phases": "SELECT id, phase FROM charters ORDER BY id",
+    "phases": "SELECT id, phase, projector_article FROM charters ORDER BY id",
     "article_phases": "SELECT id, phase FROM articles ORDER BY id",
     "amendments": "SELECT id, status FROM amendments ORDER BY id",
     "amendment_votes": (
@@ -438,9 +438,8 @@ class World:
         return self.open if who == "public" else self.demo
 
     async def snapshot(self) -> dict[str, Any]:
-        """The database, and what the projectors show (kept in memory)."""
-        projector = sorted(self.server.services.projector.items())
-        return {**await snapshot(self.server), "projector": projector}
+        """The database (what the projectors show included)."""
+        return await snapshot(self.server)
 
     async def call(
         self, who: str, method: str, path: str, body: Any = None, params: Any = None
