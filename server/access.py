@@ -23,6 +23,13 @@ class Action(StrEnum):
     COMMENT = "comment"  # comment on passages, propose amendments and vote on them
     MANAGE = "manage"  # shape the charter, invite people, change roles
     ADMINISTER = "administer"  # create charters: the server's administrator only
+    # Rules of ownership, asked with the Scope of the thing (its authors):
+    CHANGE_OWN = "change_own"  # edit or delete one's comment; open or withdraw one's amendment
+    CHOOSE_COAUTHORS = "choose_coauthors"  # an amendment's co-authors
+    RESOLVE = "resolve"  # resolve or reopen a comment thread
+
+
+_OWNERSHIP = frozenset({Action.CHANGE_OWN, Action.CHOOSE_COAUTHORS, Action.RESOLVE})
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -63,9 +70,11 @@ class Scope:
     """What a document itself says about writing it (changes while people are connected:
     a room keeps its current scope and asks ``decide`` on every write)."""
 
-    kind: str = "article"  # article | amendment
+    kind: str = "article"  # article | amendment | comment | thread
     amendments_only: bool = False  # an article between workshops: editors propose instead
-    authors: frozenset[int] = frozenset()  # an amendment's author and co-authors
+    # who owns it: an amendment's author and co-authors; a comment's author; a thread's
+    # author (and, on an amendment's text, the amendment's authors)
+    authors: frozenset[int] = frozenset()
     closed: str | None = None  # an amendment's status once its text no longer changes
     draft: bool = False  # an amendment not open yet: its authors discuss it among themselves
 
@@ -82,6 +91,10 @@ def decide(
     charter_id: int | None = None,
     scope: Scope | None = None,
 ) -> Decision:
+    if action in _OWNERSHIP:
+        if scope is None:
+            raise ValueError(f"{action.value} is decided on something: pass its Scope")
+        return _ownership(principal, action, charter_id, scope)
     if scope is not None and action is Action.WRITE:
         return _write(principal, charter_id, scope)
     if scope is not None and scope.kind == "amendment" and action is Action.COMMENT:
@@ -90,7 +103,7 @@ def decide(
         return Decision(False, "an invitation or a token is needed")
     if principal.blocked:
         return Decision(False, "this participant has been blocked by a facilitator")
-    if principal.via == "admin":
+    if _admin(principal):
         return Decision(True)
     if charter_id is not None and principal.charter_id != charter_id:
         return Decision(False, "not a participant of this charter")
@@ -111,11 +124,7 @@ def _write(principal: Principal | None, charter_id: int | None, scope: Scope) ->
     basic = decide(principal, Action.WRITE, charter_id)
     if not basic.allowed or principal is None:
         return basic
-    if (
-        scope.amendments_only
-        and principal.role is not Role.FACILITATOR
-        and principal.via != "admin"
-    ):
+    if scope.amendments_only and principal.role is not Role.FACILITATOR and not _admin(principal):
         return Decision(False, "this article takes amendments only: propose an amendment")
     return basic
 
@@ -132,12 +141,42 @@ def _discuss(principal: Principal | None, charter_id: int | None, scope: Scope) 
     return Decision(False, "this amendment is a draft: only its authors discuss it until it opens")
 
 
+def _ownership(
+    principal: Principal | None, action: Action, charter_id: int | None, scope: Scope
+) -> Decision:
+    """Changing what one wrote. A comment needs the right to comment; an amendment stays its
+    authors' while they are participants; a thread's status is also anyone's who may write
+    the text; co-authors are also chosen by facilitators."""
+    if action is Action.RESOLVE:
+        if decide(principal, Action.WRITE, charter_id).allowed:
+            return Decision(True)
+        basic = decide(principal, Action.COMMENT, charter_id)
+    elif scope.kind == "amendment":
+        basic = decide(principal, Action.READ, charter_id)
+    else:
+        basic = decide(principal, Action.COMMENT, charter_id)
+    if not basic.allowed or principal is None or _admin(principal):
+        return basic
+    if principal.participant_id is not None and principal.participant_id in scope.authors:
+        return basic
+    if action is Action.CHOOSE_COAUTHORS and principal.role is Role.FACILITATOR:
+        return basic
+    if scope.kind == "amendment":
+        return Decision(False, "only the amendment's authors may do this")
+    return Decision(False, "only its author may change it")
+
+
 def _author_or_facilitator(principal: Principal, scope: Scope) -> bool:
     return (
         principal.role is Role.FACILITATOR
-        or principal.via == "admin"
+        or _admin(principal)
         or principal.participant_id in scope.authors
     )
+
+
+def _admin(principal: Principal) -> bool:
+    """The server's administrator: allowed everything, on every charter."""
+    return principal.via == "admin"
 
 
 def administrator() -> Principal:

@@ -127,7 +127,8 @@ async def review(services: Services, record: AmendmentRecord) -> dict[str, Any]:
 
 
 def _may_author(record: AmendmentRecord, principal: Principal) -> bool:
-    return principal.participant_id in record.authors or principal.via == "admin"
+    scope = Scope(kind="amendment", authors=frozenset(record.authors))
+    return decide(principal, Action.CHANGE_OWN, record.charter_id, scope).allowed
 
 
 async def open_for_support(
@@ -252,7 +253,8 @@ async def vote(
 
 def may_invite(record: AmendmentRecord, principal: Principal) -> bool:
     """Who chooses co-authors: the amendment's authors and the facilitators."""
-    return _may_author(record, principal) or principal.role is Role.FACILITATOR
+    scope = Scope(kind="amendment", authors=frozenset(record.authors))
+    return decide(principal, Action.CHOOSE_COAUTHORS, record.charter_id, scope).allowed
 
 
 def may_co_write(member: ParticipantRecord) -> bool:

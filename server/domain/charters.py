@@ -8,7 +8,7 @@ from typing import Any
 from crdt.article import ArticleDoc, update_from_ops
 from crdt.markdown import CharterSource
 from persistence.repo import CharterRecord, NewArticle, NewSection, Repo
-from server.access import Principal
+from server.access import Action, Principal, decide
 from server.identity import Identity
 from server.names import article_document
 
@@ -20,7 +20,7 @@ async def visible_charters(
 ) -> list[CharterRecord]:
     """Public charters, those the browser's cookie belongs to, or all for the administrator."""
     charters = await repo.list_charters()
-    if who is not None and who.via == "admin":
+    if decide(who, Action.ADMINISTER).allowed:
         return charters
     mine = identity.cookie_tokens(cookies)
     own = {who.charter_id} if who is not None else set()

@@ -265,12 +265,11 @@ async def reply(
 def may_set_status(who: Principal, thread: ThreadRecord, scope: Scope | None = None) -> bool:
     """Editors and up, or the thread's author (who may comment); on an amendment's text,
     its authors too (``scope``: the amendment's)."""
-    if decide(who, Action.WRITE, thread.charter_id).allowed:
-        return True
-    mine = _own(who, thread.author_id) or (
-        scope is not None and who.participant_id in scope.authors
-    )
-    return mine and decide(who, Action.COMMENT, thread.charter_id).allowed
+    authors = {thread.author_id} if thread.author_id is not None else set()
+    if scope is not None:
+        authors |= scope.authors
+    owned = Scope(kind="thread", authors=frozenset(authors))
+    return decide(who, Action.RESOLVE, thread.charter_id, owned).allowed
 
 
 async def set_status(services: Services, thread: ThreadRecord, who: Principal, status: str) -> None:
@@ -290,9 +289,10 @@ async def set_status(services: Services, thread: ThreadRecord, who: Principal, s
 
 def may_change(who: Principal, comment: CommentRecord, charter_id: int) -> bool:
     """Editing and deleting: one's own comment only (the administrator may do anything)."""
-    if not decide(who, Action.COMMENT, charter_id).allowed:
-        return False
-    return who.via == "admin" or _own(who, comment.author_id)
+    authors = frozenset({comment.author_id} if comment.author_id is not None else ())
+    return decide(
+        who, Action.CHANGE_OWN, charter_id, Scope(kind="comment", authors=authors)
+    ).allowed
 
 
 async def edit(
