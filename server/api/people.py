@@ -9,19 +9,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from persistence.repo import CharterRecord, NotFound
-from server.access import Action, Role
+from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
 from server.domain.licences import LICENCES
 from server.domain.participation import (
     ParticipationError,
+    change_participant,
     clean_name,
     clean_role,
     create_invite,
     invite_json,
     participant_json,
 )
-from server.errors import ConflictError, Invalid, NotFoundError
+from server.errors import Invalid, NotFoundError
 from server.live import closecodes
 
 
@@ -127,34 +128,10 @@ async def patch_participant(request: Request) -> Response:
         raise Invalid("nothing to change: give role, name or blocked")
     try:
         participant_id = int(request.path_params["participant_id"])
-        current = await svc.people.get_participant(participant_id)
-    except (NotFound, ValueError) as exc:
+    except ValueError as exc:
         raise NotFoundError("no such participant") from exc
-    if current.charter_id != charter.id:
-        raise NotFoundError("no such participant")
-    await _keep_a_facilitator(request, charter.id, current.id, values)
-    updated = await svc.people.update_participant(charter.id, participant_id, **values)
-    # New rights take effect now: live connections close and come back with them.
-    svc.disconnect_participant(
-        participant_id, closecodes.PERMISSIONS_CHANGED, "permissions changed"
-    )
+    updated = await change_participant(svc, charter.id, participant_id, values)
     return JSONResponse(participant_json(updated, svc.connections_of(participant_id)))
-
-
-async def _keep_a_facilitator(
-    request: Request, charter_id: int, participant_id: int, values: dict[str, object]
-) -> None:
-    demoted = values.get("role", Role.FACILITATOR.value) != Role.FACILITATOR.value
-    if not (demoted or values.get("blocked")):
-        return
-    others = [
-        p
-        for p in await services(request).people.list_participants(charter_id)
-        if p.role == Role.FACILITATOR.value and not p.blocked and p.id != participant_id
-    ]
-    target = await services(request).people.get_participant(participant_id)
-    if target.role == Role.FACILITATOR.value and not others:
-        raise ConflictError("the charter would be left without a facilitator")
 
 
 def _settings_json(charter: CharterRecord) -> dict[str, object]:

@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from persistence.engine import OneTrip
 from persistence.people import InviteRecord, ParticipantRecord, People
-from persistence.repo import CharterRecord
+from persistence.repo import CharterRecord, NotFound
 from server.access import BADGES, Role
+from server.errors import ConflictError, NotFoundError
 from server.identity import Identity, color_for, hash_secret, make_token, new_secret
+from server.live import closecodes
+from server.services import Services
 from server.settings import Settings
 
 MAX_NAME = 64
@@ -136,3 +139,31 @@ def participant_json(participant: ParticipantRecord, online: int = 0) -> dict[st
         "color": color_for(participant.id),
         "connections": online,
     }
+
+
+async def change_participant(
+    services: Services, charter_id: int, participant_id: int, values: dict[str, object]
+) -> ParticipantRecord:
+    """A facilitator changes a participant's role, name or block. A charter always keeps an
+    unblocked facilitator. New rights take effect now: the participant's live connections
+    close and come back with them."""
+    try:
+        current = await services.people.get_participant(participant_id)
+    except NotFound as exc:
+        raise NotFoundError("no such participant") from exc
+    if current.charter_id != charter_id:
+        raise NotFoundError("no such participant")
+    demoted = values.get("role", Role.FACILITATOR.value) != Role.FACILITATOR.value
+    if current.role == Role.FACILITATOR.value and (demoted or values.get("blocked")):
+        others = [
+            p
+            for p in await services.people.list_participants(charter_id)
+            if p.role == Role.FACILITATOR.value and not p.blocked and p.id != participant_id
+        ]
+        if not others:
+            raise ConflictError("the charter would be left without a facilitator")
+    updated = await services.people.update_participant(charter_id, participant_id, **values)
+    services.disconnect_participant(
+        participant_id, closecodes.PERMISSIONS_CHANGED, "permissions changed"
+    )
+    return updated
