@@ -37,3 +37,7 @@ async def editor(server: RunningServer) -> str:
 @pytest.fixture
 async def facilitator(server: RunningServer) -> str:
     return await make_token(server, "facilitator", "Animateur")
+
+
+# The matrices' world, one per test module that asks for it.
+from tests.matrix_world import world  # noqa: E402, F401

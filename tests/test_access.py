@@ -1,7 +1,7 @@
 """``access.decide`` over the rules of ownership: changing what one wrote, choosing an
 amendment's co-authors, resolving a thread. Every principal against every such action, on
-something they own and something they do not (the HTTP and websocket matrices in
-test_permissions.py go through the routes; this table is the rule itself)."""
+something they own and something they do not (the matrices of test_permissions_http.py
+and test_permissions_ws.py go through the routes; this table is the rule itself)."""
 
 from __future__ import annotations
 

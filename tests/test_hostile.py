@@ -33,7 +33,7 @@ from tests.support import (
     server_text,
     wait_for,
 )
-from tests.test_permissions import (
+from tests.wire_client import (
     WS_ENDPOINTS,
     Frame,
     Wire,

@@ -39,7 +39,7 @@ from tests.support import (
     running_server,
     wait_for,
 )
-from tests.test_permissions import TLS, Wire, api, auth_frame, bearer, parse_collab, presence
+from tests.wire_client import TLS, Wire, api, auth_frame, bearer, parse_collab, presence
 
 ME = f"/api/charters/{DEMO_SLUG}/me"
 KEY_QUERY = "SELECT value FROM server_keys WHERE name = 'cookie_key'"

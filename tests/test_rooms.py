@@ -32,7 +32,7 @@ from tests.support import (
     until_server_has,
     wait_for,
 )
-from tests.test_permissions import Wire
+from tests.wire_client import Wire
 
 
 async def recv_until(ws: websockets.ClientConnection, kind: type, timeout: float = 5) -> object:
