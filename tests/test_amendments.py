@@ -261,7 +261,8 @@ async def test_the_fork_is_written_by_its_authors_only_and_closes_when_decided(
         async with PyClient(server.ws_url, amendment["document"], editor) as stranger:
             await stranger.wait_text(lambda t: "ses données" in t)
             replace(stranger, "ses données", "PAS MOI")
-            await asyncio.sleep(0.3)
+            await asyncio.wait_for(stranger.closed.wait(), 10)  # the refusal itself
+            assert stranger.close_code == 4403
         await edit_fork(server, author, amendment, "sous un mois", "sous huit jours")
         room = server.services.registry.get_loaded(document_id)
         assert room is not None and "PAS MOI" not in room.doc.text()
@@ -279,7 +280,8 @@ async def test_the_fork_is_written_by_its_authors_only_and_closes_when_decided(
         async with PyClient(server.ws_url, amendment["document"], author) as late:
             await late.wait_text(lambda t: "huit jours" in t)
             replace(late, "huit jours", "trois jours")
-            await asyncio.sleep(0.3)
+            await asyncio.wait_for(late.closed.wait(), 10)  # the refusal itself
+            assert late.close_code == 4403
         room = server.services.registry.get_loaded(document_id)
         assert room is not None and "trois jours" not in room.doc.text()
         listed = (await boss.get(f"{API}/amendments", params={"status": "withdrawn"})).json()

@@ -146,12 +146,17 @@ async def test_restore_while_fifty_clients_type(server: RunningServer, facilitat
                     await asyncio.sleep(rng.uniform(0.2, 0.6))
 
             typists = [asyncio.ensure_future(type_(i, c)) for i, c in enumerate(clients)]
-            await asyncio.sleep(1.5)
+            # everyone has typed before the restore, and again once they have it
+            await wait_for(lambda: min(typed) >= 3, 30, "typing before the restore")
             restored = await http.post(
                 f"{API}/articles/{article['id']}/restore", json={"version": v1["id"]}
             )
             assert restored.status_code == 200, restored.text
-            await asyncio.sleep(2.5)
+            await wait_for(
+                lambda: all(0 <= a <= t - 3 for a, t in zip(after, typed, strict=True)),
+                30,
+                "typing after the restore",
+            )
             stop.set()
             await asyncio.gather(*typists)
             await wait_for(lambda: len({c.value() for c in clients}) == 1, 30, "convergence")
