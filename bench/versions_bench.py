@@ -35,7 +35,7 @@ from persistence.docs import DocStore
 from persistence.engine import make_engine, migrate
 from persistence.outline import Outline
 from persistence.repo import CharterRecord, NewArticle, NewSection, Repo
-from persistence.versions import Versions
+from persistence.stores import Stores
 from server.domain.versions import compare, comparison, entries, save_version
 
 WORDS = (
@@ -149,7 +149,8 @@ async def main(runs: int, articles: int, words: int) -> None:
         url = f"sqlite:///{folder}/bench.db"
         repo, charter, docs = await build(url, articles, words, rng)
         total_words = sum(len(d.text().split()) for d in docs.values())
-        versions = Versions(repo.engine)
+        stores = Stores.over(repo.engine, DocStore(repo.engine, fold))
+        versions = stores.versions
 
         async def read(document_id: int) -> ArticleDoc:
             return docs[document_id]  # rooms in memory, as on a live server
@@ -176,8 +177,8 @@ async def main(runs: int, articles: int, words: int) -> None:
         v2 = await save_version(versions, charter, read, "Atelier 2", None)
         first_save = time.perf_counter() - start
 
-        diff = await timed(runs, lambda: comparison(repo.engine, charter, read, str(v1), str(v2)))
-        found = await comparison(repo.engine, charter, read, str(v1), str(v2))
+        diff = await timed(runs, lambda: comparison(stores, charter, read, str(v1), str(v2)))
+        found = await comparison(stores, charter, read, str(v1), str(v2))
         old = entries((await versions.get(charter.id, v1)).articles)
         new = entries((await versions.get(charter.id, v2)).articles)
         compare_only = await timed(runs, lambda: asyncio.sleep(0, compare(old, new)))

@@ -16,9 +16,10 @@ from starlette.routing import Route, WebSocketRoute
 
 from crdt.article import fold
 from persistence.docs import DocStore
-from persistence.engine import OneTrip, check_durability, make_engine, migrate
+from persistence.engine import check_durability, make_engine, migrate
 from persistence.people import People
 from persistence.repo import Repo
+from persistence.stores import Stores
 from server.access import Role
 from server.api import amendments as amendments_api
 from server.api import charters as charters_api
@@ -55,17 +56,17 @@ def create_app(settings: Settings) -> Starlette:
         engine = make_engine(settings.database_url)
         await migrate(engine)
         await check_durability(engine)
-        repo, people = Repo(engine), People(engine)
-        reads = OneTrip(engine)
-        identity = await make_identity(people, reads, settings)
-        if settings.seed_demo:
-            await _seed_and_announce(repo, people, identity)
         store = DocStore(
             engine,
             fold,
             compact_every=settings.compact_every,
             commit_interval=settings.commit_interval_ms / 1000,
         )
+        stores = Stores.over(engine, store)
+        reads = stores.reads
+        identity = await make_identity(stores.people, reads, settings)
+        if settings.seed_demo:
+            await _seed_and_announce(stores.repo, stores.people, identity)
         backplane: Backplane = LocalBackplane()
         if settings.redis_url:
             backplane = redis_backplane = RedisBackplane(
@@ -86,15 +87,7 @@ def create_app(settings: Settings) -> Starlette:
                     redis_backplane.bind(registry)
                 tg.start_soon(backplane.run)
                 app.state.services = Services(
-                    settings,
-                    engine,
-                    repo,
-                    people,
-                    identity,
-                    store,
-                    registry,
-                    reads=reads,
-                    backplane=backplane,
+                    settings, stores, identity, registry, backplane=backplane
                 )
                 app.state.services.watch_peers()
                 if settings.auto_version_minutes > 0:

@@ -18,6 +18,7 @@ from persistence.docs import DocStore
 from persistence.engine import OneTrip
 from persistence.people import People
 from persistence.repo import CharterRecord, NotFound, Repo
+from persistence.stores import Stores
 from server.access import Principal, Scope
 from server.identity import Identity
 from server.live.backplane import Backplane, LocalBackplane
@@ -36,13 +37,9 @@ class Closable(Protocol):
 @dataclass
 class Services:
     settings: Settings
-    engine: AsyncEngine
-    repo: Repo
-    people: People
+    stores: Stores
     identity: Identity
-    store: DocStore
     registry: RoomRegistry
-    reads: OneTrip
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     backplane: Backplane = field(default_factory=LocalBackplane)  # the other instances
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -81,9 +78,30 @@ class Services:
             raise NotFound(f"no document {name!r}")
         return lookups.article_document(conn, *parsed)
 
+    # Shortcuts to the stores used on every request.
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.stores.engine
+
+    @property
+    def repo(self) -> Repo:
+        return self.stores.repo
+
+    @property
+    def people(self) -> People:
+        return self.stores.people
+
+    @property
+    def store(self) -> DocStore:
+        return self.stores.docs
+
+    @property
+    def reads(self) -> OneTrip:
+        return self.stores.reads
+
     @property
     def amendments(self) -> Amendments:
-        return Amendments(self.engine)
+        return self.stores.amendments
 
     async def open_room(self, document_id: int, name: str) -> Room:
         """The document's room, loaded if needed, with its current write scope."""

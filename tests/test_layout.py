@@ -100,3 +100,13 @@ def test_interface_text_lives_in_one_catalogue() -> None:
             if isinstance(node, ast.Dict):
                 keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
                 assert not keys & {"fr", "en"}, f"{path.relative_to(ROOT)}:{node.lineno}"
+
+
+def test_stores_are_built_in_one_place() -> None:
+    """The app and the CLI build every store once (persistence/stores.py); nothing else in
+    server/ constructs one."""
+    stores = ("Repo", "People", "Versions", "Amendments", "Comments", "Contributions", "Outline")
+    for path in (ROOT / "server").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in stores, f"{path.relative_to(ROOT)}:{node.lineno}"

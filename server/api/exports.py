@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from persistence.versions import Versions
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.domain.open_discussion import discussion
@@ -28,7 +27,7 @@ async def export_charter(request: Request) -> Response:
     if fmt not in FORMATS:
         raise Invalid(f"format must be md, html or json, not {fmt!r}", field="format")
     svc = services(request)
-    versions = Versions(svc.engine)
+    versions = svc.stores.versions
     ref = request.query_params.get("version") or "live"
     version = None if ref == "live" else await version_or_404(versions, charter.id, ref)
     snap = await snapshot_of(charter, svc.article_doc, version)
@@ -40,7 +39,7 @@ async def export_charter(request: Request) -> Response:
         body = html(snap, svc.settings.base_url)
         headers["content-security-policy"] = PAGE_CSP
     else:
-        talk = await discussion(svc.amendments, charter) if charter.open_data_discussion else None
+        talk = await discussion(svc.stores, charter) if charter.open_data_discussion else None
         data = open_data(snap, await versions.list(charter.id), svc.settings.base_url, talk)
         body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, media_type=media_type, headers=headers)

@@ -38,7 +38,7 @@ async def _changed(request: Request, charter: CharterRecord) -> Response:
 
 
 def _outline(request: Request) -> Outline:
-    return Outline(services(request).engine)
+    return services(request).stores.outline
 
 
 def _int(request: Request, name: str) -> int:

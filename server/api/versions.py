@@ -20,7 +20,7 @@ from server.errors import Invalid
 
 
 def _versions(request: Request) -> Versions:
-    return Versions(services(request).engine)
+    return services(request).stores.versions
 
 
 async def create_version(request: Request) -> Response:
@@ -70,7 +70,7 @@ async def compare_versions(request: Request) -> Response:
         raise Invalid("from is required: a version id", field="from")
     target = request.query_params.get("to") or "live"
     svc = services(request)
-    found = await comparison(svc.engine, charter, svc.article_doc, origin, target)
+    found = await comparison(svc.stores, charter, svc.article_doc, origin, target)
     return JSONResponse(found)
 
 

@@ -15,9 +15,10 @@ import uvicorn
 
 from crdt.markdown import CharterSource, MarkdownError, parse_charter
 from persistence.docs import DocStore
-from persistence.engine import OneTrip, make_engine, migrate
+from persistence.engine import make_engine, migrate
 from persistence.people import People
 from persistence.repo import CharterRecord, Conflict, NotFound, Repo
+from persistence.stores import Stores
 from server import logs
 from server import settings as settings_mod
 from server.access import Role
@@ -128,10 +129,20 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 @dataclass
 class Tools:
-    repo: Repo
-    store: DocStore
-    people: People
+    stores: Stores
     identity: Identity
+
+    @property
+    def repo(self) -> Repo:
+        return self.stores.repo
+
+    @property
+    def store(self) -> DocStore:
+        return self.stores.docs
+
+    @property
+    def people(self) -> People:
+        return self.stores.people
 
 
 def _with_repo(args: argparse.Namespace, work: Callable[[Tools], Awaitable[int]]) -> int:
@@ -140,16 +151,14 @@ def _with_repo(args: argparse.Namespace, work: Callable[[Tools], Awaitable[int]]
     async def run() -> int:
         settings = _settings(args)
         engine = make_engine(settings.database_url)
-        store = DocStore(engine, fold)
-        reads = OneTrip(engine)
+        stores = Stores.over(engine, DocStore(engine, fold))
         try:
             await migrate(engine)
-            people = People(engine)
-            identity = await make_identity(people, reads, settings)
-            return await work(Tools(Repo(engine), store, people, identity))
+            identity = await make_identity(stores.people, stores.reads, settings)
+            return await work(Tools(stores, identity))
         finally:
-            await store.close()
-            await reads.close()
+            await stores.docs.close()
+            await stores.reads.close()
             await engine.dispose()
 
     return asyncio.run(run())

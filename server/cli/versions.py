@@ -8,9 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from crdt.article import ArticleDoc
-from persistence.amendments import Amendments
 from persistence.repo import CharterRecord, NotFound
-from persistence.versions import Versions
 from server.api.validate import text_field
 from server.domain.open_discussion import discussion
 from server.domain.versions import comparison, save_version, version_json, version_or_404
@@ -47,7 +45,7 @@ async def list_versions(tools: Tools, args: argparse.Namespace) -> int:
     charter = await _charter(tools, args.slug)
     if charter is None:
         return 1
-    found = [version_json(v) for v in await Versions(tools.repo.engine).list(charter.id)]
+    found = [version_json(v) for v in await tools.stores.versions.list(charter.id)]
     if args.json:
         print(json.dumps({"versions": found}, ensure_ascii=False))
         return 0
@@ -65,7 +63,7 @@ async def create(tools: Tools, args: argparse.Namespace) -> int:
         label = text_field({"label": args.label}, "label") or ""
     except DomainError as exc:
         return _fail(f"--label: {exc.message}")
-    versions = Versions(tools.repo.engine)
+    versions = tools.stores.versions
     saved = await save_version(versions, charter, _reader(tools), label, None)
     record = version_json(await versions.get(charter.id, saved))
     print(json.dumps(record, ensure_ascii=False) if args.json else f"{saved}\t{label}")
@@ -78,7 +76,7 @@ async def diff(tools: Tools, args: argparse.Namespace, settings: Settings) -> in
         return 1
     try:
         found = await comparison(
-            tools.repo.engine, charter, _reader(tools), args.origin, args.target, True
+            tools.stores, charter, _reader(tools), args.origin, args.target, True
         )
     except DomainError as exc:
         return _fail(exc.message)
@@ -95,7 +93,7 @@ async def export(tools: Tools, args: argparse.Namespace, settings: Settings) -> 
     charter = await _charter(tools, args.slug)
     if charter is None:
         return 1
-    versions = Versions(tools.repo.engine)
+    versions = tools.stores.versions
     try:
         version = (
             await version_or_404(versions, charter.id, args.version, "--version")
@@ -112,7 +110,7 @@ async def export(tools: Tools, args: argparse.Namespace, settings: Settings) -> 
     else:
         talk = None
         if charter.open_data_discussion:
-            talk = await discussion(Amendments(tools.repo.engine), charter)
+            talk = await discussion(tools.stores, charter)
         data = open_data(snap, await versions.list(charter.id), settings.base_url, talk)
         print(json.dumps(data, ensure_ascii=False, indent=2))
     return 0

@@ -17,7 +17,6 @@ from crdt.diff import diff_words
 from persistence.amendments import EDITABLE, AmendmentRecord, NewAmendment
 from persistence.people import ParticipantRecord
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
-from persistence.versions import Versions
 from server.access import Action, Principal, Role, Scope, decide
 from server.domain.versions import save_version
 from server.errors import ConflictError, Forbidden, Invalid
@@ -170,7 +169,7 @@ async def accept(
     fork = await services.article_doc(record.document_id)
     changes = own_changes(fork, record.base_state_vector)
     before = await save_version(
-        Versions(services.engine),
+        services.stores.versions,
         charter,
         services.article_doc,
         _label(charter, "before", record),
@@ -199,7 +198,7 @@ async def accept(
         ServerEdit("amendment accepted", record.author_id),
     )
     after = await save_version(
-        Versions(services.engine),
+        services.stores.versions,
         charter,
         services.article_doc,
         _label(charter, "after", record),

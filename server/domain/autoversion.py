@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from crdt.article import ArticleDoc
 from persistence.repo import CharterRecord
-from persistence.versions import VersionArticle, Versions
+from persistence.versions import VersionArticle
 from server.domain.versions import live_articles, save_version
 from server.i18n import content_language, translate
 from server.services import Services
@@ -43,7 +43,7 @@ def _shape(articles: list[VersionArticle]) -> list[tuple[Any, ...]]:
 
 
 async def changed_since_last_version(services: Services, charter: CharterRecord) -> bool:
-    versions = Versions(services.engine)
+    versions = services.stores.versions
     listed = await versions.list(charter.id)
     if not listed:
         return True
@@ -60,7 +60,7 @@ async def save_changed(services: Services) -> list[int]:
         if not await changed_since_last_version(services, charter):
             continue
         label = auto_label(charter.language, datetime.now(UTC))
-        versions = Versions(services.engine)
+        versions = services.stores.versions
         version_id = await save_version(
             versions, charter, services.article_doc, label, None, "auto"
         )

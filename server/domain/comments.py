@@ -63,7 +63,7 @@ class Place:
 
 
 def store(services: Services) -> Comments:
-    return Comments(services.engine)
+    return services.stores.comments
 
 
 def author(who: Principal) -> Author:

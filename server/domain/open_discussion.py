@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from persistence.amendments import EDITABLE, STATUSES, AmendmentRecord, Amendments
-from persistence.comments import CommentRecord, Comments, ThreadRecord
-from persistence.people import People
+from persistence.amendments import EDITABLE, STATUSES, AmendmentRecord
+from persistence.comments import CommentRecord, ThreadRecord
 from persistence.repo import CharterRecord
+from persistence.stores import Stores
 
 CLOSED = tuple(s for s in STATUSES if s not in EDITABLE)  # accepted, rejected, withdrawn
 
@@ -33,12 +33,13 @@ def iso(at: datetime | None) -> str | None:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
-async def discussion(amendments: Amendments, charter: CharterRecord) -> Discussion:
+async def discussion(stores: Stores, charter: CharterRecord) -> Discussion:
     """Every comment thread and every amendment (drafts left out) of the charter, as they
-    stand now. The comment and people repositories share the amendments' engine."""
+    stand now."""
     as_of = datetime.now(UTC)
-    threads = await Comments(amendments.engine).threads(charter.id)
-    names = {p.id: p.name for p in await People(amendments.engine).list_participants(charter.id)}
+    amendments = stores.amendments
+    threads = await stores.comments.threads(charter.id)
+    names = {p.id: p.name for p in await stores.people.list_participants(charter.id)}
     found = [
         await amendments.get(charter.id, a.id)  # with its history, which find() leaves out
         for a in await amendments.find(charter.id)

@@ -13,9 +13,8 @@ from typing import Any
 
 from crdt.article import ArticleDoc
 from crdt.versions import restore_update
-from persistence.outline import Outline
 from persistence.repo import ArticleRecord, CharterRecord
-from persistence.versions import VersionArticle, VersionRecord, Versions
+from persistence.versions import VersionArticle, VersionRecord
 from server.access import Principal
 from server.domain.charters import charter_json
 from server.domain.versions import save_version, version_json
@@ -127,7 +126,7 @@ async def restore_charter(
 async def _save_before(
     services: Services, charter: CharterRecord, label: str, who: Principal
 ) -> VersionRecord:
-    versions = Versions(services.engine)
+    versions = services.stores.versions
     saved = await save_version(versions, charter, services.article_doc, label, who, kind="auto")
     return await versions.get(charter.id, saved)
 
@@ -149,7 +148,7 @@ async def _restore(
     )
     renamed = old.article_title != article.title
     if renamed:
-        await Outline(services.engine).update_article(charter.id, key, title=old.article_title)
+        await services.stores.outline.update_article(charter.id, key, title=old.article_title)
     return {"id": key, "title": old.article_title, "text": changed is not None, "renamed": renamed}
 
 

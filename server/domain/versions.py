@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from crdt.article import ArticleDoc
 from crdt.diff import diff_words
-from persistence.contributions import Contributions, article_documents
+from persistence.contributions import article_documents
 from persistence.repo import CharterRecord, NotFound
+from persistence.stores import Stores
 from persistence.versions import VersionArticle, VersionRecord, Versions
 from server.access import Principal
 from server.domain.charters import DocReader
@@ -156,14 +155,14 @@ def _aware(at: datetime) -> datetime:
 
 
 async def participants_between(
-    engine: AsyncEngine, charter_id: int, start: datetime | None, end: datetime | None
+    stores: Stores, charter_id: int, start: datetime | None, end: datetime | None
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """Whose edits fall between two moments (to the minute): overall, with their number
     of edits (most first), and the names per article key."""
-    documents = await article_documents(engine, charter_id)
+    documents = await article_documents(stores.engine, charter_id)
     overall: dict[int, dict[str, Any]] = {}
     per_article: dict[str, list[str]] = {}
-    for c in await Contributions(engine).between(documents, start, end):
+    for c in await stores.contributions.between(documents, start, end):
         person = overall.setdefault(
             c.participant_id, {"id": c.participant_id, "name": c.name, "edits": 0}
         )
@@ -208,7 +207,7 @@ async def version_or_404(
 
 
 async def comparison(
-    engine: AsyncEngine,
+    stores: Stores,
     charter: CharterRecord,
     read: DocReader,
     origin: str,
@@ -221,14 +220,14 @@ async def comparison(
         raise Invalid("from must be a version id; only to may be live", field="from")
     if origin == target:
         raise Invalid("from and to are the same version: nothing to compare", field="to")
-    versions = Versions(engine)
+    versions = stores.versions
     old = await side(versions, charter, read, origin, "from")
     new = await side(versions, charter, read, target, "to")
     found = compare(old.entries, new.entries, with_text)
     moments = [m for m in (old.at, new.at) if m is not None]
     start = min(moments)
     end = None if new.record is None else max(moments)
-    people, per_article = await participants_between(engine, charter.id, start, end)
+    people, per_article = await participants_between(stores, charter.id, start, end)
     for item in found["articles"]:
         item["participants"] = per_article.get(item["id"], [])
     return {
@@ -240,10 +239,10 @@ async def comparison(
     }
 
 
-async def timeline(engine: AsyncEngine, charter: CharterRecord) -> list[dict[str, Any]]:
+async def timeline(stores: Stores, charter: CharterRecord) -> list[dict[str, Any]]:
     """Every version, oldest first, with a summary of what changed since the previous one
     (the first: since an empty charter)."""
-    versions = Versions(engine)
+    versions = stores.versions
     texts: dict[bytes, str] = {}
     items: list[dict[str, Any]] = []
     previous: list[Entry] = []

@@ -40,7 +40,7 @@ async def versions_page(request: Request) -> Response:
     charter = await _readable(request)
     if isinstance(charter, Response):
         return charter
-    items = await timeline(services(request).engine, charter)
+    items = await timeline(services(request).stores, charter)
     return render(request, "versions.html", _context(charter, items=items[::-1]))
 
 
@@ -53,7 +53,7 @@ async def _comparison(
     try:
         if not origin:
             raise Invalid("from is required: a version id")
-        return await comparison(svc.engine, charter, svc.article_doc, origin, target, with_text)
+        return await comparison(svc.stores, charter, svc.article_doc, origin, target, with_text)
     except DomainError as exc:
         context = _context(charter, message=exc.message)
         status = 404 if isinstance(exc, NotFoundError) else 422
@@ -105,7 +105,7 @@ async def versions_feed(request: Request) -> Response:
     if isinstance(charter, Response):
         return charter
     svc = services(request)
-    items = await timeline(svc.engine, charter)
+    items = await timeline(svc.stores, charter)
     return Response(
         atom(charter, items, svc.settings.base_url),
         media_type="application/atom+xml; charset=utf-8",

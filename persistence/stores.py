@@ -1,0 +1,47 @@
+"""Every store over one engine, built once by whoever composes the program (the app's
+lifespan, the CLI) and handed to the rest, which never builds a store of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from persistence.amendments import Amendments
+from persistence.comments import Comments
+from persistence.contributions import Contributions
+from persistence.docs import DocStore
+from persistence.engine import OneTrip
+from persistence.outline import Outline
+from persistence.people import People
+from persistence.repo import Repo
+from persistence.versions import Versions
+
+
+@dataclass(frozen=True)
+class Stores:
+    engine: AsyncEngine
+    docs: DocStore  # the update log of every document (group commit)
+    reads: OneTrip  # the hot reads of admission, in one round trip
+    repo: Repo  # charters and their outline
+    people: People  # invites and participants
+    versions: Versions
+    amendments: Amendments
+    comments: Comments
+    contributions: Contributions
+    outline: Outline
+
+    @classmethod
+    def over(cls, engine: AsyncEngine, docs: DocStore) -> Stores:
+        return cls(
+            engine,
+            docs,
+            OneTrip(engine),
+            Repo(engine),
+            People(engine),
+            Versions(engine),
+            Amendments(engine),
+            Comments(engine),
+            Contributions(engine),
+            Outline(engine),
+        )
