@@ -22,6 +22,7 @@ from persistence.stores import Stores
 from server.access import Principal, Scope
 from server.identity import Identity
 from server.live.backplane import Backplane, LocalBackplane
+from server.live.keys import RoomKey
 from server.live.limits import ConnectionSlots, SlidingWindow
 from server.live.rooms import Room, RoomRegistry
 from server.names import parse_amendment, parse_channel, parse_document
@@ -59,24 +60,26 @@ class Services:
     def next_connection_id(self) -> int:
         return next(self._ids)
 
-    async def resolve_document(self, name: str) -> tuple[CharterRecord, int]:
+    async def resolve_document(self, name: str) -> tuple[CharterRecord, RoomKey]:
         return await self.reads.run(lambda conn: self.find_document(conn, name))
 
-    def find_document(self, conn: Connection, name: str) -> tuple[CharterRecord, int]:
-        """The charter (without its outline) and document id behind a document name, in a
-        ``OneTrip`` run; NotFound if there is none. A charter's channel (``charters/{slug}``)
-        has the negative id ``-charter.id``."""
+    def find_document(self, conn: Connection, name: str) -> tuple[CharterRecord, RoomKey]:
+        """The charter (without its outline) and the room behind a document name, in a
+        ``OneTrip`` run; NotFound if there is none. A charter's channel is
+        ``charters/{slug}``."""
         channel = parse_channel(name)
         if channel is not None:
             charter = lookups.charter(conn, channel)
-            return charter, -charter.id
+            return charter, RoomKey.channel(charter.id)
         amendment = parse_amendment(name)
-        if amendment is not None:
-            return lookups.amendment_document(conn, *amendment)
         parsed = parse_document(name)
-        if parsed is None:
+        if amendment is not None:
+            charter, document_id = lookups.amendment_document(conn, *amendment)
+        elif parsed is not None:
+            charter, document_id = lookups.article_document(conn, *parsed)
+        else:
             raise NotFound(f"no document {name!r}")
-        return lookups.article_document(conn, *parsed)
+        return charter, RoomKey.document(document_id)
 
     # Shortcuts to the stores used on every request.
     @property
@@ -103,11 +106,11 @@ class Services:
     def amendments(self) -> Amendments:
         return self.stores.amendments
 
-    async def open_room(self, document_id: int, name: str) -> Room:
-        """The document's room, loaded if needed, with its current write scope."""
-        room = await self.registry.get(document_id, name)
-        if not room.scope_loaded and document_id > 0:
-            room.scope = await self.document_scope(document_id)
+    async def open_room(self, key: RoomKey, name: str) -> Room:
+        """The room, loaded if needed, with its document's current write scope."""
+        room = await self.registry.get(key, name)
+        if not room.scope_loaded and key.holds_text:
+            room.scope = await self.document_scope(key.id)
             room.scope_loaded = True
         return room
 
@@ -127,7 +130,7 @@ class Services:
 
     async def refresh_scope(self, document_id: int) -> None:
         """After a phase, an author or a status changed: loaded rooms decide with it now."""
-        room = self.registry.get_loaded(document_id)
+        room = self.registry.get_loaded(RoomKey.document(document_id))
         if room is not None:
             room.scope = await self.document_scope(document_id)
             room.scope_loaded = True
@@ -149,7 +152,7 @@ class Services:
 
     async def _refresh_loaded_scopes(self) -> None:
         for room in self.registry.loaded():
-            if room.document_id > 0 and room.scope_loaded:
+            if room.key.holds_text and room.scope_loaded:
                 try:
                     await self.refresh_scope(room.document_id)
                 except NotFound:
@@ -157,7 +160,7 @@ class Services:
 
     async def article_doc(self, document_id: int) -> ArticleDoc:
         """The live doc if the room is loaded, else a read-only copy from the store."""
-        room = self.registry.get_loaded(document_id)
+        room = self.registry.get_loaded(RoomKey.document(document_id))
         if room is not None:
             return room.doc
         return ArticleDoc.from_updates(await self.store.load(document_id))
@@ -186,7 +189,7 @@ class Services:
         """Push an event to everyone connected to the charter's channel (over /collab),
         on every instance."""
         payload = json.dumps(event, ensure_ascii=False)
-        room = self.registry.get_loaded(-charter_id)
+        room = self.registry.get_loaded(RoomKey.channel(charter_id))
         if room is not None:
             room.broadcast_stateless(payload)
         self.backplane.publish_event(charter_id, payload)

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from server.domain.demo import DEMO_SLUG
+from server.live.keys import RoomKey
 from server.settings import Settings
 from tests.databases import scalar
 from tests.hpdriver import HocuspocusClient
@@ -85,7 +86,9 @@ async def edit_fork(
 async def _until_fork_has(server: RunningServer, amendment: dict[str, Any], new: str) -> None:
     room_doc = None
     for _ in range(500):
-        room = server.services.registry.get_loaded(await scalar_document(server, amendment["id"]))
+        room = server.services.registry.get_loaded(
+            RoomKey.document(await scalar_document(server, amendment["id"]))
+        )
         room_doc = room.doc.text() if room else None
         if room_doc is not None and new in room_doc:
             await server.services.store.flush()
@@ -264,7 +267,7 @@ async def test_the_fork_is_written_by_its_authors_only_and_closes_when_decided(
             await asyncio.wait_for(stranger.closed.wait(), 10)  # the refusal itself
             assert stranger.close_code == 4403
         await edit_fork(server, author, amendment, "sous un mois", "sous huit jours")
-        room = server.services.registry.get_loaded(document_id)
+        room = server.services.registry.get_loaded(RoomKey.document(document_id))
         assert room is not None and "PAS MOI" not in room.doc.text()
         # a co-author invited by the author may write
         async with api(server, editor) as ed:
@@ -282,7 +285,7 @@ async def test_the_fork_is_written_by_its_authors_only_and_closes_when_decided(
             replace(late, "huit jours", "trois jours")
             await asyncio.wait_for(late.closed.wait(), 10)  # the refusal itself
             assert late.close_code == 4403
-        room = server.services.registry.get_loaded(document_id)
+        room = server.services.registry.get_loaded(RoomKey.document(document_id))
         assert room is not None and "trois jours" not in room.doc.text()
         listed = (await boss.get(f"{API}/amendments", params={"status": "withdrawn"})).json()
         assert [a["id"] for a in listed["amendments"]] == [amendment["id"]]

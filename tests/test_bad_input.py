@@ -76,8 +76,8 @@ async def stored_doc(server: RunningServer, name: str) -> ArticleDoc:
     """The document rebuilt from what the store holds (checkpoint + rows), after a flush."""
     services = server.services
     await services.store.flush()
-    _, document_id = await services.resolve_document(name)
-    return ArticleDoc.from_updates(await services.store.load(document_id))
+    _, key = await services.resolve_document(name)
+    return ArticleDoc.from_updates(await services.store.load(key.id))
 
 
 def clients_of(state_vector: bytes) -> set[int]:

@@ -20,6 +20,7 @@ import pytest
 from crdt.article import ArticleDoc
 from crdt.relpos import AnchorError, RelPos, Resolver, ascii_twin, decode, write_var_int
 from server.domain.demo import DEMO_SLUG
+from server.live.keys import RoomKey
 from server.names import charter_channel
 from server.settings import Settings
 from tests.hpdriver import HocuspocusClient
@@ -254,9 +255,8 @@ async def test_the_server_resolves_like_yjs_at_every_position_of_non_ascii_text(
         wanted = (await b.ask({"cmd": "text"}))["text"]
         await a.text_when(lambda t: t == wanted)
         await until_server_has(server.base_url, doc, lambda t: t == wanted)
-        room = server.services.registry.get_loaded(
-            (await server.services.repo.find_article(DEMO_SLUG, article["id"])).document_id
-        )
+        found = await server.services.repo.find_article(DEMO_SLUG, article["id"])
+        room = server.services.registry.get_loaded(RoomKey.document(found.document_id))
         assert room is not None
         resolver = Resolver(room.doc)
         naive = 0

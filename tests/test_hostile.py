@@ -22,6 +22,7 @@ from crdt.article import ArticleDoc
 from crdt.awareness import Entry, decode_entries
 from server.domain.demo import DEMO_SLUG
 from server.live.admission import NOT_A_NAME
+from server.live.keys import RoomKey
 from server.live.ws_collab import AFTER_CLOSE_ALLOWANCE
 from server.settings import Settings
 from tests.support import (
@@ -101,7 +102,9 @@ async def test_a_collab_session_that_keeps_writing_where_it_may_not_is_closed(
         assert (again.kind, again.text) == ("auth_denied", "closed for refused writes: reconnect")
         await wire.processed()  # the socket itself stays open for other documents
         assert not wire.closed.is_set()
-        room = server.services.registry.get_loaded(await _document_id(server, doc))
+        room = server.services.registry.get_loaded(
+            RoomKey.document(await _document_id(server, doc))
+        )
         assert room is None or all(m.principal.participant_id is None for m in room.members)
     finally:
         await wire.close()
@@ -327,7 +330,9 @@ async def test_only_the_canonical_name_opens_a_document(server: RunningServer) -
             name = alias.format(slug=slug, key=key)
             answer = await wire.authenticate(token, doc=name)
             assert (answer.kind, answer.text) == ("auth_denied", NOT_A_NAME), name
-        room = server.services.registry.get_loaded(await _document_id(server, doc))
+        room = server.services.registry.get_loaded(
+            RoomKey.document(await _document_id(server, doc))
+        )
         assert room is not None and len(room.members) == 1
     finally:
         await wire.close()

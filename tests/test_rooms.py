@@ -17,6 +17,7 @@ from persistence.engine import make_engine
 from persistence.tables import doc_updates
 from server.access import local_reader
 from server.domain.demo import DEMO_SLUG
+from server.live.keys import RoomKey
 from server.live.rooms import Frames, Room
 from server.settings import Settings
 from tests.databases import seeded_document, stored_text
@@ -213,7 +214,7 @@ async def test_a_change_is_queued_for_the_store_before_it_is_relayed(database_ur
     writer = asyncio.ensure_future(store.run())
     try:
         doc = ArticleDoc.from_updates(await store.load(document_id))
-        room = Room("charters/x/articles/y", document_id, doc, store, 4096)
+        room = Room("charters/x/articles/y", RoomKey.document(document_id), doc, store, 4096)
         room.join(BrokenPeer(), send_step1=False)
         writer_doc = ArticleDoc.from_updates(await store.load(document_id))
         update = writer_doc.edit(lambda body: body.insert(0, "[relayed-or-not]"))
@@ -226,3 +227,13 @@ async def test_a_change_is_queued_for_the_store_before_it_is_relayed(database_ur
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
         await engine.dispose()
+
+
+def test_a_channel_and_a_document_of_the_same_id_are_different_rooms() -> None:
+    """Charter channels used to be keyed by a negative document id; a typed key keeps them
+    apart and travels between instances as a signed id."""
+    document, channel = RoomKey.document(3), RoomKey.channel(3)
+    assert document != channel and len({document, channel}) == 2
+    assert document.holds_text and not channel.holds_text
+    assert [RoomKey.from_wire(k.wire()) for k in (document, channel)] == [document, channel]
+    assert channel.wire() < 0 < document.wire()

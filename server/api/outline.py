@@ -18,6 +18,7 @@ from server.api.validate import json_object, text_field
 from server.domain.charters import charter_json
 from server.errors import Invalid, NotFoundError
 from server.live import closecodes
+from server.live.keys import RoomKey
 from server.names import charter_channel
 
 
@@ -50,7 +51,7 @@ def _int(request: Request, name: str) -> int:
 
 def _closed_rooms(request: Request, document_ids: list[int]) -> None:
     for document_id in document_ids:
-        room = services(request).registry.get_loaded(document_id)
+        room = services(request).registry.get_loaded(RoomKey.document(document_id))
         if room is not None:
             room.close_all(closecodes.NOT_FOUND, "this article was deleted")
 

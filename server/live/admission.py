@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from persistence.repo import CharterRecord, NotFound
 from server.access import Action, Principal, Scope, decide
 from server.live import closecodes
+from server.live.keys import RoomKey
 from server.names import is_document_name
 from server.services import Services
 
@@ -20,7 +21,7 @@ NOT_A_NAME = "not a document name: use the name the charter lists"
 class Admission:
     principal: Principal | None = None
     charter_id: int | None = None
-    document_id: int = 0
+    room: RoomKey | None = None
     refused: tuple[int, str] | None = None  # (close code, reason)
 
     def can_write(self, scope: Scope | None = None) -> bool:
@@ -34,15 +35,15 @@ async def admit(
     whether they may read it. The document and the principal are read in one trip to the
     database. The caps on sockets are the endpoints' (``Services.take_slot``)."""
 
-    def find(conn: Connection) -> tuple[CharterRecord, int, Principal | None]:
-        charter, document_id = services.find_document(conn, name)
-        return charter, document_id, services.identity.principal(conn, charter, token, cookies)
+    def find(conn: Connection) -> tuple[CharterRecord, RoomKey, Principal | None]:
+        charter, key = services.find_document(conn, name)
+        return charter, key, services.identity.principal(conn, charter, token, cookies)
 
     if not is_document_name(name):  # an alias would let one socket join a room many times
         return Admission(refused=(closecodes.NOT_FOUND, NOT_A_NAME))
     cookies = websocket.cookies
     try:
-        charter, document_id, principal = await services.reads.run(find)
+        charter, key, principal = await services.reads.run(find)
     except NotFound:
         return Admission(refused=(closecodes.NOT_FOUND, "unknown document"))
     if (
@@ -56,7 +57,7 @@ async def admit(
         return Admission(refused=(closecodes.UNAUTHORIZED, decision.reason))
     if not decision.allowed:
         return Admission(refused=(closecodes.FORBIDDEN, decision.reason))
-    return Admission(principal, charter.id, document_id)
+    return Admission(principal, charter.id, key)
 
 
 def origin_allowed(services: Services, websocket: WebSocket) -> bool:

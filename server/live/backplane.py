@@ -44,6 +44,7 @@ from crdt.article import CrdtError
 from crdt.awareness import Entry, decode_entries, encode_entries
 from crdt.protocol import ProtocolError
 from persistence.docs import DocStore
+from server.live.keys import RoomKey
 
 if TYPE_CHECKING:
     from server.live.rooms import Room, RoomRegistry
@@ -57,7 +58,7 @@ EMPTY_UPDATE = b"\x00\x00"
 MAX_OUTGOING = 10_000  # messages waiting for the transport; past that, drop and resync
 
 UPDATE, AWARENESS, EVENT, SYNC, STORED, HELLO = b"U", b"A", b"E", b"S", b"C", b"H"
-_HEADER = struct.Struct(">c16sq")  # kind, instance id, document id (negative: a charter)
+_HEADER = struct.Struct(">c16sq")  # kind, instance id, RoomKey.wire() (negative: a channel)
 _SEQ = struct.Struct(">Qq")  # sequence number, participant id (-1: none)
 
 OnCommit = Callable[[], None]
@@ -72,7 +73,7 @@ class Backplane(Protocol):
         """Send a change made here; returns what to run once it is committed, if anything."""
         ...
 
-    def publish_awareness(self, document_id: int, payload: bytes) -> None: ...
+    def publish_awareness(self, key: RoomKey, payload: bytes) -> None: ...
 
     def publish_event(self, charter_id: int, payload: str) -> None: ...
 
@@ -81,7 +82,7 @@ class Backplane(Protocol):
         whether or not the charter's channel is open here."""
         ...
 
-    def ask(self, document_id: int, state_vector: bytes) -> None:
+    def ask(self, key: RoomKey, state_vector: bytes) -> None:
         """A room was loaded here: peers, send what they hold beyond this state vector."""
         ...
 
@@ -102,7 +103,7 @@ class LocalBackplane:
     ) -> OnCommit | None:
         return None
 
-    def publish_awareness(self, document_id: int, payload: bytes) -> None:
+    def publish_awareness(self, key: RoomKey, payload: bytes) -> None:
         pass
 
     def publish_event(self, charter_id: int, payload: str) -> None:
@@ -111,7 +112,7 @@ class LocalBackplane:
     def listen(self, handler: Callable[[int, str], None]) -> None:
         pass
 
-    def ask(self, document_id: int, state_vector: bytes) -> None:
+    def ask(self, key: RoomKey, state_vector: bytes) -> None:
         pass
 
     def adopt(self, document_id: int) -> None:
@@ -152,7 +153,7 @@ class _Held:
 class _Peer:
     last_seen: float
     held: deque[_Held] = field(default_factory=deque)
-    presence: set[tuple[int, int]] = field(default_factory=set)  # (document id, client id)
+    presence: set[tuple[RoomKey, int]] = field(default_factory=set)  # (room, client id)
 
 
 class PeerSync:
@@ -212,20 +213,20 @@ class PeerSync:
         self._message(UPDATE, document_id, body)
         return lambda: self._committed(seq)
 
-    def publish_awareness(self, document_id: int, payload: bytes) -> None:
-        self._message(AWARENESS, document_id, payload)
+    def publish_awareness(self, key: RoomKey, payload: bytes) -> None:
+        self._message(AWARENESS, key.wire(), payload)
 
     def publish_event(self, charter_id: int, payload: str) -> None:
-        self._message(EVENT, -charter_id, payload.encode("utf-8"))
+        self._message(EVENT, RoomKey.channel(charter_id).wire(), payload.encode("utf-8"))
 
-    def ask(self, document_id: int, state_vector: bytes, reply: bool = False) -> None:
-        self._message(SYNC, document_id, (b"\x01" if reply else b"\x00") + state_vector)
+    def ask(self, key: RoomKey, state_vector: bytes, reply: bool = False) -> None:
+        self._message(SYNC, key.wire(), (b"\x01" if reply else b"\x00") + state_vector)
 
     def resync(self) -> None:
         """The link came back: exchange state vectors for every loaded room, both ways."""
         rooms = self._registry.loaded() if self._registry is not None else []
         for room in rooms:
-            self.ask(room.document_id, room.doc.state_vector(), reply=True)
+            self.ask(room.key, room.doc.state_vector(), reply=True)
         log.info("backplane resync rooms=%d", len(rooms))
 
     def hello(self) -> None:
@@ -259,11 +260,11 @@ class PeerSync:
     def _forget(self, instance: bytes, peer: _Peer) -> None:
         for h in peer.held:
             self._store.append(h.document_id, h.delta, h.participant_id)
-        by_document: dict[int, set[int]] = {}
-        for document_id, client_id in peer.presence:
-            by_document.setdefault(document_id, set()).add(client_id)
-        for document_id, client_ids in by_document.items():
-            room = self._room(document_id)
+        by_room: dict[RoomKey, set[int]] = {}
+        for key, client_id in peer.presence:
+            by_room.setdefault(key, set()).add(client_id)
+        for key, client_ids in by_room.items():
+            room = self._room(key)
             if room is not None:
                 room.remove_presence(client_ids)
         del self._peers[instance]
@@ -271,8 +272,8 @@ class PeerSync:
 
     # -- incoming --
 
-    def _room(self, document_id: int) -> Room | None:
-        return self._registry.get_loaded(document_id) if self._registry is not None else None
+    def _room(self, key: RoomKey) -> Room | None:
+        return self._registry.get_loaded(key) if self._registry is not None else None
 
     def receive(self, data: bytes) -> None:
         try:
@@ -303,10 +304,11 @@ class PeerSync:
             return
         if kind == HELLO:
             return
+        key = RoomKey.from_wire(message.document_id)
         if kind == EVENT:
             for handler in self._listeners:
-                handler(-message.document_id, body.decode("utf-8"))
-        room = self._room(message.document_id)
+                handler(key.id, body.decode("utf-8"))
+        room = self._room(key)
         if room is None:
             return  # not loaded here: the store (or an answer to our ask) will have it
         if kind == UPDATE:
@@ -316,10 +318,8 @@ class PeerSync:
             )
         elif kind == AWARENESS:
             entries = decode_entries(body, 1 << 20)
-            peer.presence.update((room.document_id, e.client_id) for e in entries if not e.removed)
-            peer.presence.difference_update(
-                (room.document_id, e.client_id) for e in entries if e.removed
-            )
+            peer.presence.update((room.key, e.client_id) for e in entries if not e.removed)
+            peer.presence.difference_update((room.key, e.client_id) for e in entries if e.removed)
             room.apply_remote_presence(entries)
         elif kind == EVENT:
             room.broadcast_stateless(body.decode("utf-8"))
@@ -336,7 +336,7 @@ class PeerSync:
     def _answer(self, room: Room, state_vector: bytes, *, reply: bool) -> None:
         """Send what the asker lacks; it counts as stored once everything queued here is."""
         update = room.update_since(state_vector)
-        if update != EMPTY_UPDATE and room.document_id > 0:
+        if update != EMPTY_UPDATE and room.key.holds_text:
             self._seq += 1
             seq = self._seq
             self._message(UPDATE, room.document_id, _SEQ.pack(seq, -1) + update)
@@ -344,6 +344,6 @@ class PeerSync:
             self._store.append(room.document_id, None, None, lambda: self._committed(seq))
         entries: list[Entry] = room.awareness.all_entries()
         if entries:
-            self._message(AWARENESS, room.document_id, encode_entries(entries))
+            self._message(AWARENESS, room.key.wire(), encode_entries(entries))
         if reply:
-            self.ask(room.document_id, room.doc.state_vector(), reply=False)
+            self.ask(room.key, room.doc.state_vector(), reply=False)

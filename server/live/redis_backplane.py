@@ -23,6 +23,7 @@ from redis.retry import Retry
 
 from persistence.docs import DocStore
 from server.live.backplane import HELLO_SECONDS, OnCommit, PeerSync
+from server.live.keys import RoomKey
 
 if TYPE_CHECKING:
     from server.live.rooms import RoomRegistry
@@ -51,8 +52,8 @@ class RedisBackplane:
     ) -> OnCommit | None:
         return self.sync.publish_update(document_id, delta, participant_id)
 
-    def publish_awareness(self, document_id: int, payload: bytes) -> None:
-        self.sync.publish_awareness(document_id, payload)
+    def publish_awareness(self, key: RoomKey, payload: bytes) -> None:
+        self.sync.publish_awareness(key, payload)
 
     def publish_event(self, charter_id: int, payload: str) -> None:
         self.sync.publish_event(charter_id, payload)
@@ -60,8 +61,8 @@ class RedisBackplane:
     def listen(self, handler: Callable[[int, str], None]) -> None:
         self.sync.listen(handler)
 
-    def ask(self, document_id: int, state_vector: bytes) -> None:
-        self.sync.ask(document_id, state_vector)
+    def ask(self, key: RoomKey, state_vector: bytes) -> None:
+        self.sync.ask(key, state_vector)
 
     def adopt(self, document_id: int) -> None:
         self.sync.adopt(document_id)

@@ -32,6 +32,7 @@ from persistence.docs import DocStore
 from server.access import Action, Decision, Principal, Scope, decide
 from server.live import closecodes
 from server.live.backplane import Backplane, LocalBackplane
+from server.live.keys import RoomKey
 
 log = logging.getLogger("charter.room")
 
@@ -89,7 +90,7 @@ class Room:
     def __init__(
         self,
         name: str,
-        document_id: int,
+        key: RoomKey,
         doc: ArticleDoc,
         store: DocStore,
         max_awareness: int,
@@ -97,12 +98,13 @@ class Room:
         backplane: Backplane | None = None,
     ) -> None:
         self.name = name
-        self.document_id = document_id
+        self.key = key
+        self.document_id = key.id  # stored and relayed under it (documents only)
         self.doc = doc
         self.members: list[Member] = []
         self.awareness = AwarenessStates()
         self.broken = False
-        self.read_only = document_id < 0  # a charter channel: presence and events, no text
+        self.read_only = not key.holds_text  # a charter channel: presence and events
         # What the document says about writing it (phase, amendment authors); set by the
         # services when the room opens and whenever it changes.
         self.scope = Scope()
@@ -143,7 +145,7 @@ class Room:
         if removed:
             payload = encode_entries(removed)
             self._broadcast(protocol.awareness(payload), exclude=None)
-            self._backplane.publish_awareness(self.document_id, payload)
+            self._backplane.publish_awareness(self.key, payload)
         if not self.members:
             self.on_empty(self)
 
@@ -261,7 +263,7 @@ class Room:
             # Everyone, the sender included: clients count the echo as traffic (keepalive).
             payload = encode_entries(accepted)
             self._broadcast(protocol.awareness(payload), exclude=None)
-            self._backplane.publish_awareness(self.document_id, payload)
+            self._backplane.publish_awareness(self.key, payload)
 
     def _may_claim(self, member: Member, entry: Entry) -> bool:
         """A client id is free for ``member`` if no other member speaks for it now and no
@@ -363,37 +365,37 @@ class RoomRegistry:
         self._idle = idle_unload_seconds
         self._max_awareness = max_awareness_bytes
         self._limits = limits or SizeLimits()
-        self._rooms: dict[int, Room] = {}
-        self._loading: dict[int, _Load] = {}
+        self._rooms: dict[RoomKey, Room] = {}
+        self._loading: dict[RoomKey, _Load] = {}
 
     def loaded(self) -> list[Room]:
         return list(self._rooms.values())
 
-    def get_loaded(self, document_id: int) -> Room | None:
-        return self._rooms.get(document_id)
+    def get_loaded(self, key: RoomKey) -> Room | None:
+        return self._rooms.get(key)
 
-    async def get(self, document_id: int, name: str) -> Room:
+    async def get(self, key: RoomKey, name: str) -> Room:
         while True:
-            room = self._rooms.get(document_id)
+            room = self._rooms.get(key)
             if room is not None:
                 return room
-            load = self._loading.get(document_id)
+            load = self._loading.get(key)
             if load is None:
-                return await self._load(document_id, name)
+                return await self._load(key, name)
             await load.done.wait()
             if load.room is None:  # that load failed: its waiters learn why, nobody later
                 raise RoomLoadError(f"document={name} could not be loaded") from load.error
 
-    async def _load(self, document_id: int, name: str) -> Room:
-        load = self._loading[document_id] = _Load()
+    async def _load(self, key: RoomKey, name: str) -> Room:
+        load = self._loading[key] = _Load()
         try:
             await self._store.flush()  # a room being rebuilt: its last updates first
-            # A charter channel (negative id) holds no text and is never stored.
-            updates = await self._store.load(document_id) if document_id > 0 else []
+            # A charter channel holds no text and is never stored.
+            updates = await self._store.load(key.id) if key.holds_text else []
             doc = ArticleDoc.from_updates(updates)
             room = Room(
                 name,
-                document_id,
+                key,
                 doc,
                 self._store,
                 self._max_awareness,
@@ -402,9 +404,9 @@ class RoomRegistry:
             )
             room.on_empty = self._schedule_unload
             room.on_broken = self.discard
-            self._rooms[document_id] = load.room = room
+            self._rooms[key] = load.room = room
             # Other instances may hold changes not stored yet: ask for them.
-            self._backplane.ask(document_id, doc.state_vector())
+            self._backplane.ask(key, doc.state_vector())
             log.info("loaded %r updates=%d", room, len(updates))
             return room
         except BaseException as exc:
@@ -412,8 +414,8 @@ class RoomRegistry:
             log.error("load failed document=%s error=%r", name, exc)
             raise
         finally:
-            if self._loading.get(document_id) is load:
-                del self._loading[document_id]
+            if self._loading.get(key) is load:
+                del self._loading[key]
             load.done.set()
 
     async def server_edit(
@@ -427,7 +429,7 @@ class RoomRegistry:
         needed, compute the update from the live doc and apply it with no await between,
         wait for the commit, and unload the room once idle if it was opened only for this.
         Returns the change made (None if there was nothing to change)."""
-        room = await self.get(document_id, name)
+        room = await self.get(RoomKey.document(document_id), name)
         try:
             update = make_update(room.doc)
             if update is None:
@@ -445,8 +447,8 @@ class RoomRegistry:
 
     def discard(self, room: Room, reason: str) -> None:
         """Drop a room whose document can no longer be trusted; members reconnect."""
-        if self._rooms.get(room.document_id) is room:
-            del self._rooms[room.document_id]
+        if self._rooms.get(room.key) is room:
+            del self._rooms[room.key]
         log.error("%r discarded: %s", room, reason)
         room.close_all(closecodes.INTERNAL_ERROR, "document reloaded, please reconnect")
 
@@ -455,12 +457,13 @@ class RoomRegistry:
 
     async def _unload_when_idle(self, room: Room) -> None:
         await anyio.sleep(self._idle)
-        if room.members or self._rooms.get(room.document_id) is not room:
+        if room.members or self._rooms.get(room.key) is not room:
             return
-        self._backplane.adopt(room.document_id)  # what peers hold unstored, kept by us
+        if room.key.holds_text:
+            self._backplane.adopt(room.document_id)  # what peers hold unstored, kept by us
         await self._store.flush()
-        if not room.members and self._rooms.get(room.document_id) is room:
-            del self._rooms[room.document_id]
+        if not room.members and self._rooms.get(room.key) is room:
+            del self._rooms[room.key]
             log.info("unloaded %r", room)
 
     def close_all(self, code: int, reason: str) -> None:

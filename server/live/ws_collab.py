@@ -185,7 +185,7 @@ async def _authenticate(
     if admission.refused is not None:
         conn.offer(hp.permission_denied(name, admission.refused[1]))
         return
-    assert admission.principal is not None
+    assert admission.principal is not None and admission.room is not None
     principal = admission.principal
     refusal = services.take_slot(principal, conn)  # once per socket and participant
     if refusal is not None:
@@ -193,7 +193,7 @@ async def _authenticate(
         return
     conn.principals.append(principal)
     try:
-        room = await services.open_room(admission.document_id, name)
+        room = await services.open_room(admission.room, name)
     except Exception as exc:  # only this document's session fails, as /ws closes with 1011
         log.error("%r document=%s load failed: %r", conn, name, exc)
         conn.offer(hp.permission_denied(name, "document could not be loaded"))

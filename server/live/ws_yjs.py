@@ -12,6 +12,7 @@ from server.access import local_reader
 from server.live import closecodes
 from server.live.admission import admit
 from server.live.connection import Connection
+from server.live.keys import RoomKey
 from server.live.rooms import Frames
 from server.live.serve import open_connection, serve
 from server.services import Services
@@ -48,19 +49,20 @@ async def yjs_endpoint(websocket: WebSocket) -> None:
     if admission.refused is not None:
         await conn.close(*admission.refused)
         return
+    assert admission.room is not None
     refusal = services.take_slot(conn.principal, conn)
     if refusal is not None:
         await conn.close(closecodes.RATE_LIMITED, refusal)
         return
     try:
-        await _serve(conn, services, admission.document_id, name)
+        await _serve(conn, services, admission.room, name)
     finally:
         services.release_slot(conn.principal, conn)
 
 
-async def _serve(conn: YjsConnection, services: Services, document_id: int, name: str) -> None:
+async def _serve(conn: YjsConnection, services: Services, key: RoomKey, name: str) -> None:
     try:
-        room = await services.open_room(document_id, name)
+        room = await services.open_room(key, name)
     except Exception as exc:
         log.error("%r document=%s load failed: %r", conn, name, exc)
         await conn.close(closecodes.INTERNAL_ERROR, "document could not be loaded")
