@@ -12,8 +12,8 @@
 // --rooms a,b). Output: JSON lines on stdout ({"event": ...}); the last one is
 // {"event": "result", ...}. Diagnostics go to stderr. See README.md for the figures.
 //
-// Protocol seam: everything protocol-specific (URL, framing, handshake) is in PROTOCOLS:
-// 'y-websocket' (one socket per document, the room in the URL) and 'hocuspocus' (the document
+// Protocol seam: everything protocol-specific (URL, framing, handshake; see
+// docs/protocols.md) is in PROTOCOLS: 'y-websocket' (one socket per document, the room in the URL) and 'hocuspocus' (the document
 // name before every message, an Auth message answered by Authenticated, SyncStatus
 // acknowledgements, bare Ping/Pong). The measurement code is the same for both.
 
@@ -55,7 +55,7 @@ const concat = (parts) => Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p
 const varBytes = (bytes) => concat([varUint(bytes.length), bytes])
 const varString = (s) => varBytes(Buffer.from(s, 'utf8'))
 
-// y-websocket messages (PROTOCOLS.md section 1), without any document-name prefix
+// y-websocket messages (docs/protocols.md §2), without any document-name prefix
 const MSG_SYNC = 0
 const MSG_AWARENESS = 1
 const MSG_AUTH = 2 // Hocuspocus: sub 0 token, 1 permission denied, 2 authenticated

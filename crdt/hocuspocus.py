@@ -1,4 +1,4 @@
-"""Hocuspocus frame codec (PROTOCOLS.md section 2): many documents over one socket.
+"""Hocuspocus frame codec (docs/protocols.md §3): many documents over one socket.
 
 Every document message is ``varString documentName · varUint type · payload``; sync and
 awareness payloads are the y-websocket ones. Ping (``09``) and Pong (``0a``) are bare bytes.

@@ -1,7 +1,7 @@
 """lib0 binary encoding (varUint, varInt, varUint8Array, varString) as used by Yjs.
 
 pycrdt's own ``Encoder.write_var_string`` writes the code-point count instead of the
-UTF-8 byte length (PROTOCOLS.md 3.6), so we keep our own.
+UTF-8 byte length (docs/protocols.md §4.3), so we keep our own.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """y-websocket frame codec: bytes in, typed messages out, and back.
 
-Wire format (PROTOCOLS.md section 1): one message per binary frame,
+Wire format (docs/protocols.md §2): one message per binary frame,
 ``varUint type`` then a type-specific payload. Hocuspocus frames are the same
 messages preceded by a varString document name (see ``hocuspocus.py``).
 """

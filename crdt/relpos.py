@@ -2,7 +2,7 @@
 resolved correctly in text of any script.
 
 A relative position names a character by its item id (client, clock), or the start/end of
-the root text by its name, plus an association (PROTOCOLS.md 3.5)::
+the root text by its name, plus an association (docs/protocols.md §4.2)::
 
     varUint 0, varUint client, varUint clock | varUint 1, varString type name
     then varInt assoc (optional in old encodings: 0)

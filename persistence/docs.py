@@ -196,7 +196,8 @@ class DocStore:
             return
         delay = 0.05
         # On a server database the answer to COMMIT can be lost after the commit happened:
-        # the retry must then find the batch stored, not store it twice (RELIABILITY D4).
+        # the retry must then find the batch stored, not store it twice (each batch carries
+        # a key, recorded in the same transaction).
         key = uuid.uuid4().hex if self._keyed else None
         retry = False
         while True:

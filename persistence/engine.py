@@ -119,7 +119,8 @@ def _seconds(raw: str | tuple[str, ...] | None, default: float) -> float:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; synchronous=FULL makes each commit
-    # survive power loss, not only a process crash (RELIABILITY.md D3).
+    # survive power loss, not only a process crash (with NORMAL, a power cut can lose the
+    # last commits that were already acknowledged as saved).
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")

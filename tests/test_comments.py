@@ -232,7 +232,7 @@ async def test_the_server_resolves_like_yjs_at_every_position_of_non_ascii_text(
 ) -> None:
     """Every index of a text made of several clients' items, accented letters, emoji and
     a flag, both associations: positions made by Yjs, resolved by the server and by Yjs
-    after more edits, agree (pycrdt's own resolution does not, PROTOCOLS.md 3.5)."""
+    after more edits, agree (pycrdt's own resolution does not, docs/protocols.md §4.2)."""
     article = await new_article(server, facilitator, "Ça ira 😀 é")
     doc = article["document"]
     async with (

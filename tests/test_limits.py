@@ -1,4 +1,4 @@
-"""Limits (RELIABILITY.md 4.3 L3-L6): per-connection rate limits close only the offender
+"""Limits: per-connection rate limits close only the offender
 (1013), per-participant connection caps, documents per /collab socket, and nothing keyed
 on the address: a workshop puts fifty people behind one router."""
 

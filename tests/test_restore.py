@@ -114,7 +114,7 @@ async def test_restore_an_article_while_two_clients_are_connected(
 
 
 async def test_restore_while_fifty_clients_type(server: RunningServer, facilitator: str) -> None:
-    """A version is restored while 50 clients type (RELIABILITY D9). Everyone converges on
+    """A version is restored while 50 clients type . Everyone converges on
     the version's text plus the edits made meanwhile: nothing doubled, and no edit a client
     made once it had the restored text is lost."""
     headers = {"authorization": f"Bearer {facilitator}"}

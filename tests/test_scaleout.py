@@ -484,7 +484,7 @@ async def test_a_commit_whose_answer_is_lost_is_stored_once(
 ) -> None:
     """PostgreSQL commits, then the network drops its answer: the store times out, retries
     on a new connection, finds its batch key and stores nothing twice — neither the update
-    nor the edit it counts (RELIABILITY D4) — then acknowledges."""
+    nor the edit it counts — then acknowledges."""
     async with writer_through_proxy(pg) as w:
         proxy, store, document_id = w.proxy, w.store, w.document_id
         delta = await marked_edit(store, document_id, "[a-1]")

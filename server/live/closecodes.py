@@ -1,5 +1,5 @@
 """Websocket close codes, chosen on purpose. 4400-4499 make the y-websocket client
-stop reconnecting (PROTOCOLS.md 1.8): use them for errors a retry cannot fix."""
+stop reconnecting (docs/protocols.md §2.4): use them for errors a retry cannot fix."""
 
 GOING_AWAY = 1001  # server shutting down: clients reconnect
 MESSAGE_TOO_BIG = 1009  # frame over max_message_bytes

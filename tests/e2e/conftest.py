@@ -1,7 +1,7 @@
 """Browser tests: Python Playwright driving Debian's Chromium (no browser download).
 
 - Chromium comes from Debian (`/usr/bin/chromium`, or `CHARTER_CHROMIUM`); pytest-playwright's
-  fixtures are pointed at it through `browser_type_launch_args` (see shared TOOLCHAIN.md).
+  fixtures are pointed at it through `browser_type_launch_args`.
 - The app must be built (`make web`, which `make test` runs).
 - When either is missing the tests are skipped with the reason, except on CI (`CI=true`)
   where they fail: CI installs Chromium itself (.ci/run). The tests of the page shells
