@@ -13,9 +13,10 @@
 // {"event": "result", ...}. Diagnostics go to stderr. See README.md for the figures.
 //
 // Protocol seam: everything protocol-specific (URL, framing, handshake; see
-// docs/protocols.md) is in PROTOCOLS: 'y-websocket' (one socket per document, the room in the URL) and 'hocuspocus' (the document
-// name before every message, an Auth message answered by Authenticated, SyncStatus
-// acknowledgements, bare Ping/Pong). The measurement code is the same for both.
+// docs/protocols.md) is in PROTOCOLS: 'y-websocket' (one socket per document, the room in
+// the URL) and 'hocuspocus' (the document name before every message, an Auth message
+// answered by Authenticated, SyncStatus acknowledgements, bare Ping/Pong). The measurement
+// code is the same for both.
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { readFileSync } from 'node:fs'
