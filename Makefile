@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run test lint check deps dev-deps web js-deps bench clean
+.PHONY: run test lint check deps dev-deps web js-deps browser bench clean
 
 $(VENV)/.deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ tests/interop/node_modules/.stamp: tests/interop/package-lock.json
 
 js-deps: tests/interop/node_modules/.stamp
 
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+# As root it is installed here; otherwise make stops and says the one command to run.
+CHROMIUM ?= $(or $(CHARTER_CHROMIUM),/usr/bin/chromium)
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium fonts-liberation; \
+	else \
+	  echo "The browser tests need Debian's Chromium. Run:"; \
+	  echo "  sudo apt-get install --no-install-recommends chromium fonts-liberation"; \
+	  echo "(or point CHARTER_CHROMIUM at a Chromium binary)"; exit 1; \
+	fi
+
 run: deps web
 	CHARTER_SEED_DEMO=$${CHARTER_SEED_DEMO:-true} $(VENV)/bin/charter serve
 
@@ -41,7 +55,7 @@ lint: dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: dev-deps web js-deps lint
+test: dev-deps web js-deps browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmark's own extra (matplotlib, for the chart); the peers it compares with are
