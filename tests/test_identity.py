@@ -1,6 +1,6 @@
 """Identity: invitations (expiry, uses, revocation), the join page in French and English,
 names shown as text, browsers recognised by their cookie across restarts, secrets kept out
-of the logs (P6), and the `charter` commands that hand out links and tokens."""
+of the logs, and the `charter` commands that hand out links and tokens."""
 
 from __future__ import annotations
 
@@ -342,7 +342,7 @@ async def test_the_cookie_survives_a_restart_without_a_configured_key(database_u
 
 
 def test_tokens_and_secrets_never_reach_the_logs(tmp_path: Path, database_url: str) -> None:
-    """P6: a server at --log-level debug, on a new database (it makes its cookie key);
+    """A server at --log-level debug, on a new database (it makes its cookie key);
     tokens in URLs, Auth messages, bearer headers, cookies, invitation links, a forged
     token: none of them, nor the key, may appear in what the process writes."""
     log = tmp_path / "server.log"

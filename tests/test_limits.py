@@ -60,7 +60,7 @@ async def until_connections(
 async def test_fifty_people_behind_one_address_join_and_connect(
     server: RunningServer, facilitator: str
 ) -> None:
-    """L4: one invitation, fifty browsers on 127.0.0.1 join within the minute and open the
+    """One invitation, fifty browsers on 127.0.0.1 join within the minute and open the
     same article, over /ws with their cookie and over /collab with their token."""
     no_nagle(server)  # see test_serve_sends_small_responses_without_delay
     started = time.monotonic()
@@ -120,7 +120,7 @@ def flood_frame(endpoint: str, doc: str, i: int) -> bytes:
 async def test_a_flooding_connection_is_closed_1013_and_the_others_converge(
     settings: Settings, endpoint: str
 ) -> None:
-    """L3: five messages per second (bursts of twenty) per connection. The offender is closed
+    """Five messages per second (bursts of twenty) per connection. The offender is closed
     with 1013; everyone else, the same participant's other connection included, carries on."""
     async with running_server(settings.with_overrides(max_messages_per_second=5)) as server:
         doc = await first_document(server.base_url, DEMO_SLUG)

@@ -23,7 +23,7 @@ from tests.wire_client import (
 )
 
 # ---------------------------------------------------------------------------------------
-# Cookie sessions only from our own Origin (P3, CSWSH).
+# Cookie sessions only from our own Origin (no cross-site websocket hijacking).
 # ---------------------------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ from tests.wire_client import (
 )
 
 # ---------------------------------------------------------------------------------------
-# Rights changed mid-session (P2).
+# Rights changed mid-session.
 # ---------------------------------------------------------------------------------------
 
 
@@ -159,7 +159,7 @@ async def test_making_a_charter_private_cuts_off_anonymous_readers(
     server: RunningServer, facilitator: str, editor: str
 ) -> None:
     """Anonymous readers were let in because the charter was public. Once a facilitator
-    makes it private, they must stop receiving its text (P2: within 2 s)."""
+    makes it private, they must stop receiving its text (within 2 s)."""
     no_nagle(server)
     doc = await first_document(server.base_url, DEMO_SLUG)
     settings_path = f"/api/charters/{DEMO_SLUG}/settings"
