@@ -11,6 +11,12 @@ DEFAULT = "fr"
 
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
+        "back_to_live": "← Retour à la charte en direct",
+        "first_version": "Première version : {words_added} mot(s).",
+        "invite_unknown_title": "Lien d’invitation non valable",
+        "invite_used_title": "Cette invitation a déjà servi",
+        "invite_expired_title": "Cette invitation a expiré",
+        "invite_revoked_title": "Cette invitation a été retirée",
         "shell_loading": "Chargement…",
         "shell_noscript": "Cette page a besoin de JavaScript pour le travail en direct.",
         "shell_read": "Lire la charte sans JavaScript",
@@ -60,7 +66,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "version_n": "version {id}",
         "saved_by": "enregistrée par {name}",
         "automatic": "automatique",
-        "since_start": "Depuis le début :",
         "summary": "{words_added} mot(s) ajouté(s), {words_removed} retiré(s), {articles_changed} article(s) modifié(s).",
         "words": "{added} mot(s) ajouté(s), {removed} retiré(s).",
         "compare": "Comparer",
@@ -102,6 +107,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "discussions": "Discussions",
     },
     "en": {
+        "back_to_live": "← Back to the live charter",
+        "first_version": "First version: {words_added} word(s).",
+        "invite_unknown_title": "Invitation link not valid",
+        "invite_used_title": "This invitation has been used",
+        "invite_expired_title": "This invitation has expired",
+        "invite_revoked_title": "This invitation has been revoked",
         "shell_loading": "Loading…",
         "shell_noscript": "This page needs JavaScript for working live.",
         "shell_read": "Read the charter without JavaScript",
@@ -151,7 +162,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "version_n": "version {id}",
         "saved_by": "saved by {name}",
         "automatic": "automatic",
-        "since_start": "Since the start:",
         "summary": "{words_added} word(s) added, {words_removed} removed, {articles_changed} article(s) changed.",
         "words": "{added} word(s) added, {removed} removed.",
         "compare": "Compare",

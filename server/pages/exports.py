@@ -252,5 +252,13 @@ def atom(charter: CharterRecord, timeline: list[dict[str, Any]], base_url: str) 
         if item.get("previous") is not None:
             compare = f"{home}/compare?from={item['previous']}&to={version['id']}"
             add(entry, "link", rel="related", type="text/html", href=compare)
-        add(entry, "summary", translate(lang, "summary", **item["summary"]))
+        add(
+            entry,
+            "summary",
+            translate(
+                lang,
+                "first_version" if item["previous"] is None else "summary",
+                **item["summary"],
+            ),
+        )
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")

@@ -87,14 +87,23 @@ async def _invite_and_charter(request: Request) -> tuple[Any, CharterRecord] | N
     return (invite, await svc.repo.get_charter(charter.slug)) if charter else None
 
 
+# The title of the page of an invitation that cannot be used, by the reason it cannot.
+INVITE_HEADINGS = {
+    "this invitation has been revoked": "invite_revoked_title",
+    "this invitation has expired": "invite_expired_title",
+    "this invitation has been used up": "invite_used_title",
+}
+
+
 async def join_page(request: Request) -> Response:
     found = await _invite_and_charter(request)
     if found is None:
-        return render(request, "join_invalid.html", {}, 404)
+        return render(request, "join_invalid.html", {"heading": "invite_unknown_title"}, 404)
     invite, charter = found
     reason = invite.unusable_reason(datetime.now(UTC))
     if reason is not None:
-        return render(request, "join_invalid.html", {"reason": reason}, 410)
+        context = {"reason": reason, "heading": INVITE_HEADINGS[reason]}
+        return render(request, "join_invalid.html", context, 410)
     svc = services(request)
     current = await svc.identity.resolve(charter, None, request.cookies)
     return render(
@@ -118,7 +127,7 @@ async def join_submit(request: Request) -> Response:
     if found is None:
         if wants_json:
             return JSONResponse({"error": {"code": "not_found", "message": "invalid invite"}}, 404)
-        return render(request, "join_invalid.html", {}, 404)
+        return render(request, "join_invalid.html", {"heading": "invite_unknown_title"}, 404)
     invite, charter = found
     form = await _form(request, wants_json)
     try:

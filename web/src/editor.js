@@ -371,6 +371,7 @@ function articleGone() {
   if (state.gone) return
   state.gone = true
   projectButton.hidden = true
+  amendments.gone()
   if (!quill) {
     showMessage(t('article_deleted_short'), t('article_deleted'), [h('a', { href: pagePath.charter(slug) }, t('back_to_charter'))])
     return

@@ -10,10 +10,11 @@ import { t, tn } from '../lib/i18n.js'
 
 /**
  * `onChange()` runs when the lock changes (a phase event): the editor then asks
- * `locked()` again. `update(charter, me)` after every load of the charter.
+ * `locked()` again. `update(charter, me)` after every load of the charter; `gone()` once
+ * the article is deleted.
  */
 export function articleAmendments({ session, slug, key, language, onChange }) {
-  const state = { charter: null, me: null, phase: 'open', count: null }
+  const state = { charter: null, me: null, phase: 'open', count: null, gone: false }
   const banner = h('div', { class: 'phase-banner', hidden: true })
   const countLink = h('a', { href: amendmentPath.list(slug, { article: key }) })
   const propose = h('button', { type: 'button', class: 'secondary' }, t('amend_propose'))
@@ -34,12 +35,13 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
 
   function render() {
     const me = state.me
-    // In the amendments phase the banner carries the button: one is enough.
-    propose.hidden = !mayTakePart(me) || (state.phase === 'amendments' && me.role !== 'facilitator')
+    // In the amendments phase the banner carries the button: one is enough. A deleted
+    // article takes no amendment (its existing ones stay listed).
+    propose.hidden = state.gone || !mayTakePart(me) || (state.phase === 'amendments' && me.role !== 'facilitator')
     fill(countLink, state.count === null ? t('amend_see')
       : state.count.all === 0 ? t('amend_article_none')
         : tn('amend_article_count', state.count.all, { open: state.count.open }))
-    if (state.phase === 'amendments') {
+    if (state.phase === 'amendments' && !state.gone) {
       const button = h('button', { type: 'button', onclick: open }, t('amend_propose'))
       banner.hidden = false
       if (me && me.role === 'facilitator') fill(banner, h('p', null, t('phase_banner_facilitator')))
@@ -52,7 +54,7 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
   }
 
   function renderPhaseForm() {
-    const facilitator = state.me && state.me.role === 'facilitator'
+    const facilitator = state.me && state.me.role === 'facilitator' && !state.gone
     phaseForm.hidden = !facilitator
     if (!facilitator || phaseForm.contains(document.activeElement)) return
     const charterPhase = t(`phase_${state.charter.phase || 'open'}`)
@@ -115,6 +117,10 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
   return {
     el,
     locked,
+    gone() {
+      state.gone = true
+      if (state.charter) render()
+    },
     update(charter, me) {
       state.me = me
       setPhase(charter)
