@@ -3,10 +3,11 @@
 // the charter's `amendment` events; the form to propose one.
 import './css/amendments.css'
 import {
-  STATUSES, amendmentApi, amendmentPath, articlesOf, formatDate, mayTakePart, proposeDialog,
+  STATUSES, amendmentApi, amendmentPath, articlesOf, mayTakePart, proposeDialog,
   statusBadge, votesText,
 } from './amend/common.js'
 import { api, errorText } from './lib/api.js'
+import { formatDate } from './lib/dates.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession, topBar } from './lib/page.js'

@@ -3,8 +3,9 @@
 // address, so a filtered list can be shared), what is new since the person's last visit,
 // refreshed live on the charter's `comment` events; and the moderation log.
 import './css/comments.css'
-import { amendmentPath, formatDate } from './amend/common.js'
+import { amendmentPath } from './amend/common.js'
 import { api, errorText } from './lib/api.js'
+import { formatDate } from './lib/dates.js'
 import { $, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'

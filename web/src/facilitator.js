@@ -6,7 +6,8 @@
 import QRCode from 'qrcode'
 import { api, charterPath } from './lib/api.js'
 import { announce, h, fill } from './lib/dom.js'
-import { lang, t, tn } from './lib/i18n.js'
+import { formatDate } from './lib/dates.js'
+import { t, tn } from './lib/i18n.js'
 import { pagePath, shellData } from './lib/page.js'
 import { personLabel } from './lib/presence.js'
 import { phasePanel } from './amend/phase-panel.js'
@@ -546,14 +547,6 @@ function settingsPanel({ base, onError }) {
   })
   load()
   return { el }
-}
-
-function formatDate(iso) {
-  try {
-    return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
-  } catch {
-    return iso
-  }
 }
 
 async function copyText(input) {

@@ -2,8 +2,8 @@
 // (Yjs relative positions, made and resolved here in the browser, base64 over JSON), and
 // the pieces of a comment. People's text always goes in as text nodes, never as markup.
 import * as Y from 'yjs'
-import { formatDate } from '../amend/common.js'
 import { ApiError, charterPath, errorText } from '../lib/api.js'
+import { formatDate } from '../lib/dates.js'
 import { h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 
