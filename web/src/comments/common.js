@@ -65,6 +65,13 @@ export function placeOf(doc, anchor) {
   return { state: anchor.state, index: anchor.index ?? Infinity, length: anchor.length || 0 }
 }
 
+/** The choice of a stance (none, for, against, mixed) for a comment's form. */
+export function stanceSelect(id) {
+  return h('select', { id, name: 'stance' },
+    h('option', { value: '' }, t('comment_stance_none')),
+    STANCES.map((s) => h('option', { value: s }, t(`stance_${s}`))))
+}
+
 export function stanceBadge(stance) {
   return stance ? h('span', { class: `stance stance-${stance}` }, t(`stance_${stance}`)) : null
 }
