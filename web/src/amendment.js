@@ -7,15 +7,17 @@
 // the article's text.
 import './css/amendments.css'
 import {
-  CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, diffView, field, formatDate, isAuthor,
+  CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, diffView, field, isAuthor,
   mayTakePart, missing, openDialog, statusBadge, votesText,
 } from './amend/common.js'
 import { forkEditor } from './amend/fork-editor.js'
 import { articleComments } from './comments/panel.js'
 import { api, errorText } from './lib/api.js'
+import { formatDate } from './lib/dates.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { onReconnect } from './lib/reconnect.js'
 
 const { slug, language } = shellData()
 const id = Number(location.pathname.split('/').pop())
@@ -386,19 +388,16 @@ async function start() {
   render()
 }
 
-let connectedOnce = false
-session.on('ready', async () => {
-  if (connectedOnce && state.amendment) {
-    try {
-      state.me = (await loadCharter(slug)).me // a changed role takes effect here too
-    } catch (error) {
-      errorEl.textContent = errorText(error)
-    }
-    actionsKey = null
-    reload()
-    state.comments?.update(state.charter, state.me) // events may have been missed
+onReconnect(session, async () => {
+  if (!state.amendment) return
+  try {
+    state.me = (await loadCharter(slug)).me // a changed role takes effect here too
+  } catch (error) {
+    errorEl.textContent = errorText(error)
   }
-  connectedOnce = true
+  actionsKey = null
+  reload()
+  state.comments?.update(state.charter, state.me) // events may have been missed
 })
 // What changes who may comment on it: its status and its authors.
 const DISCUSSION_EVENTS = ['opened', 'withdrawn', 'accepted', 'rejected', 'authors']

@@ -3,13 +3,15 @@
 // the charter's `amendment` events; the form to propose one.
 import './css/amendments.css'
 import {
-  STATUSES, amendmentApi, amendmentPath, articlesOf, formatDate, mayTakePart, proposeDialog,
+  STATUSES, amendmentApi, amendmentPath, articlesOf, mayTakePart, proposeDialog,
   statusBadge, votesText,
 } from './amend/common.js'
 import { api, errorText } from './lib/api.js'
+import { formatDate } from './lib/dates.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { onReconnect } from './lib/reconnect.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -138,11 +140,7 @@ function reloadSoon() {
   }, 200)
 }
 
-let connectedOnce = false
-session.on('ready', () => {
-  if (connectedOnce) refresh()
-  connectedOnce = true
-})
+onReconnect(session, refresh)
 session.on('amendment', (event) => {
   if (!state.charter) return
   if (event.event !== 'voted') announce(t(`event_${event.event}`, { title: event.amendment.title }))

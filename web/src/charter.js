@@ -8,6 +8,7 @@ import {
   canWrite, loadCharter, meAsUser, pagePath, shellData, showMessage, startSession, topBar,
 } from './lib/page.js'
 import { people, personLabel, renderPeople } from './lib/presence.js'
+import { onReconnect } from './lib/reconnect.js'
 import { bindText } from './lib/render.js'
 import { discussionMarks } from './comments/charter-marks.js'
 
@@ -210,11 +211,7 @@ function showError(error) {
 
 // Every reconnection of the channel: catch up with what changed meanwhile (the first
 // load is already under way).
-let connectedOnce = false
-session.on('ready', () => {
-  if (connectedOnce) refresh()
-  connectedOnce = true
-})
+onReconnect(session, refresh)
 session.on('outline', (event) => {
   if (!state.charter) return
   const before = state.charter

@@ -3,11 +3,13 @@
 // address, so a filtered list can be shared), what is new since the person's last visit,
 // refreshed live on the charter's `comment` events; and the moderation log.
 import './css/comments.css'
-import { amendmentPath, formatDate } from './amend/common.js'
+import { amendmentPath } from './amend/common.js'
 import { api, errorText } from './lib/api.js'
+import { formatDate } from './lib/dates.js'
 import { $, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { onReconnect } from './lib/reconnect.js'
 import { commentApi, quoteView, statusMark, stanceBadge } from './comments/common.js'
 
 const { slug, language } = shellData()
@@ -178,11 +180,7 @@ session.on('comment', () => {
     }
   }, 150)
 })
-let connectedOnce = false
-session.on('ready', () => {
-  if (connectedOnce) refresh()
-  connectedOnce = true
-})
+onReconnect(session, refresh)
 session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
 
 refresh()

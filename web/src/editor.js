@@ -13,6 +13,7 @@ import {
   canWrite, loadCharter, pagePath, shellData, showMessage, startSession, topBar,
 } from './lib/page.js'
 import { people, personLabel } from './lib/presence.js'
+import { onReconnect } from './lib/reconnect.js'
 import { CONNECTED } from './lib/session.js'
 import { articleAmendments } from './amend/article-hook.js'
 import { articleComments } from './comments/panel.js'
@@ -406,11 +407,7 @@ async function refresh() {
   }
 }
 
-let connectedOnce = false
-session.on('ready', () => {
-  if (connectedOnce) refresh() // catch up after a reconnection (and a changed role)
-  connectedOnce = true
-})
+onReconnect(session, refresh) // catch up after a reconnection (and a changed role)
 session.on('outline', (event) => {
   if (state.charter && !state.gone) applyCharter(event.charter)
 })

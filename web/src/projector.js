@@ -6,6 +6,7 @@ import { errorText } from './lib/api.js'
 import { $, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession } from './lib/page.js'
+import { onReconnect } from './lib/reconnect.js'
 import { bindText } from './lib/render.js'
 import { CONNECTED } from './lib/session.js'
 
@@ -78,11 +79,7 @@ async function refresh() {
   }
 }
 
-let connectedOnce = false
-session.on('ready', () => {
-  if (connectedOnce) refresh()
-  connectedOnce = true
-})
+onReconnect(session, refresh)
 session.on('projector', (event) => {
   if (state.charter) show(event.article ?? null)
 })

@@ -3,7 +3,7 @@
 // goes in as text nodes (lib/dom.js `h`), never as markup.
 import { api, charterPath, errorText } from '../lib/api.js'
 import { h } from '../lib/dom.js'
-import { lang, t, tn } from '../lib/i18n.js'
+import { t, tn } from '../lib/i18n.js'
 
 export const STATUSES = ['draft', 'open', 'accepted', 'rejected', 'withdrawn']
 export const CHOICES = ['for', 'against', 'abstain']
@@ -43,15 +43,6 @@ export function statusBadge(status) {
 
 export function votesText(votes) {
   return t('votes_summary', { for: votes.for || 0, against: votes.against || 0, abstain: tn('votes_abstain', votes.abstain || 0) })
-}
-
-export function formatDate(iso) {
-  if (!iso) return ''
-  try {
-    return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
-  } catch {
-    return iso
-  }
 }
 
 /** An API failure in words; a 409 here means the amendment changed status meanwhile. */

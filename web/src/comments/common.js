@@ -2,8 +2,8 @@
 // (Yjs relative positions, made and resolved here in the browser, base64 over JSON), and
 // the pieces of a comment. People's text always goes in as text nodes, never as markup.
 import * as Y from 'yjs'
-import { formatDate } from '../amend/common.js'
 import { ApiError, charterPath, errorText } from '../lib/api.js'
+import { formatDate } from '../lib/dates.js'
 import { h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 
@@ -63,6 +63,13 @@ export function placeOf(doc, anchor) {
     // fall through to what the server said
   }
   return { state: anchor.state, index: anchor.index ?? Infinity, length: anchor.length || 0 }
+}
+
+/** The choice of a stance (none, for, against, mixed) for a comment's form. */
+export function stanceSelect(id) {
+  return h('select', { id, name: 'stance' },
+    h('option', { value: '' }, t('comment_stance_none')),
+    STANCES.map((s) => h('option', { value: s }, t(`stance_${s}`))))
 }
 
 export function stanceBadge(stance) {
