@@ -126,3 +126,17 @@ def test_the_facilitator_reorders_renames_and_projects_live(
     for person in (fanny, eli):
         assert person.errors == [] and person.csp_violations() == []
         person.context.close()
+
+
+def test_a_blank_title_says_a_title_is_needed(browser: Browser, live_server: LiveServer) -> None:
+    """A title of spaces only was refused with "it did not work" instead of saying why."""
+    charter = new_charter(live_server, [("Transparence", [("Données", "Publier.")])])
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    field = fanny.page.get_by_label("Titre d’une nouvelle section")
+    field.fill("   ")
+    field.press("Enter")
+    expect(
+        fanny.page.get_by_text("Un titre fait de 1 à 200 caractères est nécessaire.")
+    ).to_be_visible()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    fanny.context.close()

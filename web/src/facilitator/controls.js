@@ -1,5 +1,6 @@
 // The small controls the facilitator's tools are made of: a one-field title form, a button
 // that stays focusable when it does not apply, a disclosure with a hidden title.
+import { ApiError } from '../lib/api.js'
 import { h } from '../lib/dom.js'
 
 /** A title field and its button; an empty title is refused here (`onError` says so). */
@@ -13,7 +14,7 @@ export function titleForm(labelText, buttonText, onSubmit, onError) {
     const title = input.value.trim()
     if (!title) {
       input.setAttribute('aria-invalid', 'true')
-      onError({ status: 422, field: 'title' })
+      onError(new ApiError(422, 'invalid', 'a title is needed', 'title'))
       input.focus()
       return
     }
