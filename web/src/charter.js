@@ -33,6 +33,7 @@ const peopleBox = h('section', { class: 'people box', 'aria-labelledby': 'people
   h('ul', { class: 'people-list' }))
 const side = h('div', { class: 'side' }, peopleBox)
 const roleNote = h('p', { class: 'role-note' })
+const versionNote = h('p', { class: 'version-note', hidden: true }) // the latest saved version
 const errorBox = h('p', { class: 'error', role: 'alert' })
 
 function layout() {
@@ -40,6 +41,7 @@ function layout() {
     h('div', { class: 'charter-head' },
       h('h1', { lang: language, tabindex: -1 }, state.charter.title),
       roleNote,
+      versionNote,
       errorBox),
     h('div', { class: 'charter-layout' }, outlineColumn, side))
 }
@@ -225,6 +227,13 @@ session.on('projector', (event) => {
   if (state.tools) state.tools.render(state)
 })
 session.on('presence', renderPresence)
+session.on('version', (event) => {
+  if (event.event !== 'saved' || !event.version) return
+  const text = t('version_saved_note', { label: event.version.label })
+  fill(versionNote, text, ' ', h('a', { href: `/charters/${encodeURIComponent(slug)}/versions` }, t('versions_all')))
+  versionNote.hidden = false
+  if (!state.tools) announce(text) // a facilitator's own panel already said it
+})
 session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
 
 function describeChange(before, after) {

@@ -1,7 +1,7 @@
 // The facilitator's tools on the charter page, loaded only for facilitators: shape the
 // outline (add, rename, reorder, move, delete), choose what the projector shows, invite
-// people (with a QR code to show in the room) and change their roles, and set the charter's
-// licence and open data. Every change goes through the JSON API; the server pushes the new
+// people (with a QR code to show in the room) and change their roles, save and restore
+// versions, and set the charter's licence and open data. Every change goes through the JSON API; the server pushes the new
 // outline to everyone. Each panel is its own module in facilitator/; this one puts them
 // on the page.
 import { charterPath } from './lib/api.js'
@@ -13,6 +13,7 @@ import { outlineTools } from './facilitator/outline.js'
 import { participantsPanel } from './facilitator/people.js'
 import { projectorPanel } from './facilitator/projector.js'
 import { settingsPanel } from './facilitator/settings.js'
+import { versionsPanel } from './facilitator/versions.js'
 
 export function installTools({ state, session, side, outlineEnd, onChange, onError }) {
   const { slug } = shellData()
@@ -42,7 +43,8 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
   const participants = participantsPanel({ base, onError, session })
   const phase = phasePanel({ base, state, session, onError })
   const settings = settingsPanel({ base, onError })
-  side.append(projector.el, phase.el, invites.el, participants.el, settings.el)
+  const versions = versionsPanel({ slug, session, onError })
+  side.append(projector.el, versions.el, phase.el, invites.el, participants.el, settings.el)
 
   tools.render = (current) => {
     outline.render(current)
@@ -56,6 +58,7 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
     participants.remove()
     phase.remove()
     settings.el.remove()
+    versions.remove()
   }
   return tools
 }

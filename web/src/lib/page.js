@@ -53,6 +53,7 @@ export function topBar(session, charter, current) {
       h('nav', { class: 'topnav', 'aria-label': t('nav_label') },
         link('charter', pagePath.charter(slug), t('nav_charter')),
         link('read', pagePath.read(slug), t('nav_read')),
+        link('versions', `/charters/${encodeURIComponent(slug)}/versions`, t('nav_versions')),
         link('amendments', `/charters/${encodeURIComponent(slug)}/amendments`, t('nav_amendments')),
         link('comments', `/charters/${encodeURIComponent(slug)}/comments`, t('nav_comments')),
         link('projector', pagePath.projector(slug), t('nav_projector')),
