@@ -1,13 +1,14 @@
 // Projector mode: one article in very large type, no editing chrome, following the article
 // the facilitator puts on the projector (a `projector` event on the charter's channel).
-// "f" toggles full screen.
+// On a long article the place where people are typing stays in view, and a mark says when
+// the article goes on above or below the screen. "f" toggles full screen.
 import './css/projector.css'
 import { errorText } from './lib/api.js'
 import { $, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession } from './lib/page.js'
 import { onReconnect } from './lib/reconnect.js'
-import { bindText } from './lib/render.js'
+import { bindText, lineAt } from './lib/render.js'
 import { CONNECTED } from './lib/session.js'
 
 const { slug, language } = shellData()
@@ -20,11 +21,56 @@ const sectionEl = h('p', { class: 'projector-section', lang: language })
 const titleEl = h('h1', { class: 'projector-title', lang: language })
 const bodyEl = h('div', { class: 'projector-body', lang: language })
 const statusEl = h('p', { class: 'projector-status', role: 'status' })
+const aboveEl = h('p', { class: 'projector-more above', hidden: true, 'aria-hidden': 'true' }, t('projector_more_above'))
+const belowEl = h('p', { class: 'projector-more below', hidden: true, 'aria-hidden': 'true' }, t('projector_more_below'))
 
 function layout() {
-  fill($('#main'), sectionEl, titleEl, bodyEl, statusEl)
+  fill($('#main'), sectionEl, titleEl, bodyEl, aboveEl, belowEl, statusEl)
   document.body.classList.add('projector-page')
 }
+
+// -- following the writing: the line of the latest change stays in view.
+
+const calm = window.matchMedia('(prefers-reduced-motion: reduce)')
+let followLine = null // the line to bring into view after the next rendering
+
+function noteChange(event) {
+  const whole = event.delta.length === 1 && event.delta[0].insert !== undefined
+  if (whole) return // the article arriving: its start stays on screen
+  let offset = 0
+  let last = null
+  for (const op of event.delta) {
+    if (op.retain) offset += op.retain
+    else if (op.insert) {
+      offset += typeof op.insert === 'string' ? op.insert.length : 1
+      last = offset
+    } else if (op.delete) last = offset
+  }
+  if (last !== null) followLine = lineAt(event.target.toString(), Math.max(0, last - 1))
+}
+
+function follow() {
+  if (followLine !== null) {
+    const blocks = [...bodyEl.querySelectorAll('[data-line]')]
+    const target = blocks.filter((el) => Number(el.dataset.line) <= followLine).pop() || blocks[0]
+    followLine = null
+    if (target) {
+      const box = target.getBoundingClientRect()
+      if (box.top < 0 || box.bottom > window.innerHeight) {
+        target.scrollIntoView({ block: 'center', behavior: calm.matches ? 'auto' : 'smooth' })
+      }
+    }
+  }
+  showMore()
+}
+
+function showMore() {
+  const box = bodyEl.getBoundingClientRect()
+  aboveEl.hidden = box.top >= 0
+  belowEl.hidden = box.bottom <= window.innerHeight + 1
+}
+window.addEventListener('scroll', showMore, { passive: true })
+window.addEventListener('resize', showMore)
 
 function find(key) {
   for (const section of state.charter.sections) {
@@ -51,8 +97,14 @@ function show(key) {
   if (state.shown?.document === found.article.document) return
   if (state.shown) stopShowing()
   const entry = session.open(found.article.document)
-  state.shown = { document: found.article.document, unbind: bindText(bodyEl, entry.text, { level: 1 }) }
+  const unbind = bindText(bodyEl, entry.text, { level: 1, afterDraw: follow })
+  entry.text.observe(noteChange)
+  state.shown = {
+    document: found.article.document,
+    unbind: () => { unbind(); entry.text.unobserve(noteChange) },
+  }
   window.scrollTo(0, 0)
+  showMore()
 }
 
 function stopShowing() {

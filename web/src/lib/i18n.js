@@ -109,6 +109,8 @@ const fr = {
   clear_projector: 'Vider l’écran',
   projector_hint: 'Ouvrez la vue de projection sur l’ordinateur relié au vidéoprojecteur, puis choisissez «\u00a0Projeter\u00a0» sous un article.',
   projector_waiting: 'L’équipe d’animation va bientôt afficher un article.',
+  projector_more_above: '▲ Le texte continue plus haut',
+  projector_more_below: '▼ L’article continue plus bas',
 
   invites_title: 'Invitations',
   new_invite: 'Créer une invitation',
@@ -450,6 +452,8 @@ const en = {
   clear_projector: 'Clear the projector',
   projector_hint: 'Open the projector view on the computer connected to the projector, then choose “Show on the projector” under an article.',
   projector_waiting: 'The facilitators will put an article on screen shortly.',
+  projector_more_above: '▲ The text continues above',
+  projector_more_below: '▼ The article continues below',
 
   invites_title: 'Invitations',
   new_invite: 'Create an invitation',

@@ -36,42 +36,53 @@ function inline({ text, attrs }) {
 
 /**
  * Render into `container`. `level` is the heading level of the article's title: the
- * article's own headings (Quill header 1..3) come below it.
+ * article's own headings (Quill header 1..3) come below it. Each block carries the index of
+ * its line (`data-line`), so that a place in the text can be found on the page.
  */
 export function renderText(container, delta, { level = 3, emptyText = '' } = {}) {
   const nodes = []
   let list = null
-  for (const { runs, block } of lines(delta)) {
+  lines(delta).forEach(({ runs, block }, index) => {
     const content = runs.map(inline)
+    const line = { dataset: { line: index } }
     if (block.list === 'bullet' || block.list === 'ordered') {
       const tag = block.list === 'ordered' ? 'ol' : 'ul'
       if (!list || list.tagName.toLowerCase() !== tag) {
         list = h(tag)
         nodes.push(list)
       }
-      list.append(h('li', null, content))
-      continue
+      list.append(h('li', line, content))
+      return
     }
     list = null
     if (block.header) {
       const depth = Math.min(6, level + Math.max(1, Math.min(3, Number(block.header) || 1)))
-      nodes.push(h(`h${depth}`, null, content))
+      nodes.push(h(`h${depth}`, line, content))
     } else if (block.blockquote) {
-      nodes.push(h('blockquote', null, content))
+      nodes.push(h('blockquote', line, content))
     } else if (runs.length) {
-      nodes.push(h('p', null, content))
+      nodes.push(h('p', line, content))
     }
-  }
+  })
   if (!nodes.length && emptyText) nodes.push(h('p', { class: 'empty' }, emptyText))
   container.replaceChildren(...nodes)
 }
 
-/** Re-render `container` whenever `ytext` changes, at most once per animation frame. */
-export function bindText(container, ytext, options) {
+/** The line (as `lines` counts them) holding the character at `offset` of the text. */
+export function lineAt(text, offset) {
+  let line = 0
+  for (let i = 0; i < Math.min(offset, text.length); i++) if (text[i] === '\n') line++
+  return line
+}
+
+/** Re-render `container` whenever `ytext` changes, at most once per animation frame;
+ * `options.afterDraw()` runs after each rendering. */
+export function bindText(container, ytext, options = {}) {
   let scheduled = false
   const draw = () => {
     scheduled = false
     renderText(container, ytext.toDelta(), options)
+    options.afterDraw?.()
   }
   const observer = () => {
     if (!scheduled) {
