@@ -15,12 +15,14 @@ chiffres » would merge into « ses chiffres ouvertes »), as does an insertion 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from crdt.article import ArticleDoc
-from crdt.diff import Token, tokens
+from crdt.diff import _TOKEN, Token, tokens
+from crdt.versions import text_edit
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,26 @@ def fork_of(live: ArticleDoc) -> Fork:
 def own_changes(fork: ArticleDoc, base_state_vector: bytes) -> bytes:
     """What the fork's authors changed since the base, as one update."""
     return fork.update_since(base_state_vector)
+
+
+def accepted_update(
+    live: ArticleDoc,
+    changes: bytes,
+    base: str,
+    amended: str,
+    choose: Callable[[list[Conflict]], list[str]],
+) -> bytes:
+    """What accepting the amendment does to the live article, as one update: its own
+    changes merged by the CRDT, then, where they and the live text since the base touch the
+    same words, those words replaced by what ``choose`` picks for each conflict (the merge
+    alone would keep both, glued: « chaque semainechaque trimestre »)."""
+    scratch = ArticleDoc.from_updates([live.full_update()])
+    scratch.apply(changes)
+    found = conflicts(base, amended, live.text())
+    if found:
+        final = resolve(scratch.text(), base, amended, live.text(), choose(found))
+        text_edit(scratch, final)
+    return scratch.update_since(live.state_vector())
 
 
 def preview(live_state: bytes, changes: bytes) -> ArticleDoc:
@@ -150,3 +172,30 @@ def conflicts(base: str, amended: str, other: str) -> list[Conflict]:
             Conflict(start, end, _text(a[start:end]), _text(ours_t[o1:o2]), _text(theirs_t[t1:t2]))
         )
     return found
+
+
+def resolve(merged: str, base: str, amended: str, other: str, choices: Sequence[str]) -> str:
+    """``merged`` (the CRDT merge of the amendment, base → amended, into the other side,
+    base → other) with the words of each conflict replaced by the choice made for it
+    (``choices[i]`` for ``conflicts(base, amended, other)[i]``). Everything else in
+    ``merged`` stays exactly as it is, spacing and line breaks included."""
+    found = conflicts(base, amended, other)
+    if len(choices) != len(found):
+        raise ValueError(f"{len(found)} conflict(s), {len(choices)} choice(s)")
+    text = unicodedata.normalize("NFC", merged)
+    spans = [(m.start(2), m.end(2), m.start(1)) for m in _TOKEN.finditer(text)]
+    base_t, other_t, merged_t = tokens(base), tokens(other), tokens(merged)
+    to_other = _opcodes(base_t, other_t)
+    to_merged = _opcodes(other_t, merged_t)
+    regions: list[tuple[int, int, str]] = []  # merged character ranges, replaced by words
+    for conflict, words in zip(found, choices, strict=True):
+        o1, o2 = _project(to_other, conflict.start, conflict.end)
+        m1, m2 = _project(to_merged, o1, o2)
+        if m1 < m2:
+            regions.append((spans[m1][0], spans[m2 - 1][1], words))
+        else:  # nothing of it left in the merge: the words go where it was
+            at = spans[m1][2] if m1 < len(spans) else len(text.rstrip())
+            regions.append((at, at, (" " + words) if words else ""))
+    for start, end, words in sorted(regions, reverse=True):
+        text = text[:start] + words + text[end:]
+    return text

@@ -26,6 +26,27 @@ def _attribute_keys(*runs: list[Op]) -> set[str]:
     return {key for ops in runs for _, attrs in ops for key in (attrs or {})}
 
 
+def _rewrite(body: Text, current: str, wanted: str) -> None:
+    """Turn the text ``current`` of ``body`` into ``wanted`` by the fewest characters
+    deleted and inserted (untouched characters keep their items and formatting)."""
+    offsets = _byte_offsets(current)
+    opcodes = SequenceMatcher(None, current, wanted, autojunk=False).get_opcodes()
+    for op, i1, i2, j1, j2 in reversed(opcodes):  # from the end: earlier offsets hold
+        if op in ("replace", "delete"):
+            del body[offsets[i1] : offsets[i2]]
+        if op in ("replace", "insert"):
+            body.insert(offsets[i1], wanted[j1:j2])
+
+
+def text_edit(doc: ArticleDoc, wanted: str) -> bytes | None:
+    """The update that makes ``doc`` read ``wanted``, changing only the characters that
+    differ (formatting kept where the text is kept). None when it already does."""
+    current = doc.text()
+    if current == wanted:
+        return None
+    return doc.edit(lambda body: _rewrite(body, current, wanted))
+
+
 def forward_edit(base: ArticleDoc, target: list[Op]) -> bytes | None:
     """The update that makes ``base`` read exactly ``target`` (text and formatting).
 
@@ -38,13 +59,7 @@ def forward_edit(base: ArticleDoc, target: list[Op]) -> bytes | None:
     keys = _attribute_keys(base.ops(), target)
 
     def change(body: Text) -> None:
-        offsets = _byte_offsets(current)
-        opcodes = SequenceMatcher(None, current, wanted, autojunk=False).get_opcodes()
-        for op, i1, i2, j1, j2 in reversed(opcodes):  # from the end: earlier offsets hold
-            if op in ("replace", "delete"):
-                del body[offsets[i1] : offsets[i2]]
-            if op in ("replace", "insert"):
-                body.insert(offsets[i1], wanted[j1:j2])
+        _rewrite(body, current, wanted)
         start = 0
         for text, attrs in target:  # then every run gets exactly its attributes
             end = start + len(text.encode("utf-8"))

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 from server.domain.demo import DEMO_SLUG
 from server.live.keys import RoomKey
@@ -407,3 +408,50 @@ async def test_accepting_with_nobody_connected_leaves_no_room_loaded(settings: S
         await wait_for(lambda: not server.services.registry.loaded(), what="article unloaded")
         text = await until_server_has(server.base_url, article["document"], lambda t: "quinze" in t)
         assert "sous quinze jours" in text
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"),
+    [
+        ({"choose": "amendment"}, "sous une semaine."),
+        ({"choose": "live"}, "sous un trimestre."),
+        ({"choose": "text", "text": "deux fois par an"}, "sous deux fois par an."),
+    ],
+    ids=["amendment", "live", "text"],
+)
+async def test_accepting_a_conflicting_amendment_never_glues_two_texts(
+    server: RunningServer, facilitator: str, editor: str, choice: dict[str, str], expected: str
+) -> None:
+    """The amendment made « un mois » « une semaine » while the live text made it « un
+    trimestre »: accepting merged both, glued. Now the facilitator chooses the words for
+    each conflict; without a choice the accept is refused."""
+    citizen = await make_token(server, "commenter", "Citoyenne")
+    async with api(server, facilitator) as boss, api(server, citizen) as her:
+        article = await new_article(boss)
+        amendment = await propose(her, article, "Plus souvent")
+        await edit_fork(server, citizen, amendment, "sous un mois", "sous une semaine")
+        async with PyClient(server.ws_url, article["document"], editor) as live:
+            await live.wait_text(lambda t: "sous un mois" in t)
+            replace(live, "sous un mois", "sous un trimestre")
+            replace(live, "La ville", "La Ville")  # elsewhere: kept whatever is chosen
+            await until_server_has(server.base_url, article["document"], lambda t: "Ville" in t)
+        review = (await boss.get(f"{API}/amendments/{amendment['id']}")).json()["review"]
+        [conflict] = review["conflicts"]["live"]
+        assert (conflict["base"], conflict["amendment"], conflict["other"]) == (
+            "un mois",
+            "une semaine",
+            "un trimestre",
+        )
+        url = f"{API}/amendments/{amendment['id']}/accept"
+        refused = await boss.post(url, json={})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"] == "resolutions"
+        accepted = await boss.post(url, json={"resolutions": [choice]})
+        assert accepted.status_code == 200, accepted.text
+        text = await until_server_has(
+            server.base_url, article["document"], lambda t: t.rstrip().endswith(expected)
+        )
+    assert text.rstrip() == (
+        "La Ville publie ses données. Chaque habitant peut proposer une idée. "
+        f"Les élus répondent {expected}"
+    )

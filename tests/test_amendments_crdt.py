@@ -3,7 +3,7 @@ conflicts computed on words. Pure: real pycrdt documents, no server."""
 
 from __future__ import annotations
 
-from crdt.amendments import changes, conflicts, fork_of, own_changes, preview
+from crdt.amendments import accepted_update, changes, conflicts, fork_of, own_changes, preview
 from crdt.article import ArticleDoc, update_from_ops
 from crdt.versions import forward_edit
 
@@ -132,3 +132,40 @@ def test_changes_are_word_ranges_of_the_base() -> None:
         (1, 2, "deux", "2"),
         (4, 4, "", "cinq"),
     ]
+
+
+def test_accepted_update_replaces_only_the_conflicting_words() -> None:
+    """The merge alone glued both rewrites of « mois »; the chosen words replace that spot
+    only, and a paragraph break and a capital added live elsewhere stay."""
+
+    def replace(doc: ArticleDoc, old: str, new: str) -> None:
+        text = doc.text()
+        at, size = len(text[: text.index(old)].encode()), len(old.encode())
+        doc.edit(lambda body: (body.__delitem__(slice(at, at + size)), body.insert(at, new)))
+
+    live = ArticleDoc(client_id=1)
+    live.edit(lambda body: body.insert(0, "La ville publie ses données chaque mois.\nSuite.\n"))
+    fork = fork_of(live)
+    amended = ArticleDoc(client_id=2)
+    amended.apply(fork.state)
+    replace(amended, "mois", "semaine")
+    replace(live, "mois", "trimestre")
+    replace(live, "Suite", "\nSuite")
+    replace(live, "ville", "Ville")
+    base = ArticleDoc.from_updates([fork.state]).text()
+    changes = own_changes(amended, fork.base_state_vector)
+    assert "trimestresemaine" in preview(live.full_update(), changes).text()
+    for pick, words in (("ours", "semaine"), ("theirs", "trimestre"), ("mine", "saison")):
+        update = accepted_update(
+            live,
+            changes,
+            base,
+            amended.text(),
+            lambda found, pick=pick: [  # type: ignore[misc]
+                c.ours if pick == "ours" else c.theirs if pick == "theirs" else "saison"
+                for c in found
+            ],
+        )
+        result = ArticleDoc.from_updates([live.full_update()])
+        result.apply(update)
+        assert result.text() == f"La Ville publie ses données chaque {words}.\n\nSuite.\n"

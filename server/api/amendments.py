@@ -132,13 +132,34 @@ async def withdraw(request: Request) -> Response:
 
 
 async def accept(request: Request) -> Response:
+    """``{"reason"?, "resolutions"?: [{"choose": "amendment" | "live" | "text", "text"?}]}``:
+    one resolution per conflict with the live text, in the order the review lists them."""
     charter = await charter_or_404(request)
     who = await require(request, Action.MANAGE, charter)
-    reason = text_field(await json_object(request), "reason", max_length=2000, required=False)
+    body = await json_object(request)
+    reason = text_field(body, "reason", max_length=2000, required=False)
+    resolutions = _resolutions(body.get("resolutions"))
     record = await _record(request, charter)
     fresh = await services(request).repo.get_charter(charter.slug)
-    accepted = await domain.accept(services(request), fresh, record, who, reason)
+    accepted = await domain.accept(services(request), fresh, record, who, reason, resolutions)
     return JSONResponse(amendment_json(charter, accepted))
+
+
+def _resolutions(raw: object) -> list[domain.Resolution] | None:
+    if raw is None:
+        return None
+    problem = 'resolutions must be a list of {"choose": "amendment" | "live" | "text", "text"}'
+    if not isinstance(raw, list) or len(raw) > 500:
+        raise Invalid(problem, field="resolutions")
+    found = []
+    for item in raw:
+        if not isinstance(item, dict) or item.get("choose") not in ("amendment", "live", "text"):
+            raise Invalid(problem, field="resolutions")
+        text = item.get("text", "")
+        if not isinstance(text, str) or len(text) > 2000 or "\x00" in text:
+            raise Invalid("a resolution's text is at most 2000 characters", field="resolutions")
+        found.append(domain.Resolution(item["choose"], text.strip()))
+    return found
 
 
 async def reject(request: Request) -> Response:

@@ -9,9 +9,10 @@ just after, and the merged update is kept for audit.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from crdt.amendments import conflicts, fork_of, own_changes, preview
+from crdt.amendments import Conflict, accepted_update, conflicts, fork_of, own_changes, preview
 from crdt.article import ArticleDoc
 from crdt.diff import diff_words
 from persistence.amendments import EDITABLE, AmendmentRecord, NewAmendment
@@ -155,18 +156,53 @@ async def reject(
     return await _after(services, record, "rejected")
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """What to keep where the amendment and the live text changed the same words."""
+
+    choose: str  # "amendment" | "live" | "text"
+    text: str = ""  # the words written by the facilitator, for "text"
+
+    def words(self, conflict: Conflict) -> str:
+        if self.choose == "amendment":
+            return conflict.ours
+        if self.choose == "live":
+            return conflict.theirs
+        return self.text
+
+
 async def accept(
     services: Services,
     charter: CharterRecord,
     record: AmendmentRecord,
     principal: Principal,
     reason: str | None,
+    resolutions: list[Resolution] | None = None,
 ) -> AmendmentRecord:
+    """Merge the amendment into the live article. Where it and the live text (changed since
+    the base) touch the same words, ``resolutions`` say, conflict by conflict, which words
+    stay: without them such an amendment is not accepted (the merge would keep both)."""
     if record.status != "open":
         raise ConflictError(f"this amendment is {record.status}: only an open one is accepted")
     if record.article_deleted:
         raise ConflictError("the article of this amendment was deleted")
-    fork = await services.article_doc(record.document_id)
+    base, fork, live = await texts(services, record)
+    fork_text = fork.text()
+    found = conflicts(base, fork_text, live.text())
+    given = resolutions or []
+    if len(given) != len(found):
+        raise Invalid(
+            f"this amendment and the live text change the same words in {len(found)} "
+            f"place(s): choose the words to keep for each ({len(given)} given)",
+            field="resolutions",
+        )
+    chosen = {(c.base, c.ours): r.words(c) for c, r in zip(found, given, strict=True)}
+
+    def choose(now: list[Conflict]) -> list[str]:
+        # The live text may have moved on since the choices were made: a conflict is known
+        # by its words; one that appeared meanwhile keeps the amendment's words.
+        return [chosen.get((c.base, c.ours), c.ours) for c in now]
+
     changes = own_changes(fork, record.base_state_vector)
     before = await save_version(
         services.stores.versions,
@@ -194,7 +230,7 @@ async def accept(
     await services.registry.server_edit(
         record.article_document_id,
         name,
-        lambda live: changes,
+        lambda live: accepted_update(live, changes, base, fork_text, choose),
         ServerEdit("amendment accepted", record.author_id),
     )
     after = await save_version(
