@@ -45,12 +45,13 @@ def accepted_update(
     changes: bytes,
     base: str,
     amended: str,
-    choose: Callable[[list[Conflict]], list[str]],
+    choose: Callable[[list[Conflict]], list[str | None]],
 ) -> bytes:
     """What accepting the amendment does to the live article, as one update: its own
     changes merged by the CRDT, then, where they and the live text since the base touch the
     same words, those words replaced by what ``choose`` picks for each conflict (the merge
-    alone would keep both, glued: « chaque semainechaque trimestre »)."""
+    alone would keep both, glued: « chaque semainechaque trimestre »; None keeps what the
+    merge made there, e.g. two sentences added at the same place)."""
     scratch = ArticleDoc.from_updates([live.full_update()])
     scratch.apply(changes)
     found = conflicts(base, amended, live.text())
@@ -174,11 +175,12 @@ def conflicts(base: str, amended: str, other: str) -> list[Conflict]:
     return found
 
 
-def resolve(merged: str, base: str, amended: str, other: str, choices: Sequence[str]) -> str:
+def resolve(merged: str, base: str, amended: str, other: str, choices: Sequence[str | None]) -> str:
     """``merged`` (the CRDT merge of the amendment, base → amended, into the other side,
     base → other) with the words of each conflict replaced by the choice made for it
-    (``choices[i]`` for ``conflicts(base, amended, other)[i]``). Everything else in
-    ``merged`` stays exactly as it is, spacing and line breaks included."""
+    (``choices[i]`` for ``conflicts(base, amended, other)[i]``; None leaves that spot as
+    merged). Everything else in ``merged`` stays exactly as it is, spacing and line breaks
+    included."""
     found = conflicts(base, amended, other)
     if len(choices) != len(found):
         raise ValueError(f"{len(found)} conflict(s), {len(choices)} choice(s)")
@@ -189,6 +191,8 @@ def resolve(merged: str, base: str, amended: str, other: str, choices: Sequence[
     to_merged = _opcodes(other_t, merged_t)
     regions: list[tuple[int, int, str]] = []  # merged character ranges, replaced by words
     for conflict, words in zip(found, choices, strict=True):
+        if words is None:
+            continue
         o1, o2 = _project(to_other, conflict.start, conflict.end)
         m1, m2 = _project(to_merged, o1, o2)
         if m1 < m2:

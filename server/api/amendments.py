@@ -132,8 +132,9 @@ async def withdraw(request: Request) -> Response:
 
 
 async def accept(request: Request) -> Response:
-    """``{"reason"?, "resolutions"?: [{"choose": "amendment" | "live" | "text", "text"?}]}``:
-    one resolution per conflict with the live text, in the order the review lists them."""
+    """``{"reason"?, "resolutions"?: [{"choose": "amendment" | "live" | "both" | "text",
+    "text"?}]}``: one resolution per conflict with the live text, in the order the review
+    lists them ("both": the words of both, as the merge puts them)."""
     charter = await charter_or_404(request)
     who = await require(request, Action.MANAGE, charter)
     body = await json_object(request)
@@ -148,12 +149,19 @@ async def accept(request: Request) -> Response:
 def _resolutions(raw: object) -> list[domain.Resolution] | None:
     if raw is None:
         return None
-    problem = 'resolutions must be a list of {"choose": "amendment" | "live" | "text", "text"}'
+    problem = (
+        'resolutions must be a list of {"choose": "amendment" | "live" | "both" | "text", "text"}'
+    )
     if not isinstance(raw, list) or len(raw) > 500:
         raise Invalid(problem, field="resolutions")
     found = []
     for item in raw:
-        if not isinstance(item, dict) or item.get("choose") not in ("amendment", "live", "text"):
+        if not isinstance(item, dict) or item.get("choose") not in (
+            "amendment",
+            "live",
+            "both",
+            "text",
+        ):
             raise Invalid(problem, field="resolutions")
         text = item.get("text", "")
         if not isinstance(text, str) or len(text) > 2000 or "\x00" in text:

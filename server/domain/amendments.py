@@ -160,10 +160,12 @@ async def reject(
 class Resolution:
     """What to keep where the amendment and the live text changed the same words."""
 
-    choose: str  # "amendment" | "live" | "text"
+    choose: str  # "amendment" | "live" | "both" (as the merge has them) | "text"
     text: str = ""  # the words written by the facilitator, for "text"
 
-    def words(self, conflict: Conflict) -> str:
+    def words(self, conflict: Conflict) -> str | None:
+        if self.choose == "both":
+            return None
         if self.choose == "amendment":
             return conflict.ours
         if self.choose == "live":
@@ -198,7 +200,7 @@ async def accept(
         )
     chosen = {(c.base, c.ours): r.words(c) for c, r in zip(found, given, strict=True)}
 
-    def choose(now: list[Conflict]) -> list[str]:
+    def choose(now: list[Conflict]) -> list[str | None]:
         # The live text may have moved on since the choices were made: a conflict is known
         # by its words; one that appeared meanwhile keeps the amendment's words.
         return [chosen.get((c.base, c.ours), c.ours) for c in now]

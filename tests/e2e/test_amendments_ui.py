@@ -88,7 +88,8 @@ def test_an_open_editor_sees_the_accepted_change_without_reload(
     type_at_end(e, " Sans délai.")
     expect(e.locator(".save-state")).to_have_attribute("data-state", "saved")
 
-    charter.api("POST", f"/amendments/{number}/accept", {})
+    # Both added a sentence at the end: the facilitator keeps both.
+    charter.api("POST", f"/amendments/{number}/accept", {"resolutions": [{"choose": "both"}]})
     expect(e.locator(".ql-editor")).to_contain_text("Par défaut.")
     expect(e.locator(".ql-editor")).to_contain_text("Sans délai.")
     assert e.evaluate("window.__sameDocument") is True
@@ -463,3 +464,48 @@ def test_a_second_browser_sees_an_amendment_comment_without_reload(
     expect(mine.locator(".comment-text")).to_have_count(2)
     assert serious_violations(c) == []
     done(cora, eli)
+
+
+def test_accepting_over_a_conflict_asks_which_words_stay(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    """The amendment and the live text both added a sentence at the end: the review says so
+    in words (no word numbers), and the accept asks which words stay; the merge never
+    keeps both glued."""
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    number = propose(charter, key, "Chaque mois")
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    eli = join(browser, live_server, charter.invite("editor"), "Eli")
+    f = open_amendment(fanny.page, charter, number)
+    type_at_end(f, " Chaque mois.")
+    expect(f.locator(FORK)).to_have_attribute("data-state", "saved")
+    e = open_editor(eli, charter, key)
+    type_at_end(e, " Chaque semaine.")
+    expect(e.locator(".save-state")).to_have_attribute("data-state", "saved")
+
+    f.reload()
+    conflicts = f.locator(".conflicts.has-conflicts")
+    expect(conflicts).to_contain_text(
+        "L’amendement ajoute « Chaque mois. » ; depuis, le texte dit « Chaque semaine. »."
+    )
+    expect(conflicts).not_to_contain_text("Mots ")
+    f.get_by_role("button", name="Accepter").click()
+    dialog = f.get_by_role("dialog")
+    expect(dialog.locator("legend")).to_contain_text("L’amendement ajoute « Chaque mois. »")
+    dialog.get_by_role("button", name="Accepter").click()
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "Choisissez pour chaque conflit les mots qui restent."
+    )
+    dialog.get_by_label("D’autres mots").check()
+    dialog.get_by_label("Les mots à mettre à la place").fill("Chaque trimestre.")
+    assert violations(f) == []
+    f.screenshot(path=str(artifacts / "amendment-accept-conflict.png"))
+    dialog.get_by_role("button", name="Accepter").click()
+    expect(dialog).to_be_hidden()
+    final = "Les données publiques sont ouvertes. Chaque trimestre."
+    charter.wait_text(key, lambda t: " ".join(t.split()) == final)
+    expect(e.locator(".ql-editor")).to_contain_text("Chaque trimestre.")
+    expect(e.locator(".ql-editor")).not_to_contain_text("Chaque semaine")
+    expect(e.locator(".ql-editor")).not_to_contain_text("Chaque mois")
+    done(fanny, eli)

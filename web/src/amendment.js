@@ -1,6 +1,7 @@
 // One amendment: its title, rationale, authors, status and history; support (for, against,
 // abstain, with names); the review (its own change, what the live article would read if it
-// were accepted now, conflicts and where); its text in the article editor, writable by its
+// were accepted now, conflicts said in words: what the amendment does, what the text says
+// since); its text in the article editor, writable by its
 // authors while it is a draft or open; the authors' and the facilitators' decisions; its
 // co-authors, chosen by name; its discussion (the editor's comment threads, on the fork's
 // text). Everything follows the charter's `amendment` and `comment` events, the fork's and
@@ -144,28 +145,29 @@ function renderReview(review) {
   const total = live.length + others.reduce((n, o) => n + o.conflicts.length, 0)
   fill(conflictsEl,
     h('h3', null, h('span', { 'aria-hidden': 'true' }, '⚠ '), t(total === 1 ? 'conflicts_one' : 'conflicts_other', { n: total })),
-    live.length ? [h('p', null, t('conflicts_live_intro')), h('ul', null, live.map((c) => conflictItem(c, t('conflict_live'))))] : null,
+    live.length ? [
+      h('p', null, t('conflicts_live_intro')),
+      h('ul', null, live.map((c) => h('li', { class: 'conflict' }, conflictSentence(c, 'live')))),
+      state.me && state.me.role === 'facilitator' ? h('p', { class: 'hint' }, t('conflicts_choose_on_accept')) : null,
+    ] : null,
     others.map((other) => [
       h('p', null, t('conflicts_amendment_intro'), ' ',
         h('a', { href: amendmentPath.one(slug, other.id), lang: language }, other.title)),
-      h('ul', null, other.conflicts.map((c) => conflictItem(c, t('conflict_other')))),
+      h('ul', null, other.conflicts.map((c) => h('li', { class: 'conflict' }, conflictSentence(c, 'other')))),
     ]))
 }
 
-/** Where in the starting text, in words (an insertion sits between two words). */
-function where(start, end) {
-  if (start < end) return t('conflict_where', { start: start + 1, end })
-  return start === 0 ? t('conflict_at_start') : t('conflict_after', { n: start })
-}
-
-function conflictItem(c, otherLabel) {
-  const quote = (text) => (text ? h('q', { lang: language }, text) : h('em', null, t('conflict_nothing')))
-  return h('li', { class: 'conflict' },
-    h('p', { class: 'where' }, where(c.start_word, c.end_word)),
-    h('dl', null,
-      h('dt', null, t('conflict_base')), h('dd', null, quote(c.base)),
-      h('dt', null, t('conflict_amendment')), h('dd', null, quote(c.amendment)),
-      h('dt', null, otherLabel), h('dd', null, quote(c.other))))
+/** A conflict in plain words: what the amendment does to the starting words, and what the
+ * live text (`side` 'live') or the other amendment ('other') made of them. */
+function conflictSentence(c, side) {
+  const q = (text) => `«\u00a0${text}\u00a0»`
+  const does = !c.base ? t('conflict_adds', { words: q(c.amendment) })
+    : !c.amendment ? t('conflict_deletes', { words: q(c.base) })
+      : t('conflict_replaces', { base: q(c.base), words: q(c.amendment) })
+  const since = c.other
+    ? t(side === 'live' ? 'conflict_live_says' : 'conflict_other_says', { words: q(c.other) })
+    : t(side === 'live' ? 'conflict_live_deleted' : 'conflict_other_deleted')
+  return h('span', null, t('conflict_join', { does, since }))
 }
 
 function renderVotes(a) {
@@ -238,17 +240,65 @@ async function decide(action, body, said) {
 
 function acceptDialog() {
   const reason = h('textarea', { name: 'reason', rows: 3, maxlength: 2000, lang: language })
+  const conflicts = state.amendment.review.conflicts.live
+  const choices = conflicts.map(conflictChoice)
   openDialog({
     title: t('accept_title', { title: state.amendment.title }),
-    intro: t('accept_intro'),
-    fields: [field(t('reason_optional'), reason)],
+    intro: conflicts.length ? t('accept_intro_conflicts', { n: conflicts.length }) : t('accept_intro'),
+    fields: [...choices.map((c) => c.el), field(t('reason_optional'), reason)],
     submitText: t('action_accept'),
-    onSubmit: async () => {
-      const body = reason.value.trim() ? { reason: reason.value.trim() } : {}
+    onSubmit: async ({ showError }) => {
+      const resolutions = []
+      for (const choice of choices) {
+        const picked = choice.value()
+        if (!picked) return missing(choice.first, showError, t('conflict_choose_missing'))
+        if (picked.choose === 'text' && !picked.text) return missing(choice.own, showError, t('conflict_own_missing'))
+        resolutions.push(picked)
+      }
+      const body = { ...(reason.value.trim() ? { reason: reason.value.trim() } : {}), ...(resolutions.length ? { resolutions } : {}) }
       await decide('accept', body, t('done_accepted'))
       return true
     },
   })
+}
+
+let choiceGroups = 0
+
+/** For one conflict: keep the amendment's words, the live words, both when each only
+ * added words at the same place, or write others. */
+function conflictChoice(c) {
+  const name = `conflict-${++choiceGroups}`
+  const q = (text) => (text ? `«\u00a0${text}\u00a0»` : t('conflict_nothing'))
+  const radio = (value) => h('input', { type: 'radio', name, value })
+  const [ours, theirs, both, mine] = ['amendment', 'live', 'both', 'text'].map(radio)
+  const added = !c.base && c.amendment && c.other // both only added words there
+  const own = h('input', { type: 'text', name: `${name}-text`, maxlength: 2000, lang: language, disabled: true,
+    'aria-label': t('conflict_own_label') })
+  for (const input of [ours, theirs, both, mine]) {
+    input.addEventListener('change', () => {
+      own.disabled = !mine.checked
+      if (mine.checked) own.focus()
+    })
+  }
+  const el = h('fieldset', { class: 'conflict-choice' },
+    h('legend', null, conflictSentence(c, 'live')),
+    h('label', { class: 'check' }, ours, h('span', null, t('conflict_keep_amendment', { words: q(c.amendment) }))),
+    h('label', { class: 'check' }, theirs, h('span', null, t('conflict_keep_live', { words: q(c.other) }))),
+    added ? h('label', { class: 'check' }, both, h('span', null, t('conflict_keep_both'))) : null,
+    h('label', { class: 'check' }, mine, h('span', null, t('conflict_write'))),
+    own)
+  return {
+    el,
+    first: ours,
+    own,
+    value() {
+      if (ours.checked) return { choose: 'amendment' }
+      if (theirs.checked) return { choose: 'live' }
+      if (both.checked) return { choose: 'both' }
+      if (mine.checked) return { choose: 'text', text: own.value.trim() }
+      return null
+    },
+  }
 }
 
 function rejectDialog() {
