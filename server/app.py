@@ -38,7 +38,8 @@ from server.live import closecodes
 from server.live.backplane import Backplane, LocalBackplane
 from server.live.http_protocol import with_head_timeout
 from server.live.redis_backplane import RedisBackplane
-from server.live.rooms import RoomRegistry, SizeLimits
+from server.live.registry import RoomRegistry
+from server.live.rooms import SizeLimits
 from server.live.wire import WireMiddleware
 from server.live.ws_collab import collab_endpoint
 from server.live.ws_yjs import yjs_endpoint

@@ -24,7 +24,8 @@ from server.identity import Identity
 from server.live.backplane import Backplane, LocalBackplane
 from server.live.keys import RoomKey
 from server.live.limits import ConnectionSlots, SlidingWindow
-from server.live.rooms import Room, RoomRegistry
+from server.live.registry import RoomRegistry
+from server.live.rooms import Room
 from server.names import parse_amendment, parse_channel, parse_document
 from server.settings import Settings
 

@@ -47,7 +47,8 @@ from persistence.docs import DocStore
 from server.live.keys import RoomKey
 
 if TYPE_CHECKING:
-    from server.live.rooms import Room, RoomRegistry
+    from server.live.registry import RoomRegistry
+    from server.live.rooms import Room
 
 log = logging.getLogger("charter.backplane")
 

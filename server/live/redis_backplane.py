@@ -26,7 +26,7 @@ from server.live.backplane import HELLO_SECONDS, OnCommit, PeerSync
 from server.live.keys import RoomKey
 
 if TYPE_CHECKING:
-    from server.live.rooms import RoomRegistry
+    from server.live.registry import RoomRegistry
 
 log = logging.getLogger("charter.backplane")
 
