@@ -24,6 +24,7 @@ from server.access import Role
 from server.api import amendments as amendments_api
 from server.api import charters as charters_api
 from server.api import comments as comments_api
+from server.api import discussions as discussions_api
 from server.api import exports as exports_api
 from server.api import outline as outline_api
 from server.api import people as people_api
@@ -119,6 +120,7 @@ def create_app(settings: Settings) -> Starlette:
             *version_pages.routes,
             *amendments_api.routes,
             *comments_api.routes,
+            *discussions_api.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
             WebSocketRoute("/collab", collab_endpoint),
         ],
