@@ -18,6 +18,7 @@ from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
 from server.domain import amendments as domain
+from server.domain import coauthors
 from server.errors import Invalid, NotFoundError
 
 MAX_RATIONALE = 10_000
@@ -200,7 +201,7 @@ async def add_author(request: Request) -> Response:
     participant_id = body.get("participant_id")
     if not isinstance(participant_id, int) or isinstance(participant_id, bool):
         raise Invalid("participant_id must be a participant's id", field="participant_id")
-    record = await domain.add_author(
+    record = await coauthors.add_author(
         services(request), await _record(request, charter), who, participant_id
     )
     return JSONResponse(amendment_json(charter, record))
@@ -211,7 +212,7 @@ async def candidates(request: Request) -> Response:
     participants who may co-write it and are not authors yet, by name."""
     charter = await charter_or_404(request)
     who = await require(request, Action.COMMENT, charter)
-    found = await domain.candidates(services(request), await _record(request, charter), who)
+    found = await coauthors.candidates(services(request), await _record(request, charter), who)
     return JSONResponse(
         {
             "participants": [

@@ -14,6 +14,7 @@ from persistence.comments import CommentRecord, ThreadRecord
 from persistence.repo import CharterRecord
 from server.access import Action, Principal, Scope, decide
 from server.api.common import services
+from server.domain import anchors
 from server.domain import comments as domain
 from server.domain.amendments import discussion_scope
 
@@ -95,7 +96,7 @@ def comment_json(thread: ThreadRecord, comment: CommentRecord, view: Viewer) -> 
     }
 
 
-def thread_json(thread: ThreadRecord, place: domain.Place, view: Viewer) -> dict[str, Any]:
+def thread_json(thread: ThreadRecord, place: anchors.Place, view: Viewer) -> dict[str, Any]:
     items = [comment_json(thread, c, view) for c in thread.comments]
     anchor = None
     if thread.anchor_start is not None:

@@ -27,6 +27,7 @@ from server.api.comment_views import (
 )
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
+from server.domain import anchors
 from server.domain import comments as domain
 from server.domain.amendments import discussion_scope
 from server.errors import ConflictError, Invalid, NotFoundError
@@ -74,7 +75,7 @@ def _body(request: Request, body: dict[str, Any]) -> str:
     return text
 
 
-def _anchor(body: dict[str, Any]) -> domain.Anchor | None:
+def _anchor(body: dict[str, Any]) -> anchors.Anchor | None:
     raw = body.get("anchor")
     if raw is None:
         return None
@@ -92,22 +93,22 @@ def _anchor(body: dict[str, Any]) -> domain.Anchor | None:
     quote = raw.get("quote")
     if not isinstance(quote, str) or not quote.strip():
         raise Invalid("anchor.quote must be the quoted passage", field="anchor")
-    return domain.Anchor(ends[0], ends[1], quote[: domain.MAX_QUOTE])
+    return anchors.Anchor(ends[0], ends[1], quote[: anchors.MAX_QUOTE])
 
 
-def resolvers(request: Request) -> domain.Resolvers:
+def resolvers(request: Request) -> anchors.Resolvers:
     """The app's cache of anchor resolvers, made on first use."""
     state = request.app.state
     cache = getattr(state, "comment_resolvers", None)
     if cache is None:
-        cache = state.comment_resolvers = domain.Resolvers()
-    assert isinstance(cache, domain.Resolvers)
+        cache = state.comment_resolvers = anchors.Resolvers()
+    assert isinstance(cache, anchors.Resolvers)
     return cache
 
 
 async def _one(request: Request, charter: CharterRecord, thread_id: int, who: Principal) -> Any:
     thread = await domain.store(services(request)).thread(charter.id, thread_id)
-    where = await domain.places(services(request), resolvers(request), [thread])
+    where = await anchors.places(services(request), resolvers(request), [thread])
     return thread_json(thread, where[thread.id], await viewer(request, who, charter, [thread]))
 
 
@@ -120,14 +121,14 @@ async def article_threads(request: Request) -> Response:
     article = await article_of(request, charter)
     svc = services(request)
     found = await domain.store(svc).threads(charter.id, article_id=article.id, articles_only=True)
-    where = await domain.places(svc, resolvers(request), found)
+    where = await anchors.places(svc, resolvers(request), found)
     view = await viewer(request, who, charter, found)
     latest = (await domain.store(svc).latest([article.id], articles_only=True)).get(article.id, 0)
     return JSONResponse(
         {
             "article": article.key,
             "threads": [
-                thread_json(t, where[t.id], view) for t in domain.in_document_order(found, where)
+                thread_json(t, where[t.id], view) for t in anchors.in_document_order(found, where)
             ],
             "seen_through": view.seen.get(article.id, 0),
             "latest": latest,
@@ -149,7 +150,7 @@ async def amendment_threads(request: Request) -> Response:
     amendment = await _amendment(request, charter)
     svc = services(request)
     found = await domain.store(svc).threads(charter.id, amendment_id=amendment.id)
-    where = await domain.places(svc, resolvers(request), found)
+    where = await anchors.places(svc, resolvers(request), found)
     view = await viewer(request, who, charter, found)
     scope = discussion_scope(amendment)
     return JSONResponse(
@@ -158,7 +159,7 @@ async def amendment_threads(request: Request) -> Response:
             "status": amendment.status,
             "article": amendment.article_key,
             "threads": [
-                thread_json(t, where[t.id], view) for t in domain.in_document_order(found, where)
+                thread_json(t, where[t.id], view) for t in anchors.in_document_order(found, where)
             ],
             "may_comment": not amendment.article_deleted
             and domain.may_discuss(who, charter.id, scope),

@@ -14,6 +14,7 @@ from server.api.comment_views import amendment_ref, iso, thread_json, viewer
 from server.api.comments import article_of, resolvers
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object
+from server.domain import anchors
 from server.domain import comments as domain
 from server.errors import Forbidden, Invalid, NotFoundError
 
@@ -55,7 +56,7 @@ async def list_threads(request: Request) -> Response:
         author_id=author_id,
         amendment_id=amendment_id,
     )
-    where = await domain.places(svc, resolvers(request), found)
+    where = await anchors.places(svc, resolvers(request), found)
     view = await viewer(request, who, charter, found)
     order = {a.id: i for i, (_, a) in enumerate(charter.articles())}
     found.sort(

@@ -16,9 +16,8 @@ from crdt.amendments import Conflict, accepted_update, conflicts, fork_of, own_c
 from crdt.article import ArticleDoc
 from crdt.diff import diff_words
 from persistence.amendments import EDITABLE, AmendmentRecord, NewAmendment
-from persistence.people import ParticipantRecord
-from persistence.repo import ArticleRecord, CharterRecord, NotFound
-from server.access import Action, Principal, Role, Scope, decide
+from persistence.repo import ArticleRecord, CharterRecord
+from server.access import Action, Principal, Scope, decide
 from server.domain.versions import save_version
 from server.errors import ConflictError, Forbidden, Invalid
 from server.i18n import content_language, translate
@@ -137,7 +136,7 @@ async def open_for_support(
     if not _may_author(record, principal):
         raise Forbidden("only the amendment's authors may open it")
     await _move(services, record, ("draft",), "open", principal, None)
-    return await _after(services, record, "opened")
+    return await changed(services, record, "opened")
 
 
 async def withdraw(
@@ -146,14 +145,14 @@ async def withdraw(
     if not _may_author(record, principal):
         raise Forbidden("only the amendment's authors may withdraw it")
     await _move(services, record, EDITABLE, "withdrawn", principal, reason)
-    return await _after(services, record, "withdrawn")
+    return await changed(services, record, "withdrawn")
 
 
 async def reject(
     services: Services, record: AmendmentRecord, principal: Principal, reason: str
 ) -> AmendmentRecord:
     await _move(services, record, ("open",), "rejected", principal, reason)
-    return await _after(services, record, "rejected")
+    return await changed(services, record, "rejected")
 
 
 @dataclass(frozen=True)
@@ -244,7 +243,7 @@ async def accept(
         kind="auto",
     )
     await services.amendments.set_version_after(record.id, after)
-    return await _after(services, record, "accepted")
+    return await changed(services, record, "accepted")
 
 
 def _label(charter: CharterRecord, when: str, record: AmendmentRecord) -> str:
@@ -270,7 +269,7 @@ async def _move(
     await services.refresh_scope(record.document_id)
 
 
-async def _after(services: Services, record: AmendmentRecord, kind: str) -> AmendmentRecord:
+async def changed(services: Services, record: AmendmentRecord, kind: str) -> AmendmentRecord:
     fresh = await services.amendments.get(record.charter_id, record.id)
     services.publish(record.charter_id, event(kind, fresh))
     return fresh
@@ -285,63 +284,7 @@ async def vote(
         raise ConflictError(f"this amendment is {record.status}: votes are closed")
     if not await services.amendments.vote(record.id, principal.participant_id, choice):
         raise ConflictError("this amendment was decided meanwhile: votes are closed")
-    return await _after(services, record, "voted")
-
-
-def may_invite(record: AmendmentRecord, principal: Principal) -> bool:
-    """Who chooses co-authors: the amendment's authors and the facilitators."""
-    scope = Scope(kind="amendment", authors=frozenset(record.authors))
-    return decide(principal, Action.CHOOSE_COAUTHORS, record.charter_id, scope).allowed
-
-
-def may_co_write(member: ParticipantRecord) -> bool:
-    """Co-writing is proposing, which is commenting: commenters and up, not blocked."""
-    role = Role(member.role)
-    return (
-        not member.blocked
-        and decide(
-            Principal(member.id, member.name, role, member.charter_id),
-            Action.COMMENT,
-            member.charter_id,
-        ).allowed
-    )
-
-
-async def candidates(
-    services: Services, record: AmendmentRecord, principal: Principal
-) -> list[ParticipantRecord]:
-    """The participants its authors may invite: who may co-write and is not an author yet."""
-    if not may_invite(record, principal):
-        raise Forbidden("only the amendment's authors and the facilitators choose co-authors")
-    found = await services.people.list_participants(record.charter_id)
-    return [p for p in found if may_co_write(p) and p.id not in record.authors]
-
-
-async def add_author(
-    services: Services, record: AmendmentRecord, principal: Principal, participant_id: int
-) -> AmendmentRecord:
-    if not may_invite(record, principal):
-        raise Forbidden("only the amendment's authors and the facilitators invite co-authors")
-    if not record.editable:
-        raise ConflictError(f"this amendment is {record.status}: its authors no longer change")
-    try:
-        member = await services.people.get_participant(participant_id)
-    except NotFound:
-        member = None
-    if member is None or member.charter_id != record.charter_id:
-        raise Invalid("no such participant in this charter", field="participant_id")
-    if not may_co_write(member):
-        why = "is blocked" if member.blocked else f"is a {member.role}"
-        raise Invalid(
-            f"{member.name} {why}: only commenters, editors and facilitators co-write",
-            field="participant_id",
-        )
-    if participant_id in record.authors or not await services.amendments.add_author(
-        record.id, participant_id
-    ):
-        raise ConflictError(f"{member.name} already is one of this amendment's authors")
-    await services.refresh_scope(record.document_id)
-    return await _after(services, record, "authors")
+    return await changed(services, record, "voted")
 
 
 def document_name(charter: CharterRecord, record: AmendmentRecord) -> str:

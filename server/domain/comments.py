@@ -1,6 +1,6 @@
 """Comment threads: start one on a passage (or the whole article, or an amendment's text),
 reply, resolve and reopen, edit or delete one's own comment, hide one as a facilitator;
-where each passage is now; unread markers.
+unread markers. Where each passage is now: ``anchors.py``.
 
 A thread on an amendment keeps the amended article as its article; its passage is in the
 amendment's fork, and new comments follow the amendment's status (closed: none; a draft:
@@ -15,51 +15,18 @@ are checked here, as for amendments. New comments are limited per participant an
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from crdt.article import ArticleDoc, CrdtError
-from crdt.relpos import AnchorError, RelPos, Resolver, decode
 from persistence.amendments import AmendmentRecord
 from persistence.comments import STANCES, Author, CommentRecord, Comments, NewThread, ThreadRecord
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from server.access import Action, Principal, Scope, decide
 from server.domain.amendments import discussion_scope
+from server.domain.anchors import MAX_QUOTE, Anchor, Resolvers, place_of, positions, resolver_for
 from server.errors import ConflictError, Forbidden, Invalid, RateLimited
 from server.services import Services
-
-MAX_QUOTE = 10_000  # characters of the quoted passage kept with a thread
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """What the client sends for a passage: two relative positions and the quoted text."""
-
-    start: bytes
-    end: bytes
-    quote: str
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a thread's passage is now. ``state``: article (no passage), attached,
-    detached (every character of it was deleted) or unknown (the positions name text this
-    server has not received yet)."""
-
-    state: str
-    start: int | None = None  # UTF-16 units, as Yjs and Quill count
-    end: int | None = None
-    text: str = ""
-
-    def order(self) -> tuple[int, int]:
-        if self.state == "article":
-            return (0, 0)
-        if self.start is None:
-            return (2, 0)
-        return (1, self.start)
 
 
 def store(services: Services) -> Comments:
@@ -68,77 +35,6 @@ def store(services: Services) -> Comments:
 
 def author(who: Principal) -> Author:
     return Author(who.participant_id, who.name)
-
-
-def positions(anchor: Anchor) -> tuple[RelPos, RelPos]:
-    try:
-        return decode(anchor.start), decode(anchor.end)
-    except AnchorError as exc:
-        raise Invalid(f"anchor: {exc}", field="anchor") from exc
-
-
-def _place(resolver: Resolver, start: RelPos, end: RelPos) -> Place:
-    span = resolver.span(start, end)
-    if span is None:
-        return Place("unknown")
-    state = "detached" if span.detached else "attached"
-    return Place(state, span.start, max(span.end, span.start), resolver.text(span))
-
-
-class Resolvers:
-    """The last resolver built for each article, reused while its state is the same: a
-    comment event makes every viewer of the article ask for the thread at once, and building
-    one walks the article's whole history. Keyed by a digest of the full state (a deletion
-    leaves the state vector as it was). Bounded; one per app (``resolvers_of``)."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._kept: OrderedDict[int, tuple[bytes, Resolver]] = OrderedDict()
-
-    def get(self, document_id: int, article: ArticleDoc) -> Resolver:
-        digest = hashlib.blake2b(article.full_update(), digest_size=16).digest()
-        kept = self._kept.get(document_id)
-        if kept is not None and kept[0] == digest:
-            self._kept.move_to_end(document_id)
-            return kept[1]
-        try:
-            resolver = Resolver(article)
-        except CrdtError as exc:  # our own stored state: not expected
-            raise ConflictError(f"the article's text cannot be read for anchors: {exc}") from exc
-        self._kept[document_id] = (digest, resolver)
-        self._kept.move_to_end(document_id)
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
-        return resolver
-
-
-async def resolver_for(services: Services, resolvers: Resolvers, document_id: int) -> Resolver:
-    return resolvers.get(document_id, await services.article_doc(document_id))
-
-
-async def places(
-    services: Services, resolvers: Resolvers, threads: list[ThreadRecord]
-) -> dict[int, Place]:
-    """Where each thread's passage is now, one resolver per article."""
-    found: dict[int, Place] = {}
-    for thread in threads:
-        if thread.anchor_start is None or thread.anchor_end is None:
-            found[thread.id] = Place("article")
-            continue
-        resolver = await resolver_for(services, resolvers, thread.document_id)
-        try:
-            start, end = decode(thread.anchor_start), decode(thread.anchor_end)
-        except AnchorError:  # checked when stored: not expected
-            found[thread.id] = Place("unknown")
-            continue
-        found[thread.id] = _place(resolver, start, end)
-    return found
-
-
-def in_document_order(threads: list[ThreadRecord], where: dict[int, Place]) -> list[ThreadRecord]:
-    """The whole article's threads first, then by where their passage is (a detached one
-    where its text was), then those not placed yet."""
-    return sorted(threads, key=lambda t: (*where[t.id].order(), t.id))
 
 
 # -- changes --
@@ -221,7 +117,7 @@ async def start_thread(
     quote, stored = "", None
     if anchor is not None:
         start, end = positions(anchor)
-        place = _place(await resolver_for(services, resolvers, target.document_id), start, end)
+        place = place_of(await resolver_for(services, resolvers, target.document_id), start, end)
         if place.state == "detached":
             where = "the amendment's text" if target.amendment else "the article"
             raise Invalid(f"anchor: the passage is no longer in {where}", field="anchor")
