@@ -22,8 +22,9 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from persistence.docs import DocStore
-from server.live.backplane import HELLO_SECONDS, OnCommit, PeerSync
+from server.live.backplane import OnCommit
 from server.live.keys import RoomKey
+from server.live.peer_sync import HELLO_SECONDS, PeerSync
 
 if TYPE_CHECKING:
     from server.live.registry import RoomRegistry
