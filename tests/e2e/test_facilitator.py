@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.e2e.live import LiveServer
 from tests.e2e.workshop import Charter, join, new_charter
@@ -92,6 +92,7 @@ def test_the_facilitator_reorders_renames_and_projects_live(
     # Change a role: Eli becomes a reader, and his page says so without a reload.
     participants = f.locator(".participants")
     participants.get_by_role("button", name="Actualiser").click()
+    f.once("dialog", lambda dialog: dialog.accept())  # "Eli deviendra lecteur·rice…"
     participants.get_by_label("Rôle — Eli").select_option("reader")
     expect(e.locator(".role-note")).to_contain_text("vous ne pouvez pas le modifier")
     expect(e.locator(f".article[data-key='{second}'] .article-actions a")).to_contain_text("Suivre")
@@ -117,6 +118,7 @@ def test_the_facilitator_reorders_renames_and_projects_live(
     )
     charter.api("PATCH", f"/participants/{script['id']}", {"role": "editor"})
     participants.get_by_role("button", name="Actualiser").click()
+    f.once("dialog", lambda dialog: dialog.accept())
     participants.get_by_label("Rôle — Fanny").select_option("editor")
     expect(f.locator("p.error[role='alert']")).to_have_text(
         "Impossible\u00a0: la charte doit garder au moins une personne qui l’anime."
@@ -139,4 +141,37 @@ def test_a_blank_title_says_a_title_is_needed(browser: Browser, live_server: Liv
         fanny.page.get_by_text("Un titre fait de 1 à 200 caractères est nécessaire.")
     ).to_be_visible()
     expect(field).to_have_attribute("aria-invalid", "true")
+    fanny.context.close()
+
+
+def test_demoting_someone_asks_first(browser: Browser, live_server: LiveServer) -> None:
+    """Taking rights away cuts the person's connections at once: the panel asks before, and
+    a "no" leaves the role as it was."""
+    charter = new_charter(live_server, [("Transparence", [("Données", "Publier.")])])
+    join(browser, live_server, charter.invite("editor"), "Eli").context.close()
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    f = fanny.page
+    eli = f.locator(".participant", has_text="Eli")
+    role = eli.get_by_label("Rôle")
+    expect(role).to_have_value("editor")
+    asked: list[str] = []
+
+    def answer(dialog: Dialog, yes: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if yes else dialog.dismiss()
+
+    f.once("dialog", lambda d: answer(d, False))
+    role.select_option("reader")
+    expect(role).to_have_value("editor")
+    assert asked and asked[0].startswith("Eli deviendra lecteur·rice.")
+
+    def eli_role() -> str:
+        people = charter.api("GET", "/participants")["participants"]
+        return str(next(p["role"] for p in people if p["name"] == "Eli"))
+
+    assert eli_role() == "editor"
+    f.once("dialog", lambda d: answer(d, True))
+    role.select_option("reader")
+    expect(f.locator(".participant", has_text="Eli").get_by_label("Rôle")).to_have_value("reader")
+    assert eli_role() == "reader"
     fanny.context.close()

@@ -36,7 +36,15 @@ export function participantsPanel({ base, onError, session }) {
   function participantItem(p) {
     const select = h('select', { dataset: { control: 'role' } },
       ROLES.map((r) => h('option', { value: r, selected: r === p.role }, t(`role_${r}`))))
-    select.addEventListener('change', () => update(p, { role: select.value }, t('done_role', { name: p.name })))
+    select.addEventListener('change', () => {
+      // Taking rights away cuts the person's connections at once: ask first.
+      const fewer = ROLES.indexOf(select.value) > ROLES.indexOf(p.role)
+      if (fewer && !window.confirm(t('confirm_demote', { name: p.name, role: t(`role_${select.value}`).toLowerCase() }))) {
+        select.value = p.role
+        return
+      }
+      update(p, { role: select.value }, t('done_role', { name: p.name }))
+    })
     const block = h('button', { type: 'button', class: p.blocked ? 'secondary' : 'danger', dataset: { control: 'block' } },
       p.blocked ? t('unblock') : t('block'), h('span', { class: 'visually-hidden' }, `: ${p.name}`))
     block.addEventListener('click', () => {
