@@ -22,8 +22,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
-from server.access import Action, decide
-from server.api.common import bearer, services
+from server.api.common import services
 from server.pages import site as pages
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
@@ -108,19 +107,6 @@ def _secure(request: Request, response: Response) -> Response:
     return response
 
 
-async def _readable_charter(request: Request) -> CharterRecord | Response:
-    """The charter of the URL if the visitor may read it; else the page that says why."""
-    svc = services(request)
-    try:
-        charter = await svc.repo.get_charter(request.path_params["slug"])
-    except NotFound:
-        return pages.render(request, "not_found.html", {}, 404)
-    who = await svc.identity.resolve(charter, bearer(request), request.cookies)
-    if not decide(who, Action.READ, charter.id).allowed:
-        return pages.render(request, "private.html", {"charter": charter}, 403)
-    return charter
-
-
 async def _shell(
     request: Request, page: str, key: str | None = None, lookup: Lookup | None = None
 ) -> Response:
@@ -130,7 +116,7 @@ async def _shell(
         if page == "charter":
             return await pages.read_charter(request)  # the reading view works without it
         return _unbuilt(request)
-    found = await _readable_charter(request)
+    found = await pages.readable_charter(request)
     if isinstance(found, Response):
         return found
     article = _article(found, key) if key is not None else None

@@ -61,8 +61,9 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", {"charters": charters})
 
 
-async def read_charter(request: Request) -> Response:
-    """A plain reading view of the whole charter: no JavaScript, fit for print."""
+async def readable_charter(request: Request) -> CharterRecord | Response:
+    """The charter of the URL if this request may read it; else the not-found or private
+    page that says why."""
     svc = services(request)
     try:
         charter = await svc.repo.get_charter(request.path_params["slug"])
@@ -71,6 +72,15 @@ async def read_charter(request: Request) -> Response:
     who = await svc.identity.resolve(charter, bearer(request), request.cookies)
     if not decide(who, Action.READ, charter.id).allowed:
         return render(request, "private.html", {"charter": charter}, 403)
+    return charter
+
+
+async def read_charter(request: Request) -> Response:
+    """A plain reading view of the whole charter: no JavaScript, fit for print."""
+    charter = await readable_charter(request)
+    if isinstance(charter, Response):
+        return charter
+    svc = services(request)
     bodies = {}
     for _, article in charter.articles():
         doc = await svc.article_doc(article.document_id)

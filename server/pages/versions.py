@@ -9,27 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from persistence.repo import CharterRecord, NotFound
-from server.access import Action, decide
-from server.api.common import bearer, services
+from persistence.repo import CharterRecord
+from server.api.common import services
 from server.domain.licences import licence_of
 from server.domain.versions import comparison, timeline
 from server.errors import DomainError, Invalid, NotFoundError
 from server.pages.exports import atom
-from server.pages.site import PAGE_CSP, render
-
-
-async def _readable(request: Request) -> CharterRecord | Response:
-    """The charter if this request may read it; else the not-found or private page."""
-    svc = services(request)
-    try:
-        charter = await svc.repo.get_charter(request.path_params["slug"])
-    except NotFound:
-        return render(request, "not_found.html", {}, 404)
-    who = await svc.identity.resolve(charter, bearer(request), request.cookies)
-    if not decide(who, Action.READ, charter.id).allowed:
-        return render(request, "private.html", {"charter": charter}, 403)
-    return charter
+from server.pages.site import PAGE_CSP, readable_charter, render
 
 
 def _context(charter: CharterRecord, **values: Any) -> dict[str, Any]:
@@ -37,7 +23,7 @@ def _context(charter: CharterRecord, **values: Any) -> dict[str, Any]:
 
 
 async def versions_page(request: Request) -> Response:
-    charter = await _readable(request)
+    charter = await readable_charter(request)
     if isinstance(charter, Response):
         return charter
     items = await timeline(services(request).stores, charter)
@@ -61,7 +47,7 @@ async def _comparison(
 
 
 async def compare_page(request: Request) -> Response:
-    charter = await _readable(request)
+    charter = await readable_charter(request)
     if isinstance(charter, Response):
         return charter
     found = await _comparison(request, charter, with_text=True)
@@ -74,7 +60,7 @@ async def compare_page(request: Request) -> Response:
 
 
 async def compare_article_page(request: Request) -> Response:
-    charter = await _readable(request)
+    charter = await readable_charter(request)
     if isinstance(charter, Response):
         return charter
     found = await _comparison(request, charter, with_text=True)
@@ -101,7 +87,7 @@ def _side(diff: list[dict[str, str]], hidden: str) -> list[dict[str, str]]:
 
 
 async def versions_feed(request: Request) -> Response:
-    charter = await _readable(request)
+    charter = await readable_charter(request)
     if isinstance(charter, Response):
         return charter
     svc = services(request)
