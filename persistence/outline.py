@@ -27,11 +27,15 @@ class Outline:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def set_projector(self, charter_id: int, key: str | None) -> None:
-        """The article the projector shows (by key), or None."""
+    async def set_projector(
+        self, charter_id: int, key: str | None, view: str | None = None
+    ) -> None:
+        """The article the projector shows (by key), or None, and how (JSON, None: live)."""
         async with self.engine.begin() as conn:
             await conn.execute(
-                update(charters).where(charters.c.id == charter_id).values(projector_article=key)
+                update(charters)
+                .where(charters.c.id == charter_id)
+                .values(projector_article=key, projector_view=view)
             )
 
     async def rename_section(self, charter_id: int, section_id: int, title: str) -> None:

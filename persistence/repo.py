@@ -52,6 +52,7 @@ class CharterRecord:
     open_data_discussion: bool = False
     phase: str = "open"  # "open" | "amendments" (editors propose instead of editing)
     projector: str | None = None  # the key of the article on the projector
+    projector_view: str | None = None  # how it shows it (JSON), None: the live text
     sections: list[SectionRecord] = field(default_factory=list)
 
     def articles(self) -> list[tuple[SectionRecord, ArticleRecord]]:
@@ -86,6 +87,7 @@ def charter_record(row: Any) -> CharterRecord:
         bool(row.open_data_discussion),
         row.phase,
         row.projector_article,
+        row.projector_view,
     )
 
 
@@ -137,6 +139,7 @@ class Repo:
                     r.open_data_discussion,
                     r.phase,
                     r.projector_article,
+                    r.projector_view,
                 )
                 for r in rows
             ]

@@ -55,6 +55,8 @@ charters = Table(
     Column("phase", String(16), nullable=False, server_default="open"),
     # The key of the article the projector shows (None: the facilitator chose none).
     Column("projector_article", String(32), nullable=True),
+    # How it shows that article, as JSON (None: its live text, following the writing).
+    Column("projector_view", Text, nullable=True),
     _created(),
 )
 

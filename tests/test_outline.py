@@ -69,7 +69,11 @@ async def test_facilitator_shapes_the_charter_and_everyone_hears_it(
             lambda e: e["event"] == "stateless" and json.loads(e["payload"])["type"] == "projector",
             since=since,
         )
-        assert json.loads(event["payload"]) == {"type": "projector", "article": keys[1]}
+        assert json.loads(event["payload"]) == {
+            "type": "projector",
+            "article": keys[1],
+            "view": {"mode": "live", "amendment": None, "passage": None},
+        }
         assert (await http.get(api)).json()["projector"] == keys[1]
 
 

@@ -123,6 +123,7 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
         manage(200),
         lambda _, v: {"article": None if v["charter"]["projector"] == v["key"] else v["key"]},
     ),
+    ("GET", "/api/charters/{slug}/articles/{key}/changes"): Cell(READ),
     # Versions of the whole charter, and comparisons (server/api/versions.py).
     ("GET", "/api/charters/{slug}/versions"): Cell(READ),
     ("POST", "/api/charters/{slug}/versions"): Cell(

@@ -148,7 +148,11 @@ async def test_edits_presence_and_events_cross_instances(pg: str) -> None:
                     )
                     assert response.status_code == 200, response.text
                 event = await watcher.wait(lambda e: e["event"] == "stateless")
-                assert json.loads(event["payload"]) == {"type": "projector", "article": key}
+                assert json.loads(event["payload"]) == {
+                    "type": "projector",
+                    "article": key,
+                    "view": {"mode": "live", "amendment": None, "passage": None},
+                }
 
 
 async def wait_for_stored(database_url: str, text: str, timeout: float = 15) -> None:

@@ -11,9 +11,13 @@ from crdt.markdown import body_from_markdown, markdown_from_ops
 from persistence.repo import Conflict, NewArticle, NotFound
 from server.access import Action, Role
 from server.api.common import charter_or_404, principal, require, services
-from server.api.outline import charter_payload
 from server.api.validate import LANGUAGE, json_object, pattern_field, text_field
-from server.domain.charters import charter_json, create_from_source, visible_charters
+from server.domain.charters import (
+    charter_json,
+    create_from_source,
+    live_payload,
+    visible_charters,
+)
 from server.domain.participation import create_invite, invite_json
 from server.errors import ConflictError, Invalid, NotFoundError
 from server.names import SLUG, article_document
@@ -24,7 +28,7 @@ MAX_MARKDOWN = 200_000
 async def _push_outline(request: Request, slug: str) -> None:
     """Tell everyone on the charter's channel (adding sections and articles)."""
     fresh = await services(request).repo.get_charter(slug)
-    payload = charter_payload(request, fresh)
+    payload = live_payload(fresh)
     services(request).publish(fresh.id, {"type": "outline", "charter": payload})
 
 
@@ -67,7 +71,7 @@ async def create_charter(request: Request) -> Response:
 async def get_charter(request: Request) -> Response:
     charter = await charter_or_404(request)
     await require(request, Action.READ, charter)
-    return JSONResponse(charter_payload(request, charter))
+    return JSONResponse(live_payload(charter))
 
 
 async def add_section(request: Request) -> Response:

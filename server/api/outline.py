@@ -1,6 +1,6 @@
-"""Facilitators shape the charter live: rename, reorder, move, delete, choose what the
-projector shows. Each change answers the updated charter and is pushed to everyone on
-the charter's channel (``{"type": "outline"}`` / ``{"type": "projector"}`` events)."""
+"""Facilitators shape the charter live: rename, reorder, move, delete. Each change
+answers the updated charter and is pushed to everyone on the charter's channel
+(``{"type": "outline"}`` events)."""
 
 from __future__ import annotations
 
@@ -15,25 +15,16 @@ from persistence.repo import CharterRecord, NotFound
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
-from server.domain.charters import charter_json
+from server.domain.charters import live_payload
 from server.errors import Invalid, NotFoundError
 from server.live import closecodes
 from server.live.keys import RoomKey
-from server.names import charter_channel
-
-
-def charter_payload(request: Request, charter: CharterRecord) -> dict[str, Any]:
-    return {
-        **charter_json(charter),
-        "channel": charter_channel(charter.slug),
-        "projector": charter.projector,
-    }
 
 
 async def _changed(request: Request, charter: CharterRecord) -> Response:
     """Read the charter again, push it to everyone, answer it."""
     fresh = await services(request).repo.get_charter(charter.slug)
-    payload = charter_payload(request, fresh)
+    payload = live_payload(fresh)
     services(request).publish(fresh.id, {"type": "outline", "charter": payload})
     return JSONResponse(payload)
 
@@ -142,18 +133,6 @@ async def order_articles(request: Request) -> Response:
     return await _changed(request, charter)
 
 
-async def set_projector(request: Request) -> Response:
-    charter = await charter_or_404(request)
-    await require(request, Action.MANAGE, charter)
-    key = (await json_object(request)).get("article")
-    if key is not None:
-        if not isinstance(key, str) or all(a.key != key for _, a in charter.articles()):
-            raise Invalid("article must be the id of an article of this charter", field="article")
-    await _outline(request).set_projector(charter.id, key)
-    services(request).publish(charter.id, {"type": "projector", "article": key})
-    return JSONResponse({"article": key})
-
-
 routes = [
     Route("/api/charters/{slug}/sections/order", order_sections, methods=["PUT"]),
     Route("/api/charters/{slug}/sections/{section_id}", rename_section, methods=["PATCH"]),
@@ -161,5 +140,4 @@ routes = [
     Route("/api/charters/{slug}/sections/{section_id}/order", order_articles, methods=["PUT"]),
     Route("/api/charters/{slug}/articles/{key}", update_article, methods=["PATCH"]),
     Route("/api/charters/{slug}/articles/{key}", delete_article, methods=["DELETE"]),
-    Route("/api/charters/{slug}/projector", set_projector, methods=["PUT"]),
 ]

@@ -10,7 +10,7 @@ from crdt.markdown import CharterSource
 from persistence.repo import CharterRecord, NewArticle, NewSection, Repo
 from server.access import Action, Principal, decide
 from server.identity import Identity
-from server.names import article_document
+from server.names import article_document, charter_channel
 
 DocReader = Callable[[int], Awaitable[ArticleDoc]]
 
@@ -39,6 +39,20 @@ async def create_from_source(
         for s in (source.sections if source else [])
     ]
     return await repo.create_charter(slug, title, language, sections)
+
+
+def live_payload(charter: CharterRecord) -> dict[str, Any]:
+    """The charter as open pages know it: its outline, its channel, the projector's
+    article and view (answered by the outline API, pushed as ``outline`` events)."""
+    # Imported here: the projector's module reads versions, which read this module.
+    from server.domain.projector import view_json
+
+    return {
+        **charter_json(charter),
+        "channel": charter_channel(charter.slug),
+        "projector": charter.projector,
+        "projector_view": view_json(charter),
+    }
 
 
 def charter_json(charter: CharterRecord) -> dict[str, Any]:

@@ -16,12 +16,12 @@ from crdt.versions import restore_update
 from persistence.repo import ArticleRecord, CharterRecord
 from persistence.versions import VersionArticle, VersionRecord
 from server.access import Principal
-from server.domain.charters import charter_json
+from server.domain.charters import live_payload
 from server.domain.versions import save_version, version_json
 from server.errors import ConflictError, NotFoundError
 from server.i18n import content_language, translate
 from server.live.rooms import ServerEdit
-from server.names import article_document, charter_channel
+from server.names import article_document
 from server.services import Services
 
 MAX_LABEL = 200
@@ -165,9 +165,5 @@ async def _announce(services: Services, charter: CharterRecord, outcome: Outcome
     services.publish(charter.id, event)
     if any(r["renamed"] for r in outcome.restored):
         fresh = await services.repo.get_charter(charter.slug)
-        payload = {
-            **charter_json(fresh),  # as the outline API sends it
-            "channel": charter_channel(fresh.slug),
-            "projector": fresh.projector,
-        }
+        payload = live_payload(fresh)  # as the outline API sends it
         services.publish(charter.id, {"type": "outline", "charter": payload})
