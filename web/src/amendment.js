@@ -8,13 +8,14 @@
 // the article's text.
 import './css/amendments.css'
 import {
-  CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, diffView, field, isAuthor,
+  CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, field, isAuthor,
   mayTakePart, missing, openDialog, statusBadge, votesText,
 } from './amend/common.js'
 import { forkEditor } from './amend/fork-editor.js'
 import { articleComments } from './comments/panel.js'
 import { api, errorText } from './lib/api.js'
 import { formatDate } from './lib/dates.js'
+import { diffView } from './lib/diff-view.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'

@@ -160,24 +160,3 @@ export function proposeDialog({ slug, charter, articleKey = null, language }) {
     },
   })
 }
-
-/** A word diff ([{kind, text}]) as <ins>/<del> with spoken markers, never colour alone. */
-export function diffView(hunks, { language, emptyText = '' } = {}) {
-  const box = h('div', { class: 'diff', lang: language })
-  if (!hunks.some((hunk) => hunk.text)) {
-    box.append(h('p', { class: 'empty' }, emptyText))
-    return box
-  }
-  for (const { kind, text } of hunks) {
-    if (kind === 'insert') {
-      box.append(h('ins', null, h('span', { class: 'visually-hidden' }, `[${t('diff_added')}: `), text,
-        h('span', { class: 'visually-hidden' }, ']')))
-    } else if (kind === 'delete') {
-      box.append(h('del', null, h('span', { class: 'visually-hidden' }, `[${t('diff_removed')}: `), text,
-        h('span', { class: 'visually-hidden' }, ']')))
-    } else {
-      box.append(text)
-    }
-  }
-  return box
-}
