@@ -202,8 +202,8 @@ async function refresh() {
 }
 
 function applyCharter(charter) {
-  const projector = 'projector' in charter ? charter.projector : state.charter.projector
-  state.charter = { ...charter, projector }
+  const kept = 'projector' in charter ? charter : state.charter
+  state.charter = { ...charter, projector: kept.projector, projector_view: kept.projector_view }
   renderOutline()
 }
 
@@ -223,6 +223,7 @@ session.on('outline', (event) => {
 session.on('projector', (event) => {
   if (!state.charter) return
   state.charter.projector = event.article
+  state.charter.projector_view = event.view
   renderProjectorMarks()
   if (state.tools) state.tools.render(state)
 })

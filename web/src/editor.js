@@ -17,6 +17,7 @@ import { onReconnect } from './lib/reconnect.js'
 import { CONNECTED } from './lib/session.js'
 import { articleAmendments } from './amend/article-hook.js'
 import { articleComments } from './comments/panel.js'
+import { projectorHere } from './facilitator/projector-here.js'
 
 // Toolbar icons: letters, or small SVG drawings built through the DOM (never markup).
 const SVG = 'http://www.w3.org/2000/svg'
@@ -64,7 +65,6 @@ const saveEl = h('p', { class: 'save-state', role: 'status', 'aria-live': 'polit
 const hereEl = h('p', { class: 'here' })
 const noticeEl = h('p', { class: 'notice', hidden: true })
 const errorEl = h('p', { class: 'error', role: 'alert' })
-const projectButton = h('button', { type: 'button', class: 'secondary project', hidden: true })
 const editorEl = h('div', { id: 'editor', class: 'editor', lang: language })
 const toolbar = buildToolbar()
 
@@ -78,13 +78,17 @@ const amendments = articleAmendments({
 })
 // The discussion: threads on passages, beside the text (below it on a phone).
 const comments = articleComments({ session, slug, key, language })
+// Facilitators put the article, or a passage of it, on the projector from here.
+const projector = projectorHere({
+  slug, key, showError: (text) => { errorEl.textContent = text },
+})
 
 function layout() {
   fill($('#main'),
     h('div', { class: 'editor-head' },
       h('p', { class: 'back' }, h('a', { href: pagePath.charter(slug) }, `← ${t('back_to_charter')}`)),
       sectionEl, titleEl,
-      h('div', { class: 'editor-status' }, saveEl, hereEl, projectButton),
+      h('div', { class: 'editor-status' }, saveEl, hereEl, projector.el),
       noticeEl, amendments.el, errorEl),
     h('div', { class: 'editor-layout' },
       h('div', { class: 'editor-main' }, toolbar.el, editorEl),
@@ -216,6 +220,7 @@ function startEditor() {
   editorEl.after(h('p', { id: 'editor-help', class: 'hint' }, t('editor_help')))
   new QuillBinding(entry.text, quill, entry.provider.awareness)
   comments.attach(quill, entry)
+  projector.attach(quill, entry.text)
   // Show a person's name for a few seconds whenever their cursor moves (not only on hover).
   const cursors = quill.getModule('cursors')
   entry.provider.awareness.on('change', ({ added, updated }) => {
@@ -346,32 +351,14 @@ function applyCharter(charter) {
   updateProjectButton()
 }
 
-// -- facilitators can put this article on the projector from here
-
 function updateProjectButton() {
-  const facilitator = state.me && state.me.role === 'facilitator' && !state.gone
-  projectButton.hidden = !facilitator
-  if (facilitator) {
-    projectButton.textContent = state.charter.projector === key ? t('unproject') : t('project')
-  }
+  projector.update(state.charter, Boolean(state.me && state.me.role === 'facilitator' && !state.gone))
 }
-
-projectButton.addEventListener('click', async () => {
-  const next = state.charter.projector === key ? null : key
-  try {
-    await api('PUT', `${charterPath(slug)}/projector`, { article: next })
-    state.charter.projector = next
-    updateProjectButton()
-    announce(next ? t('done_projected') : t('done_unprojected'))
-  } catch (error) {
-    errorEl.textContent = errorText(error)
-  }
-})
 
 function articleGone() {
   if (state.gone) return
   state.gone = true
-  projectButton.hidden = true
+  updateProjectButton()
   amendments.gone()
   if (!quill) {
     showMessage(t('article_deleted_short'), t('article_deleted'), [h('a', { href: pagePath.charter(slug) }, t('back_to_charter'))])
@@ -413,8 +400,7 @@ session.on('outline', (event) => {
 })
 session.on('projector', (event) => {
   if (!state.charter) return
-  state.charter.projector = event.article
-  updateProjectButton()
+  projector.projected(event)
 })
 session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
 

@@ -1,5 +1,5 @@
 // The facilitator's tools on the charter page, loaded only for facilitators: shape the
-// outline (add, rename, reorder, move, delete), choose what the projector shows, invite
+// outline (add, rename, reorder, move, delete), choose what the projector shows and how, invite
 // people (with a QR code to show in the room) and change their roles, save and restore
 // versions, and set the charter's licence and open data. Every change goes through the JSON API; the server pushes the new
 // outline to everyone. Each panel is its own module in facilitator/; this one puts them
@@ -37,7 +37,7 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
     }
   }
 
-  const projector = projectorPanel({ state, base, slug, act, rerender: () => tools.render(state) })
+  const projector = projectorPanel({ state, session, base, slug, act, rerender: () => tools.render(state) })
   const outline = outlineTools({ state, base, act, onError, outlineEnd, project: projector.project })
   const invites = invitesPanel({ base, onError })
   const participants = participantsPanel({ base, onError, session })
@@ -53,7 +53,7 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
   }
   tools.remove = () => {
     outline.remove()
-    projector.el.remove()
+    projector.remove()
     invites.el.remove()
     participants.remove()
     phase.remove()

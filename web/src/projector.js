@@ -1,9 +1,15 @@
 // Projector mode: one article in very large type, no editing chrome, following the article
 // the facilitator puts on the projector (a `projector` event on the charter's channel).
-// On a long article the place where people are typing stays in view, and a mark says when
-// the article goes on above or below the screen. "f" toggles full screen.
+// On a long article the place where people are typing stays in view — or the passage the
+// facilitator chose, marked — and a mark says when the article goes on above or below the
+// screen. The facilitator may also show the article's changes since the last named version,
+// or the article as an open amendment would make it: both computed by the server on demand,
+// never written to the text. "f" toggles full screen.
+import * as Y from 'yjs'
 import './css/projector.css'
-import { errorText } from './lib/api.js'
+import { api, charterPath, errorText } from './lib/api.js'
+import { formatDate } from './lib/dates.js'
+import { diffView } from './lib/diff-view.js'
 import { $, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession } from './lib/page.js'
@@ -15,17 +21,19 @@ const { slug, language } = shellData()
 const session = startSession()
 session.setPlace({ page: 'projector' })
 
-const state = { charter: null, key: null, shown: null }
+const LIVE = { mode: 'live', amendment: null, passage: null }
+const state = { charter: null, key: null, view: LIVE, shown: null }
 
 const sectionEl = h('p', { class: 'projector-section', lang: language })
 const titleEl = h('h1', { class: 'projector-title', lang: language })
 const bodyEl = h('div', { class: 'projector-body', lang: language })
+const viewEl = h('p', { class: 'projector-view', hidden: true })
 const statusEl = h('p', { class: 'projector-status', role: 'status' })
 const aboveEl = h('p', { class: 'projector-more above', hidden: true, 'aria-hidden': 'true' }, t('projector_more_above'))
 const belowEl = h('p', { class: 'projector-more below', hidden: true, 'aria-hidden': 'true' }, t('projector_more_below'))
 
 function layout() {
-  fill($('#main'), sectionEl, titleEl, bodyEl, aboveEl, belowEl, statusEl)
+  fill($('#main'), sectionEl, titleEl, viewEl, bodyEl, aboveEl, belowEl, statusEl)
   document.body.classList.add('projector-page')
 }
 
@@ -49,17 +57,23 @@ function noteChange(event) {
   if (last !== null) followLine = lineAt(event.target.toString(), Math.max(0, last - 1))
 }
 
+function bringIntoView(target) {
+  const box = target.getBoundingClientRect()
+  if (box.top < 0 || box.bottom > window.innerHeight) {
+    target.scrollIntoView({ block: 'center', behavior: calm.matches ? 'auto' : 'smooth' })
+  }
+}
+
 function follow() {
-  if (followLine !== null) {
+  const chosen = bodyEl.querySelector('mark.passage')
+  if (chosen) {
+    followLine = null // the chosen passage stays in view, whatever is typed elsewhere
+    bringIntoView(chosen)
+  } else if (followLine !== null) {
     const blocks = [...bodyEl.querySelectorAll('[data-line]')]
     const target = blocks.filter((el) => Number(el.dataset.line) <= followLine).pop() || blocks[0]
     followLine = null
-    if (target) {
-      const box = target.getBoundingClientRect()
-      if (box.top < 0 || box.bottom > window.innerHeight) {
-        target.scrollIntoView({ block: 'center', behavior: calm.matches ? 'auto' : 'smooth' })
-      }
-    }
+    if (target) bringIntoView(target)
   }
   showMore()
 }
@@ -80,13 +94,14 @@ function find(key) {
   return null
 }
 
-function show(key) {
+function show(key, view = LIVE) {
   state.key = key
   const found = key ? find(key) : null
   if (!found) {
     if (state.shown) stopShowing()
     sectionEl.textContent = ''
     titleEl.textContent = state.charter.title
+    viewEl.hidden = true
     fill(bodyEl, h('p', { class: 'waiting' }, t('projector_waiting')))
     document.title = `${t('nav_projector')} — ${state.charter.title}`
     return
@@ -94,23 +109,119 @@ function show(key) {
   sectionEl.textContent = found.section.title
   titleEl.textContent = found.article.title
   document.title = `${found.article.title} — ${t('nav_projector')}`
-  if (state.shown?.document === found.article.document) return
-  if (state.shown) stopShowing()
+  const same = state.shown?.document === found.article.document
+  if (same && JSON.stringify(view) === JSON.stringify(state.view)) return
+  if (state.shown && !same) stopShowing()
+  state.view = view
   const entry = session.open(found.article.document)
-  const unbind = bindText(bodyEl, entry.text, { level: 1, afterDraw: follow })
-  entry.text.observe(noteChange)
-  state.shown = {
-    document: found.article.document,
-    unbind: () => { unbind(); entry.text.unobserve(noteChange) },
-  }
-  window.scrollTo(0, 0)
+  state.shown?.unbind()
+  state.shown = { document: found.article.document, unbind: draw(entry, key, view) }
+  if (!same) window.scrollTo(0, 0)
   showMore()
+}
+
+/** Draw `entry` as `view` asks until the returned function is called. */
+function draw(entry, key, view) {
+  viewEl.hidden = view.mode === 'live'
+  if (view.mode === 'since') {
+    return drawChanges(entry, async () => {
+      const found = await api('GET', `${charterPath(slug)}/articles/${key}/changes`)
+      const label = found.version
+        ? t('projector_since', { label: found.version.label, date: formatDate(found.version.created_at) })
+        : t('projector_since_nothing')
+      return { label, hunks: found.hunks }
+    })
+  }
+  if (view.mode === 'amendment') {
+    let fork = null
+    const stop = drawChanges(entry, async (again) => {
+      const found = await api('GET', `${charterPath(slug)}/amendments/${view.amendment}`)
+      if (!fork) { // the amendment's own text changes too: watch it
+        fork = session.open(found.document)
+        fork.text.observe(again)
+      }
+      const label = t(found.status === 'open' ? 'projector_amendment' : 'projector_amendment_decided',
+        { title: found.title, status: t(`status_${found.status}`) })
+      return { label, hunks: found.review.preview }
+    })
+    return () => {
+      stop()
+      if (fork) session.close(fork.name)
+    }
+  }
+  const passage = view.passage ? decodePassage(view.passage) : null
+  const unbind = bindText(bodyEl, entry.text, {
+    level: 1,
+    afterDraw: follow,
+    passage: passage ? () => resolvePassage(passage, entry.doc) : undefined,
+  })
+  entry.text.observe(noteChange)
+  return () => { unbind(); entry.text.unobserve(noteChange) }
+}
+
+/** The text with words added and removed marked, fetched by `load(again)` now and again
+ * whenever the live text changes (at most every 400 ms). */
+function drawChanges(entry, load) {
+  let alive = true
+  let timer = null
+  let running = false
+  let pending = false
+  let first = true
+  const again = () => {
+    if (!timer && alive) timer = setTimeout(() => { timer = null; run() }, 400)
+  }
+  const run = async () => {
+    if (running) { pending = true; return }
+    running = true
+    try {
+      const { label, hunks } = await load(again)
+      if (!alive) return
+      viewEl.textContent = label
+      fill(bodyEl, diffView(hunks, { language, emptyText: t('projector_no_text') }))
+      if (first) {
+        first = false
+        const change = bodyEl.querySelector('ins, del')
+        if (change) bringIntoView(change)
+      }
+      showMore()
+    } catch (error) {
+      if (alive) viewEl.textContent = errorText(error)
+    } finally {
+      running = false
+      if (pending) { pending = false; again() }
+    }
+  }
+  entry.text.observe(again)
+  run()
+  return () => {
+    alive = false
+    clearTimeout(timer)
+    entry.text.unobserve(again)
+  }
+}
+
+function decodePassage({ start, end }) {
+  try {
+    const decode = (raw) => Y.decodeRelativePosition(Uint8Array.from(atob(raw), (c) => c.charCodeAt(0)))
+    return { start: decode(start), end: decode(end) }
+  } catch {
+    return null // not a position this browser can read: follow the writing instead
+  }
+}
+
+/** Where the chosen passage is in the text now (null when it was deleted). */
+function resolvePassage(passage, doc) {
+  const start = Y.createAbsolutePositionFromRelativePosition(passage.start, doc)
+  const end = Y.createAbsolutePositionFromRelativePosition(passage.end, doc)
+  if (!start || !end || end.index <= start.index) return null
+  return { start: start.index, end: end.index }
 }
 
 function stopShowing() {
   state.shown.unbind()
   session.close(state.shown.document)
   state.shown = null
+  state.view = LIVE
 }
 
 function updateStatus() {
@@ -124,7 +235,7 @@ async function refresh() {
     const first = state.charter === null
     state.charter = charter
     if (first) layout()
-    show(charter.projector ?? null)
+    show(charter.projector ?? null, charter.projector_view ?? LIVE)
   } catch (error) {
     console.error(error)
     if (state.charter === null) showMessage(t('load_failed_title'), errorText(error))
@@ -133,12 +244,13 @@ async function refresh() {
 
 onReconnect(session, refresh)
 session.on('projector', (event) => {
-  if (state.charter) show(event.article ?? null)
+  if (state.charter) show(event.article ?? null, event.view ?? LIVE)
 })
 session.on('outline', (event) => {
   if (!state.charter) return
   state.charter = event.charter
-  show('projector' in event.charter ? event.charter.projector : state.key)
+  if ('projector' in event.charter) show(event.charter.projector, event.charter.projector_view ?? LIVE)
+  else show(state.key, state.view)
 })
 session.on('status', updateStatus)
 session.on('denied', () => showMessage(t('denied_title'), t('denied_text')))

@@ -1,32 +1,88 @@
 // What the projector shows: the article on it now, a link to open it, a button to clear
-// it; `project(key)` (or null) is also what each article's "Project" button does.
+// it, and how it shows that article — its text as written, its changes since the last
+// named version, or as an open amendment would make it. `project(key)` (or null) is also
+// what each article's "Project" button does.
 import { api } from '../lib/api.js'
 import { h, fill } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 import { pagePath, shellData } from '../lib/page.js'
 import { button, setEnabled } from './controls.js'
 
-export function projectorPanel({ state, base, slug, act, rerender }) {
-  const charter = () => state.charter
+let panels = 0 // radio groups need names of their own
 
-  function project(next) {
+export function projectorPanel({ state, session, base, slug, act, rerender }) {
+  const charter = () => state.charter
+  const name = `projector-view-${++panels}`
+
+  function project(next, view = null) {
     return act(async () => {
-      await api('PUT', `${base}/projector`, { article: next })
-      state.charter.projector = next
+      const shown = await api('PUT', `${base}/projector`, view ? { article: next, view } : { article: next })
+      state.charter.projector = shown.article
+      state.charter.projector_view = shown.view
       rerender()
     }, next ? t('done_projected') : t('done_unprojected'))
   }
 
   const now = h('p')
   const clear = button(t('clear_projector'), () => project(null))
+
+  // -- how the article is shown
+  const radio = (mode) => h('input', { type: 'radio', name, value: mode })
+  const live = radio('live')
+  const since = radio('since')
+  const withAmendment = radio('amendment')
+  const amendmentSelect = h('select', { 'aria-label': t('projector_view_which') })
+  const noAmendment = h('p', { class: 'hint', hidden: true }, t('projector_view_no_amendment'))
+  const choice = (input, text, ...more) => h('div', { class: 'choice' }, h('label', null, input, ' ', text), ...more)
+  const viewBox = h('fieldset', { class: 'projector-view-choice', hidden: true },
+    h('legend', null, t('projector_view_legend')),
+    choice(live, t('projector_view_live')),
+    choice(since, t('projector_view_since')),
+    choice(withAmendment, t('projector_view_amendment'), amendmentSelect, noAmendment))
+
+  function chosenView() {
+    if (since.checked) return { mode: 'since' }
+    if (withAmendment.checked) return { mode: 'amendment', amendment: Number(amendmentSelect.value) }
+    return { mode: 'live' }
+  }
+
+  function changeView() {
+    if (withAmendment.checked && !amendmentSelect.value) return // nothing to apply yet
+    project(charter().projector, chosenView())
+  }
+  for (const input of [live, since, withAmendment]) input.addEventListener('change', changeView)
+  amendmentSelect.addEventListener('change', () => {
+    withAmendment.checked = true
+    changeView()
+  })
+
   const el = h('section', { class: 'box', 'aria-labelledby': 'projector-title' },
     h('h2', { id: 'projector-title' }, t('projector_title')),
     now,
+    viewBox,
     h('p', { class: 'button-row' },
       h('a', { class: 'button secondary', href: pagePath.projector(slug), target: '_blank', rel: 'noopener' },
         t('open_projector'), h('span', { class: 'visually-hidden' }, ` (${t('new_window')})`)),
       clear),
     h('p', { class: 'hint' }, t('projector_hint')))
+
+  let listed = null // the article whose open amendments the list shows
+  async function listAmendments(key) {
+    listed = key
+    let found = []
+    try {
+      found = (await api('GET', `${base}/amendments?article=${encodeURIComponent(key)}&status=open`)).amendments
+    } catch {
+      found = [] // the list stays empty: the text and its changes can still be shown
+    }
+    if (listed !== key) return
+    const current = charter().projector_view
+    fill(amendmentSelect, found.map((a) => h('option', { value: String(a.id) }, a.title)))
+    if (current?.mode === 'amendment') amendmentSelect.value = String(current.amendment)
+    amendmentSelect.hidden = !found.length
+    withAmendment.disabled = !found.length
+    noAmendment.hidden = Boolean(found.length)
+  }
 
   function render() {
     const key = charter().projector
@@ -35,7 +91,19 @@ export function projectorPanel({ state, base, slug, act, rerender }) {
       ? [t('projector_showing'), ' ', h('strong', { lang: shellData().language }, article.title)]
       : t('projector_nothing'))
     setEnabled(clear, Boolean(article))
+    viewBox.hidden = !article
+    if (!article) return
+    const mode = charter().projector_view?.mode ?? 'live'
+    live.checked = mode === 'live'
+    since.checked = mode === 'since'
+    withAmendment.checked = mode === 'amendment'
+    listAmendments(key)
   }
 
-  return { el, render, project }
+  // An amendment opened, withdrawn or decided: the list of those that can be shown changes.
+  const off = session.on('amendment', () => {
+    if (charter().projector) listAmendments(charter().projector)
+  })
+
+  return { el, render, project, remove: () => { off(); el.remove() } }
 }

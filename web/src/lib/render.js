@@ -24,8 +24,35 @@ export function lines(delta) {
   return out
 }
 
+/** The delta with `passage: true` on the characters from `start` to `end` (excluded). */
+export function markPassage(delta, start, end) {
+  if (!(end > start)) return delta
+  const out = []
+  let offset = 0
+  for (const op of delta) {
+    if (typeof op.insert !== 'string') {
+      out.push(op)
+      offset += 1
+      continue
+    }
+    const text = op.insert
+    const cuts = [0, Math.max(0, start - offset), Math.max(0, end - offset), text.length]
+      .map((n) => Math.min(n, text.length))
+    for (let i = 0; i < 3; i++) {
+      const part = text.slice(cuts[i], cuts[i + 1])
+      if (!part) continue
+      const attributes = { ...(op.attributes || {}) }
+      if (i === 1) attributes.passage = true
+      out.push({ insert: part, attributes })
+    }
+    offset += text.length
+  }
+  return out
+}
+
 function inline({ text, attrs }) {
   let node = document.createTextNode(text)
+  if (attrs.passage) node = h('mark', { class: 'passage' }, node)
   if (attrs.italic) node = h('em', null, node)
   if (attrs.bold) node = h('strong', null, node)
   if (typeof attrs.link === 'string' && SAFE_LINK.test(attrs.link.trim())) {
@@ -76,12 +103,15 @@ export function lineAt(text, offset) {
 }
 
 /** Re-render `container` whenever `ytext` changes, at most once per animation frame;
- * `options.afterDraw()` runs after each rendering. */
+ * `options.afterDraw()` runs after each rendering; `options.passage()`, if given, says which
+ * characters to mark ({start, end} or null). */
 export function bindText(container, ytext, options = {}) {
   let scheduled = false
   const draw = () => {
     scheduled = false
-    renderText(container, ytext.toDelta(), options)
+    const passage = options.passage?.()
+    const delta = ytext.toDelta()
+    renderText(container, passage ? markPassage(delta, passage.start, passage.end) : delta, options)
     options.afterDraw?.()
   }
   const observer = () => {
