@@ -8,6 +8,7 @@ import './css/editor.css'
 import { api, charterPath, errorText } from './lib/api.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
+import { editorDoc, othersCursors } from './lib/editor-doc.js'
 import { keepPending } from './lib/pending.js'
 import {
   canWrite, loadCharter, pagePath, shellData, showMessage, startSession, topBar,
@@ -218,14 +219,15 @@ function startEditor() {
   root.setAttribute('aria-labelledby', 'article-title')
   root.setAttribute('aria-describedby', 'editor-help')
   editorEl.after(h('p', { id: 'editor-help', class: 'hint' }, t('editor_help')))
-  new QuillBinding(entry.text, quill, entry.provider.awareness)
-  comments.attach(quill, entry)
-  projector.attach(quill, entry.text)
+  const shown = { ...entry, ...editorDoc(entry, quill) } // what this editor shows (composing)
+  new QuillBinding(shown.text, quill, othersCursors(entry.provider.awareness))
+  comments.attach(quill, shown)
+  projector.attach(quill, shown.text)
   // Show a person's name for a few seconds whenever their cursor moves (not only on hover).
   const cursors = quill.getModule('cursors')
   entry.provider.awareness.on('change', ({ added, updated }) => {
     for (const id of [...added, ...updated]) {
-      if (id !== entry.doc.clientID && cursors.cursors().some((c) => c.id === String(id))) {
+      if (id !== entry.provider.awareness.clientID && cursors.cursors().some((c) => c.id === String(id))) {
         cursors.toggleFlag(String(id), true)
       }
     }
@@ -320,7 +322,7 @@ function renderHere() {
   if (!entry) return
   const states = []
   entry.provider.awareness.getStates().forEach((value, clientId) => {
-    if (clientId !== entry.doc.clientID && value && value.user) states.push({ user: value.user })
+    if (clientId !== entry.provider.awareness.clientID && value && value.user) states.push({ user: value.user })
   })
   const { named, anonymous } = people(states, null)
   const total = named.length + anonymous

@@ -5,6 +5,7 @@
 import Quill from '../lib/quill.js'
 import { QuillBinding } from 'y-quill'
 import '../css/editor.css'
+import { editorDoc, othersCursors } from '../lib/editor-doc.js'
 import { h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 import { CONNECTED } from '../lib/session.js'
@@ -51,7 +52,8 @@ export function forkEditor({ session, documentName, labelledBy, language }) {
   quill.root.setAttribute('aria-multiline', 'true')
   quill.root.setAttribute('aria-labelledby', labelledBy)
   quill.root.setAttribute('aria-describedby', 'fork-help')
-  new QuillBinding(entry.text, quill, entry.provider.awareness)
+  const shown = { ...entry, ...editorDoc(entry, quill) } // what this editor shows (composing)
+  new QuillBinding(shown.text, quill, othersCursors(entry.provider.awareness))
 
   let allowed = false
   let everSynced = false
@@ -108,7 +110,7 @@ export function forkEditor({ session, documentName, labelledBy, language }) {
 
   return {
     el,
-    entry,
+    entry: shown,
     quill, // for the discussion's highlights and its "comment" button
     /** Whether the viewer may write the fork now (the page knows the status and authors). */
     setWritable(value) {
