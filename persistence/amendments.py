@@ -47,6 +47,7 @@ class Vote:
     participant_id: int
     name: str
     choice: str
+    badge: str | None = None
 
 
 @dataclass
@@ -73,6 +74,8 @@ class AmendmentRecord:
     authors: set[int] = field(default_factory=set)  # the author and co-authors
     co_author_names: dict[int, str] = field(default_factory=dict)  # public, like the author's
     votes: list[Vote] = field(default_factory=list)
+    # Badges (citizen, elected, organiser) of the author and co-authors, by participant.
+    badges: dict[int, str | None] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
     @property
@@ -195,8 +198,11 @@ class Amendments:
                 articles.c.title.label("article_title"),
                 articles.c.deleted_at.label("article_deleted_at"),
                 articles.c.document_id.label("article_document_id"),
+                participants.c.name.label("author_now"),
+                participants.c.badge.label("author_badge"),
             )
             .join(articles, articles.c.id == amendments.c.article_id)
+            .outerjoin(participants, participants.c.id == amendments.c.author_id)
             .where(where)
             .order_by(amendments.c.id)
         )
@@ -216,12 +222,13 @@ class Amendments:
                 r.rationale,
                 r.status,
                 r.author_id,
-                r.author_name,
+                r.author_now or r.author_name,  # as named now: see persistence/comments.py _author
                 r.created_at,
                 r.merged_update,
                 r.version_before_id,
                 r.version_after_id,
                 {r.author_id} if r.author_id is not None else set(),
+                badges={r.author_id: r.author_badge} if r.author_id is not None else {},
             )
             for r in rows
         }
@@ -229,22 +236,25 @@ class Amendments:
             return []
         ids = list(records)
         for row in await conn.execute(
-            select(amendment_authors, participants.c.name)
+            select(amendment_authors, participants.c.name, participants.c.badge)
             .join(participants, participants.c.id == amendment_authors.c.participant_id)
             .where(amendment_authors.c.amendment_id.in_(ids))
             .order_by(participants.c.id)
         ):
             record = records[row.amendment_id]
             record.authors.add(row.participant_id)
+            record.badges[row.participant_id] = row.badge
             if row.participant_id != record.author_id:
                 record.co_author_names[row.participant_id] = row.name
         for row in await conn.execute(
-            select(amendment_votes, participants.c.name)
+            select(amendment_votes, participants.c.name, participants.c.badge)
             .join(participants, participants.c.id == amendment_votes.c.participant_id)
             .where(amendment_votes.c.amendment_id.in_(ids))
             .order_by(amendment_votes.c.updated_at, participants.c.id)
         ):
-            records[row.amendment_id].votes.append(Vote(row.participant_id, row.name, row.choice))
+            records[row.amendment_id].votes.append(
+                Vote(row.participant_id, row.name, row.choice, row.badge)
+            )
         return list(records.values())
 
     async def base_state(self, digest: str) -> bytes:

@@ -3,6 +3,10 @@ comment said before it was edited, and unread markers.
 
 Nothing is ever deleted: deleting or hiding a comment sets a date, and an edit keeps the
 previous text. Comment ids give the order, and unread markers count from them.
+
+Authors are read as they are now (``_author``): a comment says who wrote it, and the
+``author_name`` stored with it is what it said when it was written, kept for when the
+participant is gone.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from persistence.tables import (
     comment_revisions,
     comment_threads,
     comments,
+    participants,
 )
 
 STATUSES = ("open", "resolved")
@@ -51,6 +56,7 @@ class CommentRecord:
     hidden_at: datetime | None
     hidden_by_name: str | None
     hidden_reason: str | None
+    author_badge: str | None = None  # citizen, elected, organiser (as the author is now)
     revisions: list[Revision] = field(default_factory=list)
 
     @property
@@ -79,6 +85,7 @@ class ThreadRecord:
     amendment_id: int | None = None  # a thread on an amendment's text
     amendment_title: str | None = None
     amendment_status: str | None = None
+    author_badge: str | None = None
     comments: list[CommentRecord] = field(default_factory=list)
 
     @property
@@ -117,9 +124,27 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _author(row: Any) -> tuple[str, str | None]:
+    """The author's name and badge as they are now, else as they were when written.
+
+    A facilitator renames someone to correct a name (a typo, a nickname the person did not
+    want on the projector), not to make them someone else: the discussion shows every
+    comment of one person under the one name they have now, and a badge they have now,
+    rather than the same person under two names. The snapshot is kept for when the
+    participant is gone (``author_id`` set to NULL)."""
+    if row.author_now is None:
+        return row.author_name, None
+    return row.author_now, row.author_badge
+
+
+def _author_columns() -> list[Any]:
+    return [participants.c.name.label("author_now"), participants.c.badge.label("author_badge")]
+
+
 def _thread_columns() -> list[Any]:
     return [
         *comment_threads.c,
+        *_author_columns(),
         articles.c.key.label("article_key"),
         articles.c.title.label("article_title"),
         articles.c.deleted_at.label("article_deleted_at"),
@@ -131,6 +156,7 @@ def _thread_columns() -> list[Any]:
 
 
 def _thread(row: Any) -> ThreadRecord:
+    author_name, author_badge = _author(row)
     return ThreadRecord(
         id=row.id,
         charter_id=row.charter_id,
@@ -144,7 +170,8 @@ def _thread(row: Any) -> ThreadRecord:
         quote=row.quote,
         status=row.status,
         author_id=row.author_id,
-        author_name=row.author_name,
+        author_name=author_name,
+        author_badge=author_badge,
         created_at=_aware(row.created_at) or _now(),
         status_by_name=row.status_by_name,
         status_at=_aware(row.status_at),
@@ -155,11 +182,13 @@ def _thread(row: Any) -> ThreadRecord:
 
 
 def _comment(row: Any) -> CommentRecord:
+    author_name, author_badge = _author(row)
     return CommentRecord(
         id=row.id,
         thread_id=row.thread_id,
         author_id=row.author_id,
-        author_name=row.author_name,
+        author_name=author_name,
+        author_badge=author_badge,
         body=row.body,
         stance=row.stance,
         created_at=_aware(row.created_at) or _now(),
@@ -317,6 +346,7 @@ class Comments:
             select(*_thread_columns())
             .join(articles, articles.c.id == comment_threads.c.article_id)
             .outerjoin(amendments, amendments.c.id == comment_threads.c.amendment_id)
+            .outerjoin(participants, participants.c.id == comment_threads.c.author_id)
             .where(comment_threads.c.charter_id == charter_id)
             .order_by(comment_threads.c.id)
         )
@@ -341,7 +371,10 @@ class Comments:
             return
         by_id = {t.id: t for t in found}
         rows = await conn.execute(
-            select(comments).where(comments.c.thread_id.in_(by_id)).order_by(comments.c.id)
+            select(comments, *_author_columns())
+            .outerjoin(participants, participants.c.id == comments.c.author_id)
+            .where(comments.c.thread_id.in_(by_id))
+            .order_by(comments.c.id)
         )
         by_comment: dict[int, CommentRecord] = {}
         for row in rows:

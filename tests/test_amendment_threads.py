@@ -222,10 +222,12 @@ async def test_co_authors_are_chosen_by_name_and_shown_to_everyone(
         assert added.status_code == 200, added.text
         # Every viewer sees the co-authors' names, a reader too.
         shown = (await him.get(url)).json()
-        assert shown["co_author_names"] == [{"id": camille_id, "name": "Camille"}]
+        assert shown["co_author_names"] == [{"id": camille_id, "name": "Camille", "badge": None}]
         assert shown["co_authors"] == [camille_id]
         listed = (await him.get(f"{API}/amendments")).json()["amendments"]
-        assert listed[0]["co_author_names"] == [{"id": camille_id, "name": "Camille"}]
+        assert listed[0]["co_author_names"] == [
+            {"id": camille_id, "name": "Camille", "badge": None}
+        ]
         again = (await her.get(f"{url}/candidates")).json()["participants"]
         assert "Camille" not in {p["name"] for p in again}
         # A co-author may invite too; what cannot be done is said.
@@ -245,4 +247,4 @@ async def test_co_authors_are_chosen_by_name_and_shown_to_everyone(
             await him.post(f"{url}/authors", json={"participant_id": editor_id})
         ).status_code == 403
         shown = (await him.get(url)).json()
-        assert shown["co_author_names"] == [{"id": camille_id, "name": "Camille"}]
+        assert shown["co_author_names"] == [{"id": camille_id, "name": "Camille", "badge": None}]

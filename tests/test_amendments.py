@@ -228,7 +228,7 @@ async def test_votes_one_per_participant_changeable_while_open_refused_when_clos
         }
         changed = (await her.put(url, json={"choice": "against"})).json()
         assert changed["votes"] == {"for": 0, "against": 1, "abstain": 0}
-        assert changed["voters"] == [{"name": "Votante", "choice": "against"}]
+        assert changed["voters"] == [{"name": "Votante", "choice": "against", "badge": None}]
         both = (await ed.put(url, json={"choice": "abstain"})).json()
         assert both["votes"] == {"for": 0, "against": 1, "abstain": 1}
 

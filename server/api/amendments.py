@@ -39,13 +39,15 @@ def amendment_json(charter: CharterRecord, record: AmendmentRecord) -> dict[str,
         "status": record.status,
         "author": record.author_name,
         "author_id": record.author_id,
+        "author_badge": record.badges.get(record.author_id) if record.author_id else None,
         "co_authors": sorted(a for a in record.authors if a != record.author_id),
         "co_author_names": [
-            {"id": pid, "name": name} for pid, name in sorted(record.co_author_names.items())
+            {"id": pid, "name": name, "badge": record.badges.get(pid)}
+            for pid, name in sorted(record.co_author_names.items())
         ],
         "created_at": record.created_at.isoformat() if record.created_at else None,
         "votes": record.tally(),
-        "voters": [{"name": v.name, "choice": v.choice} for v in record.votes],
+        "voters": [{"name": v.name, "choice": v.choice, "badge": v.badge} for v in record.votes],
         "choices": {str(v.participant_id): v.choice for v in record.votes},  # by participant
         "version_before": record.version_before_id,
         "version_after": record.version_after_id,

@@ -8,7 +8,7 @@
 // the article's text.
 import './css/amendments.css'
 import {
-  CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, field, isAuthor,
+  CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, coAuthors, field, isAuthor,
   mayTakePart, missing, openDialog, statusBadge, votesText,
 } from './amend/common.js'
 import { forkEditor } from './amend/fork-editor.js'
@@ -19,6 +19,7 @@ import { diffView } from './lib/diff-view.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { withBadge } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 
 const { slug, language } = shellData()
@@ -105,7 +106,7 @@ function render() {
     ? h('span', { lang: language }, a.article.title, ` (${t('article_deleted_short')})`)
     : h('a', { href: pagePath.article(slug, a.article.id), lang: language }, a.article.title))
   fill(statusLine, statusBadge(a.status), ' ',
-    t('amend_by', { date: formatDate(a.created_at) }), ' ', h('strong', null, a.author), authorsText(a))
+    t('amend_by', { date: formatDate(a.created_at) }), ' ', withBadge(h('strong', null, a.author), a.author_badge), authorsText(a))
   rationaleEl.textContent = a.rationale
   renderReview(a.review)
   previewPart.hidden = !EDITABLE.includes(a.status)
@@ -124,10 +125,8 @@ function render() {
 }
 
 function authorsText(a) {
-  if (!a.co_author_names.length) return null
-  const names = a.co_author_names.map(({ id: pid, name }) =>
+  return coAuthors(a.co_author_names, ({ id: pid, name }) =>
     (state.me && pid === state.me.participant_id ? t('you') : name))
-  return [' ', t('amend_with', { names: names.join(', ') })]
 }
 
 function renderReview(review) {
@@ -183,9 +182,10 @@ function renderVotes(a) {
   voteNote.textContent = a.status === 'draft' ? t('vote_draft') : (a.status === 'open' ? (canVote ? '' : t('vote_cannot')) : t('vote_closed'))
   voteNote.hidden = !voteNote.textContent
   fill(votersEl, CHOICES.map((choice) => {
-    const names = a.voters.filter((v) => v.choice === choice).map((v) => v.name)
-    return names.length
-      ? h('p', null, h('strong', null, `${t(`choice_${choice}`)} (${names.length})`), ' ', names.join(', '))
+    const voters = a.voters.filter((v) => v.choice === choice)
+    return voters.length
+      ? h('p', null, h('strong', null, `${t(`choice_${choice}`)} (${voters.length})`), ' ',
+        voters.flatMap((v, i) => [i ? ', ' : '', withBadge(h('span', null, v.name), v.badge)]))
       : null
   }))
 }

@@ -3,7 +3,7 @@
 // the charter's `amendment` events; the form to propose one.
 import './css/amendments.css'
 import {
-  STATUSES, amendmentApi, amendmentPath, articlesOf, mayTakePart, proposeDialog,
+  STATUSES, amendmentApi, amendmentPath, articlesOf, coAuthors, mayTakePart, proposeDialog,
   statusBadge, votesText,
 } from './amend/common.js'
 import { api, errorText } from './lib/api.js'
@@ -11,6 +11,7 @@ import { formatDate } from './lib/dates.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { withBadge } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 
 const { slug, language } = shellData()
@@ -82,8 +83,8 @@ function item(a) {
       h('p', { class: 'meta' }, statusBadge(a.status), ' ',
         t('amend_on'), ' ', h('span', { class: 'article-name', lang: language }, a.article.title),
         a.article.deleted ? ` (${t('article_deleted_short')})` : null),
-      h('p', { class: 'meta' }, t('amend_by', { date: formatDate(a.created_at) }), ' ', h('strong', null, a.author),
-        a.co_author_names.length ? [' ', t('amend_with', { names: a.co_author_names.map((p) => p.name).join(', ') })] : null),
+      h('p', { class: 'meta' }, t('amend_by', { date: formatDate(a.created_at) }), ' ',
+        withBadge(h('strong', null, a.author), a.author_badge), coAuthors(a.co_author_names)),
       h('p', { class: 'support' }, votesText(a.votes))))
 }
 

@@ -9,6 +9,7 @@ import { formatDate } from './lib/dates.js'
 import { $, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { withBadge } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 import { commentApi, quoteView, statusMark, stanceBadge } from './comments/common.js'
 
@@ -120,7 +121,7 @@ function item(thread) {
         thread.unread ? [' ', h('span', { class: 'unread-mark' }, tn('comments_unread', thread.unread))] : null),
       quoteView(thread, thread.anchor ? thread.anchor.state : 'article', language),
       h('p', { class: 'meta' }, statusMark(thread), thread.status === 'resolved' ? ' ' : null,
-        h('span', { class: 'comment-author' }, thread.author), ' · ',
+        withBadge(h('span', { class: 'comment-author' }, thread.author), thread.author_badge), ' · ',
         h('time', { datetime: thread.created_at }, formatDate(thread.created_at)), ' · ',
         tn('comment_replies', thread.comments.length - 1),
         first && first.body !== null && first.stance ? [' ', stanceBadge(first.stance)] : null),

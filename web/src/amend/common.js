@@ -4,6 +4,7 @@
 import { api, charterPath, errorText } from '../lib/api.js'
 import { h } from '../lib/dom.js'
 import { t, tn } from '../lib/i18n.js'
+import { withBadge } from '../lib/presence.js'
 
 export const STATUSES = ['draft', 'open', 'accepted', 'rejected', 'withdrawn']
 export const CHOICES = ['for', 'against', 'abstain']
@@ -24,6 +25,13 @@ export const amendmentApi = {
   list: (slug) => `${charterPath(slug)}/amendments`,
   one: (slug, id) => `${charterPath(slug)}/amendments/${encodeURIComponent(id)}`,
   propose: (slug, key) => `${charterPath(slug)}/articles/${encodeURIComponent(key)}/amendments`,
+}
+
+/** " with Awa Citizen, Élie": each co-author's name (`nameOf`) and badge, or null. */
+export function coAuthors(people, nameOf = (p) => p.name) {
+  if (!people.length) return null
+  const names = people.flatMap((p, i) => [i ? ', ' : '', withBadge(h('span', null, nameOf(p)), p.badge)])
+  return [' ', t('amend_with'), ' ', names]
 }
 
 /** Commenters and up, as participants (the administrator's token has no vote). */

@@ -6,6 +6,7 @@ import { ApiError, charterPath, errorText } from '../lib/api.js'
 import { formatDate } from '../lib/dates.js'
 import { h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
+import { withBadge } from '../lib/presence.js'
 
 export const STANCES = ['for', 'against', 'mixed']
 
@@ -99,7 +100,7 @@ export function quoteView(thread, state, language) {
 /** One comment: who, when, stance, the text as typed (or why it is not shown). */
 export function commentBody(comment) {
   const meta = h('p', { class: 'comment-meta' },
-    h('span', { class: 'comment-author' }, comment.author), ' · ',
+    withBadge(h('span', { class: 'comment-author' }, comment.author), comment.author_badge), ' · ',
     h('time', { datetime: comment.created_at }, formatDate(comment.created_at)),
     comment.edited_at ? [' · ', h('span', { class: 'edited' }, t('comment_edited'))] : null,
     comment.unread ? [' ', h('span', { class: 'unread-mark' }, t('comment_new'))] : null,

@@ -33,14 +33,26 @@ export function badgeText(badge) {
   return ['citizen', 'elected', 'organiser'].includes(badge) ? t(`badge_${badge}`) : ''
 }
 
+/** A person's badge as text (citizen, elected official, organiser), or null if none. */
+export function badgeMark(badge) {
+  const text = badgeText(badge)
+  return text ? h('span', { class: 'badge' }, text) : null
+}
+
+/** A name as shown (an element), followed by the person's badge if they have one: on
+ * comments, amendment authors and voters. */
+export function withBadge(nameEl, badge) {
+  const mark = badgeMark(badge)
+  return mark ? [nameEl, ' ', mark] : nameEl
+}
+
 /** A person's name with their colour mark and badge. */
 export function personLabel(user, { self = false } = {}) {
-  const badge = badgeText(user.badge)
   return h('span', { class: 'person' },
     user.color ? setColor(h('span', { class: 'swatch', 'aria-hidden': 'true' }), user.color) : null,
     h('span', { class: 'person-name' }, user.name),
     self ? h('span', { class: 'person-note' }, ` (${t('you')})`) : null,
-    badge ? h('span', { class: 'badge' }, badge) : null)
+    badgeMark(user.badge))
 }
 
 /** Fill the "who is here" box: a count heading and the list of names. */
