@@ -13,6 +13,7 @@ from crdt.lib0 import DecodeError, Reader, write_var_string, write_var_uint
 from crdt.protocol import ProtocolError
 
 MAX_ENTRIES = 64
+MAX_REMEMBERED = 10_000  # removed client ids whose clocks a room keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,28 @@ class AwarenessStates:
 
     def __init__(self) -> None:
         self._states: dict[int, Entry] = {}
+        self._removed_at: dict[int, int] = {}  # client id -> the clock of its removal
+        self._shifts: dict[int, int] = {}  # client id -> added to the clocks it sends
+
+    def from_owner(self, entries: list[Entry]) -> list[Entry]:
+        """The entries a client sent about itself, with clocks the others will accept.
+
+        A client that comes back after its removal (a reconnection: a cut connection, a
+        changed role or name) still counts from its old clock, and everyone saw it removed
+        one tick later: y-protocols ignores a state whose clock is not above the removal's,
+        so the person would stay missing from presence until their clock caught up (up to
+        30 s). From then on its clocks are shifted past the removal; the client adopts the
+        shifted clock from its own echo, so the shift only grows on the next return."""
+        shifted = []
+        for entry in entries:
+            shift = self._shifts.get(entry.client_id, 0)
+            removed_at = self._removed_at.get(entry.client_id)
+            if entry.client_id not in self._states and removed_at is not None:
+                if entry.clock + shift <= removed_at:
+                    shift = removed_at + 1 - entry.clock
+                    _remember(self._shifts, entry.client_id, shift)
+            shifted.append(Entry(entry.client_id, entry.clock + shift, entry.state))
+        return shifted
 
     def __len__(self) -> int:
         return len(self._states)
@@ -88,6 +111,7 @@ class AwarenessStates:
                 if known is None:
                     continue
                 self._states.pop(entry.client_id)
+                _remember(self._removed_at, entry.client_id, entry.clock)
             else:
                 self._states[entry.client_id] = entry
             accepted.append(entry)
@@ -100,10 +124,19 @@ class AwarenessStates:
             known = self._states.pop(client_id, None)
             if known is not None:
                 removed.append(Entry(client_id, known.clock + 1, "null"))
+                _remember(self._removed_at, client_id, known.clock + 1)
         return removed
 
     def all_entries(self) -> list[Entry]:
         return list(self._states.values())
+
+
+def _remember(clocks: dict[int, int], client_id: int, clock: int) -> None:
+    """Keep a clock for a client id; the oldest one goes first past MAX_REMEMBERED."""
+    clocks.pop(client_id, None)
+    if len(clocks) >= MAX_REMEMBERED:
+        del clocks[next(iter(clocks))]
+    clocks[client_id] = clock
 
 
 def stamp_user(entry: Entry, user: dict[str, object]) -> Entry:

@@ -85,6 +85,44 @@ async def test_presence_is_stamped_relayed_echoed_and_removed_on_disconnect(
         assert [(e.client_id, e.removed) for e in removals] == [(11, True)]
 
 
+async def test_presence_coming_back_after_its_removal_is_seen_at_once(
+    server: RunningServer,
+) -> None:
+    """A client that reconnects (a cut connection, a changed role or name) still counts
+    from its old clock, which the others saw removed one tick later: y-protocols ignores a
+    state whose clock is not above the removal's, so the person stayed missing from presence
+    until their client's clock caught up (30 s). The room relays it with clocks above the
+    removal."""
+    name = await first_document(server.base_url, DEMO_SLUG)
+    alice_token = await make_token(server, "editor", "Alice")
+    bob_token = await make_token(server, "reader", "Bob")
+    url = f"{server.ws_url}/ws/{name}?token="
+
+    async def next_entry(ws: websockets.ClientConnection) -> Entry:
+        message = await recv_until(ws, protocol.AwarenessUpdate)
+        assert isinstance(message, protocol.AwarenessUpdate)
+        [entry] = decode_entries(message.payload, 4096)
+        return entry
+
+    async with websockets.connect(url + bob_token) as bob:
+        async with websockets.connect(url + alice_token) as alice:
+            await alice.send(presence(11, 3, {"cursor": 1}))
+            assert (await next_entry(bob)).clock == 3
+        removal = await next_entry(bob)
+        assert removal.removed and removal.clock == 4
+        async with websockets.connect(url + alice_token) as alice:
+            await alice.send(presence(11, 3, {"cursor": 2}))  # the same client, back
+            back = await next_entry(bob)
+            assert not back.removed and back.clock > removal.clock
+            assert json.loads(back.state)["cursor"] == 2
+            await alice.send(presence(11, 4, {"cursor": 3}))  # and it goes on counting
+            later = await next_entry(bob)
+            assert later.clock > back.clock and json.loads(later.state)["cursor"] == 3
+            await alice.send(presence(11, 5, None))  # it leaves
+            gone = await next_entry(bob)
+            assert gone.removed and gone.clock > later.clock
+
+
 async def test_concurrent_first_joiners_share_one_load(server: RunningServer) -> None:
     name = await first_document(server.base_url, DEMO_SLUG)
     tokens = [await make_token(server, name=f"P{i}") for i in range(20)]

@@ -253,7 +253,7 @@ class Room:
             for e in entries
             if e.client_id in member.awareness_ids
         ]
-        accepted = self.awareness.apply(mine)
+        accepted = self.awareness.apply(self.awareness.from_owner(mine))
         if accepted:
             # Everyone, the sender included: clients count the echo as traffic (keepalive).
             payload = encode_entries(accepted)
