@@ -14,3 +14,17 @@ export function dropQueuedFrames (socket) {
   }
   socket.messageQueue = []
 }
+
+// When its connection closes, the provider drops the others' presence (origin: the
+// provider itself) but y-protocols keeps their clocks; on return the server sends the same
+// states with the same clocks, which y-protocols ignores as already seen, so the others
+// stayed missing until each one's client renewed its presence (up to 30 s). Forgetting the
+// clocks of what the provider dropped lets them show again at once.
+export function forgetDroppedPresence (provider) {
+  const awareness = provider.awareness
+  if (!awareness) return
+  awareness.on('update', ({ removed }, origin) => {
+    if (origin !== provider) return
+    for (const clientId of removed) awareness.meta.delete(clientId)
+  })
+}

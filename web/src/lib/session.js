@@ -3,7 +3,7 @@
 // document the page opens. The token is empty: the server uses the browser's signed cookie.
 import * as Y from 'yjs'
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
-import { dropQueuedFrames } from './provider-internals.js'
+import { dropQueuedFrames, forgetDroppedPresence } from './provider-internals.js'
 
 export const CONNECTED = 'connected'
 export const CONNECTING = 'connecting'
@@ -44,6 +44,7 @@ export class Session extends Emitter {
       token: '',
       document: new Y.Doc(),
     })
+    forgetDroppedPresence(this.channel)
     this.channel.on('stateless', ({ payload }) => this.onEvent(payload))
     this.channel.on('awarenessChange', () => this.emit('presence', this.presence()))
     this.channel.on('authenticated', () => this.emit('ready'))
@@ -114,6 +115,7 @@ export class Session extends Emitter {
       document: doc,
       ...(awareness ? {} : { awareness: null }),
     })
+    if (awareness) forgetDroppedPresence(provider) // cursors show again at once too
     provider.attach()
     const entry = { name, doc, provider, text: doc.getText('body') }
     this.documents.set(name, entry)
