@@ -146,7 +146,11 @@ async def change_participant(
 ) -> ParticipantRecord:
     """A facilitator changes a participant's role, name or block. A charter always keeps an
     unblocked facilitator. New rights take effect now: the participant's live connections
-    close and come back with them."""
+    close and come back with them. So does a new name: presence is stamped from a
+    connection's principal, and the person's own pages reload who they are when their
+    channel comes back. Everyone else's pages hear of a rename by a ``participant`` event
+    on the charter's channel and fetch again what names the person (comments,
+    amendments)."""
     try:
         current = await services.people.get_participant(participant_id)
     except NotFound as exc:
@@ -166,4 +170,9 @@ async def change_participant(
     services.disconnect_participant(
         participant_id, closecodes.PERMISSIONS_CHANGED, "permissions changed"
     )
+    if updated.name != current.name:
+        # Only the id: the pages that show the person fetch them again, with what they may see.
+        services.publish(
+            charter_id, {"type": "participant", "event": "renamed", "participant": participant_id}
+        )
     return updated

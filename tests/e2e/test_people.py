@@ -87,3 +87,45 @@ def test_badges_show_beside_names_on_comments_votes_and_amendments(
     f.goto(f"/lang/en?next=/charters/{slug}/comments")
     expect(f.locator(".discussion-item .meta .badge")).to_have_text("Citizen")
     done(fanny, awa, elu)
+
+
+def test_a_rename_reaches_open_pages_without_a_reload(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The facilitator corrects a name from the participants panel: the person's comments,
+    their presence on the others' pages and their own page say the new name at once."""
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key, slug = charter.article(0, 0)["id"], charter.slug
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    awa = join(browser, live_server, charter.invite("commenter"), "Awa", badge="citizen")
+    eli = join(browser, live_server, charter.invite("editor"), "Eli")
+    call(awa, slug, "POST", f"/articles/{key}/threads", {"body": "Et les archives ?"})
+    e = open_editor(eli, charter, key)
+    expect(e.locator(".comments-panel .comment-author")).to_have_text("Awa")
+    board = eli.context.new_page()
+    board.goto(f"/charters/{slug}")
+    expect(board.locator(".people-list .person-name")).to_have_text(["Eli", "Awa", "Fanny"])
+    a, f = awa.page, fanny.page
+    expect(a.locator(".role-note")).to_contain_text("Awa")
+    for page in (e, board, a):
+        page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    person = f.locator(".participant", has_text="Awa")
+    person.get_by_role("button", name="Renommer").click()
+    name = person.get_by_label("Nouveau nom de Awa")
+    expect(name).to_be_focused()
+    expect(name).to_have_value("Awa")
+    name.fill("Awa Diallo")
+    name.press("Enter")
+    renamed = f.locator(".participant", has_text="Awa Diallo")
+    expect(renamed.get_by_role("button", name="Renommer")).to_be_focused()
+
+    # Pages already open follow: the comment, the presence of the others and her own.
+    expect(e.locator(".comments-panel .comment-author")).to_have_text("Awa Diallo")
+    expect(board.locator(".people-list .person-name")).to_have_text(["Eli", "Awa Diallo", "Fanny"])
+    expect(a.locator(".people-list .person-name")).to_have_text(["Awa Diallo", "Eli", "Fanny"])
+    expect(a.locator(".role-note")).to_contain_text("Awa Diallo")
+    expect(f.locator(".people-list .person-name")).to_have_text(["Fanny", "Awa Diallo", "Eli"])
+    for page in (e, board, a):
+        assert page.evaluate("window.__sameDocument") is True
+    done(fanny, awa, eli)

@@ -458,6 +458,9 @@ session.on('amendment', (event) => {
   reload()
   if (DISCUSSION_EVENTS.includes(event.event)) state.comments?.update(state.charter, state.me)
 })
+session.on('participant', () => {
+  if (state.amendment) reload() // someone renamed: an author or a voter, maybe
+})
 session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
 
 start()

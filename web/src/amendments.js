@@ -147,6 +147,7 @@ session.on('amendment', (event) => {
   if (event.event !== 'voted') announce(t(`event_${event.event}`, { title: event.amendment.title }))
   reloadSoon()
 })
+session.on('participant', reloadSoon) // someone renamed: an author or voter, maybe
 session.on('phase', (event) => {
   if (!state.charter || event.article) return
   state.charter.phase = event.phase

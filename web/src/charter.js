@@ -182,6 +182,7 @@ async function refresh() {
     }
     document.title = charter.title
     updateRoleNote()
+    renderPresence() // my own entry: a facilitator may have renamed me
     if (me.role === 'facilitator' && !state.tools) {
       const { installTools } = await import('./facilitator.js')
       state.tools = installTools({ state, session, side, outlineEnd, onChange: applyCharter, onError: showError })

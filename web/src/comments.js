@@ -169,7 +169,7 @@ async function refresh() {
 }
 
 let timer = null
-session.on('comment', () => {
+function reloadSoon() {
   clearTimeout(timer)
   timer = setTimeout(async () => {
     try {
@@ -180,7 +180,9 @@ session.on('comment', () => {
       errorEl.textContent = errorText(error)
     }
   }, 150)
-})
+}
+session.on('comment', reloadSoon)
+session.on('participant', reloadSoon) // someone renamed: their threads say the new name
 onReconnect(session, refresh)
 session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
 

@@ -1,7 +1,8 @@
-// Keeping the discussion true: loading its threads (at start and after a reconnection),
-// fetching one thread again when a `comment` event on the charter's channel names it (said
-// to screen readers when someone else did it), and bringing into view the thread the
-// address points to (#thread-N) or the panel itself (#comments-title).
+// Keeping the discussion true: loading its threads (at start, after a reconnection and
+// when someone is renamed), fetching one thread again when a `comment` event on the
+// charter's channel names it (said to screen readers when someone else did it), and
+// bringing into view the thread the address points to (#thread-N) or the panel itself
+// (#comments-title).
 import { api } from '../lib/api.js'
 import { announce } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
@@ -66,6 +67,11 @@ export function liveThreads(panel) {
       announce(t(`comment_event_${event.event}`))
     }
     panel.markSeen()
+  })
+
+  // Someone was renamed: their comments say the new name.
+  session.on('participant', () => {
+    if (state.loaded) load()
   })
 
   return { load, refreshThread }

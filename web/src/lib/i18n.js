@@ -176,6 +176,10 @@ const fr = {
   done_role: 'Rôle de {name} modifié.',
   done_blocked: 'Personne bloquée.',
   done_unblocked: 'Personne débloquée.',
+  rename_person: 'Renommer',
+  rename_label: 'Nouveau nom de {name}',
+  rename_save: 'Enregistrer le nom',
+  done_renamed_person: 'Nom changé\u00a0: {name}. Les pages ouvertes affichent le nouveau nom.',
 
   // amendments (web/src/amendment.js, amendments.js, amend/)
   nav_amendments: 'Amendements',
@@ -545,6 +549,10 @@ const en = {
   done_role: 'Role of {name} changed.',
   done_blocked: 'Participant blocked.',
   done_unblocked: 'Participant unblocked.',
+  rename_person: 'Rename',
+  rename_label: 'New name for {name}',
+  rename_save: 'Save the name',
+  done_renamed_person: 'Name changed: {name}. Open pages show the new name.',
 
   // amendments (web/src/amendment.js, amendments.js, amend/)
   nav_amendments: 'Amendments',
