@@ -1,42 +1,70 @@
-// The people of the charter: each one's role (changed here), whether they are connected
-// now, their name (corrected here), block and unblock; the list follows presence (someone
-// came or left).
-import { ApiError, api } from '../lib/api.js'
+// The people of the charter, grouped by role (facilitators first) and found by name with
+// a search box (accents and case aside), so that sixty people stay manageable: each one's
+// role (changed here; taking rights away asks first), whether they are connected now,
+// their name (corrected here, facilitator/rename.js), block (asks first) and unblock. The
+// list follows presence (someone came or left), keeping the search and the focus.
+import { api } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
-import { t } from '../lib/i18n.js'
+import { t, tn } from '../lib/i18n.js'
 import { personLabel } from '../lib/presence.js'
+import { renamer } from './rename.js'
 
 const ROLES = ['facilitator', 'editor', 'commenter', 'reader']
 
+/** A name as the search compares it: without accents or case. */
+const plain = (text) => text.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase()
+
 export function participantsPanel({ base, onError, session }) {
-  const list = h('ul', { class: 'participant-list' })
+  const search = h('input', { type: 'search', id: 'participants-search', autocomplete: 'off', spellcheck: 'false' })
+  const count = h('p', { class: 'participants-count hint', role: 'status' })
+  const groups = h('div', { class: 'participant-groups' })
+  const empty = h('p', { class: 'participants-empty empty', hidden: true })
   const reload = h('button', { type: 'button', class: 'secondary' }, t('refresh'))
   const el = h('section', { class: 'box participants', 'aria-labelledby': 'participants-title' },
     h('h2', { id: 'participants-title' }, t('participants_title')),
     h('p', { class: 'hint' }, t('participants_hint')),
-    list, reload)
-  // The name being corrected: its form is kept across redraws (the list is drawn again
-  // whenever someone comes or goes), with what was typed and the focus.
-  let renaming = null // { id, form, input }
+    h('p', { class: 'participants-search' },
+      h('label', { for: 'participants-search', class: 'label-text' }, t('participants_search')), search),
+    count, groups, empty, reload)
+  let everyone = []
+  const rename = renamer({ base, onError, reload: load, redraw: render, focusControl })
 
   async function load() {
     try {
-      const { participants } = await api('GET', `${base}/participants`)
-      render(participants)
+      everyone = (await api('GET', `${base}/participants`)).participants
+      render()
     } catch (error) {
       onError(error)
     }
   }
 
-  let shown = []
-  function render(participants) {
-    shown = participants
-    const focusedId = document.activeElement?.closest?.('.participant')?.dataset.id
-    const focusedClass = document.activeElement?.dataset?.control
-    fill(list, participants.map(participantItem))
-    if (focusedId && focusedClass) {
-      list.querySelector(`.participant[data-id="${CSS.escape(focusedId)}"] [data-control="${focusedClass}"]`)?.focus()
-    }
+  function render() {
+    const focused = document.activeElement
+    const focusedId = focused?.closest?.('.participant')?.dataset.id
+    const control = focused?.dataset?.control
+    const query = plain(search.value.trim())
+    const found = everyone.filter((p) => plain(p.name).includes(query))
+      .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }))
+    fill(groups, ROLES.map((role) => group(role, found.filter((p) => p.role === role))))
+    count.textContent = query
+      ? tn('participants_found', found.length, { total: everyone.length })
+      : tn('participants_total', everyone.length)
+    empty.hidden = found.length > 0 || !query
+    empty.textContent = t('participants_none', { query: search.value.trim() })
+    if (focusedId && control) focusControl(focusedId, control)
+  }
+
+  /** Focus a control of a participant's entry (the list was drawn again: new elements). */
+  function focusControl(id, control) {
+    groups.querySelector(`.participant[data-id="${CSS.escape(String(id))}"] [data-control="${control}"]`)?.focus()
+  }
+
+  function group(role, people) {
+    if (!people.length) return null
+    const id = `participants-${role}`
+    return h('section', { class: 'participant-group', 'aria-labelledby': id },
+      h('h3', { id }, t('participants_group', { role: t(`role_${role}`), n: people.length })),
+      h('ul', { class: 'participant-list' }, people.map(participantItem)))
   }
 
   function participantItem(p) {
@@ -58,71 +86,14 @@ export function participantsPanel({ base, onError, session }) {
       update(p, { blocked: !p.blocked }, p.blocked ? t('done_unblocked') : t('done_blocked'))
     })
     const status = p.blocked ? t('blocked') : (p.connections > 0 ? t('connected_now') : t('not_connected'))
-    const rename = h('button', { type: 'button', class: 'secondary', dataset: { control: 'rename' } },
-      t('rename_person'), h('span', { class: 'visually-hidden' }, `: ${p.name}`))
-    rename.addEventListener('click', () => startRename(p))
-    const editing = renaming && renaming.id === p.id
+    const form = rename.formOf(p.id)
     return h('li', { class: 'participant', dataset: { id: String(p.id) } },
       h('p', null, personLabel({ name: p.name, color: p.color, badge: p.badge }), ' ',
         h('span', { class: 'hint' }, status)),
-      editing ? renaming.form : null,
+      form,
       h('label', null, h('span', { class: 'label-text' }, t('role_label'),
         h('span', { class: 'visually-hidden' }, ` — ${p.name}`)), select),
-      h('p', { class: 'button-row' }, editing ? null : rename, block))
-  }
-
-  function startRename(p) {
-    const input = h('input', { type: 'text', name: 'name', value: p.name, maxlength: 64, autocomplete: 'off', required: true, dataset: { control: 'rename-input' } })
-    const cancel = h('button', { type: 'button', class: 'secondary', dataset: { control: 'rename-cancel' } }, t('cancel'))
-    const form = h('form', { class: 'inline-form rename-form' },
-      h('label', null, h('span', { class: 'label-text' }, t('rename_label', { name: p.name })), input),
-      h('button', { type: 'submit' }, t('rename_save')), cancel)
-    renaming = { id: p.id, form, input }
-    form.addEventListener('submit', (event) => {
-      event.preventDefault()
-      saveRename(p, input)
-    })
-    cancel.addEventListener('click', () => stopRename(p.id))
-    form.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') {
-        event.preventDefault()
-        stopRename(p.id)
-      }
-    })
-    render(shown)
-    input.focus()
-    input.select()
-  }
-
-  function stopRename(id) {
-    renaming = null
-    render(shown)
-    list.querySelector(`.participant[data-id="${id}"] [data-control="rename"]`)?.focus()
-  }
-
-  async function saveRename(p, input) {
-    const name = input.value.trim()
-    if (!name || name === p.name) {
-      if (name) stopRename(p.id)
-      else {
-        input.setAttribute('aria-invalid', 'true')
-        onError(new ApiError(422, 'invalid', 'a name is required', 'name'))
-        input.focus()
-      }
-      return
-    }
-    onError(null)
-    try {
-      await api('PATCH', `${base}/participants/${p.id}`, { name })
-      announce(t('done_renamed_person', { name }))
-      renaming = null
-      await load()
-      list.querySelector(`.participant[data-id="${p.id}"] [data-control="rename"]`)?.focus()
-    } catch (error) {
-      input.setAttribute('aria-invalid', 'true')
-      onError(error)
-      input.focus()
-    }
+      h('p', { class: 'button-row' }, form ? null : rename.button(p), block))
   }
 
   async function update(p, change, said) {
@@ -138,6 +109,7 @@ export function participantsPanel({ base, onError, session }) {
     await load()
   }
 
+  search.addEventListener('input', render)
   reload.addEventListener('click', load)
   let timer = null
   const off = session.on('presence', () => {
