@@ -72,6 +72,9 @@ def test_badges_show_beside_names_on_comments_votes_and_amendments(
     expect(comments).to_have_count(2)
     expect(comments.nth(0).locator(".comment-meta .badge")).to_have_text("Citoyen·ne")
     expect(comments.nth(1).locator(".comment-meta .badge")).to_have_text("Élu·e")
+    f.set_viewport_size(PHONE)
+    assert serious_violations(f) == []
+    no_sideways_scroll(f)
 
     # The charter-wide list of discussions.
     f.goto(f"/charters/{slug}/comments")
@@ -81,6 +84,8 @@ def test_badges_show_beside_names_on_comments_votes_and_amendments(
     open_amendment(f, charter, number)
     expect(f.locator(".status-line .badge")).to_have_text(["Élu·e", "Citoyen·ne"])
     expect(f.locator(".voters .badge")).to_have_text("Citoyen·ne")
+    assert serious_violations(f) == []
+    no_sideways_scroll(f)
     assert f.url.endswith(amendment_path(charter, number))
 
     # The list of amendments.
