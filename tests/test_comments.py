@@ -16,9 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from crdt.article import ArticleDoc
 from crdt.relpos import AnchorError, RelPos, Resolver, ascii_twin, decode, write_var_int
+from persistence.tables import participants
 from server.domain.demo import DEMO_SLUG
 from server.live.keys import RoomKey
 from server.names import charter_channel
@@ -656,6 +658,46 @@ async def test_every_viewer_of_the_charter_hears_of_a_comment_within_a_second(
         assert all(
             "Nouveau fil" not in e["payload"] for e in watcher.events if e["event"] == "stateless"
         )
+
+
+async def test_a_renamed_author_shows_under_the_new_name_and_viewers_hear_of_it(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    """Comments name their author as the author is named now (a rename corrects a name); the
+    name they were written under stays for when the participant is gone."""
+    article = await new_article(server, facilitator)
+    made = (await start(server, editor, article["id"], "Premier fil")).json()
+    async with api(server, editor) as http:
+        author_id = (await http.get(f"{API}/me")).json()["participant_id"]
+    channel = charter_channel(DEMO_SLUG)
+    reader = await make_token(server, "reader", "Rémi")
+    async with (
+        HocuspocusClient(server.ws_url, [{"name": channel, "token": reader}]) as watcher,
+        api(server, facilitator) as boss,
+    ):
+        await watcher.wait(lambda e: e["event"] == "synced" and e["doc"] == channel)
+        mark = watcher.mark()
+        renamed = await boss.patch(f"{API}/participants/{author_id}", json={"name": "Élise"})
+        assert renamed.status_code == 200, renamed.text
+        heard = await watcher.wait(
+            lambda e: e["event"] == "stateless" and '"participant"' in e["payload"],
+            timeout=1.0,
+            since=mark,
+        )
+        assert json.loads(heard["payload"]) == {
+            "type": "participant",
+            "event": "renamed",
+            "participant": author_id,
+        }
+        thread = (await boss.get(f"{API}/threads/{made['id']}")).json()
+        assert thread["author"] == "Élise" and thread["comments"][0]["author"] == "Élise"
+        assert thread["author_badge"] is None
+    async with server.services.stores.engine.begin() as conn:
+        await conn.execute(delete(participants).where(participants.c.id == author_id))
+    async with api(server, facilitator) as boss:
+        thread = (await boss.get(f"{API}/threads/{made['id']}")).json()
+    assert thread["author"] == "Éditrice" and thread["comments"][0]["author"] == "Éditrice"
+    assert thread["author_id"] is None
 
 
 # -- unread markers ------------------------------------------------------------------------
