@@ -216,6 +216,23 @@ class Resolver:
             return None
         return Span(first, last)
 
+    def find(self, quote: str, near: int) -> Span | None:
+        """The place of ``quote`` in the text now nearest to ``near`` (UTF-16 units), or
+        None: how a passage whose characters were all deleted is found again when the same
+        words come back (an undo, a restored version)."""
+        wanted = quote.encode("utf-16-le")
+        if not wanted:
+            return None
+        best: int | None = None
+        at = self._utf16.find(wanted)
+        while at >= 0:
+            if at % 2 == 0 and (best is None or abs(at // 2 - near) < abs(best - near)):
+                best = at // 2
+            at = self._utf16.find(wanted, at + 1)
+        if best is None:
+            return None
+        return Span(best, best + len(wanted) // 2)
+
     def text(self, span: Span) -> str:
         """The article's text between the two ends (empty when detached)."""
         if span.detached:

@@ -52,10 +52,16 @@ def positions(anchor: Anchor) -> tuple[RelPos, RelPos]:
         raise Invalid(f"anchor: {exc}", field="anchor") from exc
 
 
-def place_of(resolver: Resolver, start: RelPos, end: RelPos) -> Place:
+def place_of(resolver: Resolver, start: RelPos, end: RelPos, quote: str = "") -> Place:
+    """Where the passage is now. Given its ``quote``, a passage whose characters were all
+    deleted is attached again where the same words stand now (nearest to where it was):
+    an undo or a restored version brings the words back as new characters, which its
+    positions do not name. The browser applies the same rule (comments/common.js)."""
     span = resolver.span(start, end)
     if span is None:
         return Place("unknown")
+    if span.detached and quote.strip():
+        span = resolver.find(quote, span.start) or span
     state = "detached" if span.detached else "attached"
     return Place(state, span.start, max(span.end, span.start), resolver.text(span))
 
@@ -106,7 +112,7 @@ async def places(
         except AnchorError:  # checked when stored: not expected
             found[thread.id] = Place("unknown")
             continue
-        found[thread.id] = place_of(resolver, start, end)
+        found[thread.id] = place_of(resolver, start, end, thread.quote)
     return found
 
 

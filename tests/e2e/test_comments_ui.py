@@ -1,6 +1,7 @@
 """Discussions in the browser: a commenter comments on a selected passage; another browser
 sees the comment, its highlight and its resolve without a reload; markup in a comment is
-text; the passage is deleted and the thread says so; a participant who leaves and returns
+text; the passage is deleted and the thread says so, and takes it back when an undo or a
+restored version brings the words back; a participant who leaves and returns
 sees exactly the new comments; the charter-wide list filters and shows the moderation log;
 the pages pass axe-core and fit a phone."""
 
@@ -112,6 +113,49 @@ def test_a_second_browser_sees_a_new_comment_and_a_resolve_without_reload(
     expect(mine.locator(".cmark-detached")).to_have_text("Passage supprimé")
     expect(mine.locator("blockquote")).to_have_text(PASSAGE)
     expect(c.locator(".comment-mark")).to_have_count(0)
+    done(camille, eli)
+
+
+def test_a_passage_brought_back_by_undo_or_a_restore_takes_its_thread_back(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    camille = join(browser, live_server, charter.invite("commenter"), "Camille")
+    eli = join(browser, live_server, charter.invite("editor"), "Eli")
+    c = open_editor(camille, charter, key)
+    e = open_editor(eli, charter, key)
+    select(c, PASSAGE)
+    c.locator(".comment-float").click()
+    c.get_by_label("Votre commentaire").fill("À préciser.")
+    c.get_by_role("button", name="Publier", exact=True).click()
+    mine, theirs = thread(c, "À préciser."), thread(e, "À préciser.")
+    expect(theirs).to_have_attribute("data-state", "attached", timeout=LIVE)
+    version = charter.api("POST", "/versions", {"label": "Avant la coupe"})
+
+    # Eli removes the passage with Backspace, then undoes it with Ctrl+Z.
+    select(e, PASSAGE)
+    e.keyboard.press("Backspace")
+    expect(mine).to_have_attribute("data-state", "detached", timeout=LIVE)
+    e.keyboard.press("Control+z")
+    expect(e.locator(".ql-editor")).to_contain_text(PASSAGE)
+    for view in (mine, theirs):
+        expect(view).to_have_attribute("data-state", "attached", timeout=LIVE)
+    expect(c.locator(".comment-mark")).not_to_have_count(0)
+    charter.wait_text(key, lambda t: PASSAGE in t)
+    listed = charter.api("GET", f"/articles/{key}/threads")["threads"]
+    assert [t["detached"] for t in listed] == [False]
+
+    # Deleted again, then the article is restored to the version: the thread comes back.
+    select(e, PASSAGE)
+    e.keyboard.press("Delete")
+    expect(mine).to_have_attribute("data-state", "detached", timeout=LIVE)
+    charter.wait_text(key, lambda t: PASSAGE not in t)
+    charter.api("POST", f"/articles/{key}/restore", {"version": version["id"]})
+    for view in (mine, theirs):
+        expect(view).to_have_attribute("data-state", "attached", timeout=LIVE)
+    listed = charter.api("GET", f"/articles/{key}/threads")["threads"]
+    assert [t["detached"] for t in listed] == [False]
     done(camille, eli)
 
 
