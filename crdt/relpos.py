@@ -216,22 +216,22 @@ class Resolver:
             return None
         return Span(first, last)
 
-    def find(self, quote: str, near: int) -> Span | None:
-        """The place of ``quote`` in the text now nearest to ``near`` (UTF-16 units), or
-        None: how a passage whose characters were all deleted is found again when the same
-        words come back (an undo, a restored version)."""
+    def find(self, quote: str, at: int) -> Span | None:
+        """``quote`` where it stands in the text now, if it starts at or spans ``at`` (UTF-16
+        units), else None: how a passage whose characters were all deleted is found again
+        when the same words come back in the same place (an undo, a restored version).
+        The same words elsewhere (moved, or another sentence) are not it."""
         wanted = quote.encode("utf-16-le")
         if not wanted:
             return None
-        best: int | None = None
-        at = self._utf16.find(wanted)
-        while at >= 0:
-            if at % 2 == 0 and (best is None or abs(at // 2 - near) < abs(best - near)):
-                best = at // 2
-            at = self._utf16.find(wanted, at + 1)
-        if best is None:
+        units = len(wanted) // 2
+        first = max(0, at - units) * 2
+        found = self._utf16.find(wanted, first, (at + units) * 2)
+        while found >= 0 and found % 2:
+            found = self._utf16.find(wanted, found + 1, (at + units) * 2)
+        if found < 0:
             return None
-        return Span(best, best + len(wanted) // 2)
+        return Span(found // 2, found // 2 + units)
 
     def text(self, span: Span) -> str:
         """The article's text between the two ends (empty when detached)."""

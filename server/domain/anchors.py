@@ -54,9 +54,9 @@ def positions(anchor: Anchor) -> tuple[RelPos, RelPos]:
 
 def place_of(resolver: Resolver, start: RelPos, end: RelPos, quote: str = "") -> Place:
     """Where the passage is now. Given its ``quote``, a passage whose characters were all
-    deleted is attached again where the same words stand now (nearest to where it was):
-    an undo or a restored version brings the words back as new characters, which its
-    positions do not name. The browser applies the same rule (comments/common.js)."""
+    deleted is attached again if the same words stand where it was: an undo or a restored
+    version brings the words back as new characters, which its positions do not name. The
+    browser applies the same rule (comments/common.js)."""
     span = resolver.span(start, end)
     if span is None:
         return Place("unknown")

@@ -49,20 +49,19 @@ export function anchorFor(ytext, index, length) {
   }
 }
 
-/** Where `quote` stands in `text` nearest to `near`, or -1. */
-function nearest(text, quote, near) {
-  let best = -1
-  for (let at = text.indexOf(quote); at >= 0; at = text.indexOf(quote, at + 1)) {
-    if (best < 0 || Math.abs(at - near) < Math.abs(best - near)) best = at
-  }
-  return best
+/** Where `quote` stands in `text` starting at or spanning `at`, or -1 (the same words
+ * elsewhere, moved or in another sentence, are not the passage). */
+function standsAt(text, quote, at) {
+  const from = Math.max(0, at - quote.length)
+  const found = text.slice(from, at + quote.length).indexOf(quote)
+  return found < 0 ? -1 : from + found
 }
 
 /** Where a thread's passage is in `doc` now: {state, index, length}. `state` is article,
  * attached, detached (all its words deleted) or unknown (text not received yet). A
- * passage whose characters were all deleted is attached again where its quoted words stand
- * now (nearest to where it was): an undo or a restored version brings the words back as
- * new characters, which its positions do not name. The server applies the same rule. */
+ * passage whose characters were all deleted is attached again if its quoted words stand
+ * where it was: an undo or a restored version brings the words back as new characters,
+ * which its positions do not name. The server applies the same rule. */
 export function placeOf(doc, anchor) {
   if (!anchor) return { state: 'article', index: -1, length: 0 }
   try {
@@ -71,7 +70,7 @@ export function placeOf(doc, anchor) {
     if (start && end) {
       const length = Math.max(0, end.index - start.index)
       if (!length && anchor.quote && anchor.quote.trim()) {
-        const found = nearest(doc.getText('body').toString(), anchor.quote, start.index)
+        const found = standsAt(doc.getText('body').toString(), anchor.quote, start.index)
         if (found >= 0) return { state: 'attached', index: found, length: anchor.quote.length }
       }
       return { state: length ? 'attached' : 'detached', index: start.index, length }
