@@ -51,6 +51,17 @@ def test_changes_since_the_workshop_began_and_an_amendment_applied(
     type_at_end(e, " Sans exception.")
     expect(wall.locator(".projector-body ins")).to_contain_text("Sans exception.")
     wall.screenshot(path=str(artifacts / "projector-changes.png"))
+    # The same screen in English, for the English guide.
+    ana = join(browser, live_server, charter.invite("reader"), "Ana", locale="en-GB")
+    english = ana.context.new_page()
+    english.set_viewport_size({"width": 1280, "height": 720})
+    english.goto(f"/charters/{charter.slug}/projector")
+    expect(english.locator(".projector-view")).to_contain_text(
+        "Changes since the version “Après l’atelier Raconter”"
+    )
+    expect(english.locator(".projector-body ins")).to_contain_text("Sans exception.")
+    english.screenshot(path=str(artifacts / "projector-changes.en.png"))
+    ana.context.close()
 
     # An amendment is opened and written; the facilitator shows it applied.
     number = propose(charter, key, "Plus vite")

@@ -69,5 +69,18 @@ def test_save_a_version_then_restore_it_from_the_charter_page(
     expect(dialog.get_by_role("button", name="Restaurer", exact=True)).to_be_disabled()
     dialog.get_by_role("button", name="Annuler").click()
     expect(dialog).to_be_hidden()
-    fanny.context.close()
-    eli.context.close()
+
+    # In English, for the English guide: the same dialog, its own words.
+    type_at_end(page, " Every month.")
+    expect(page.locator(".save-state")).to_have_attribute("data-state", "saved")
+    frank = join(browser, live_server, charter.invite("facilitator"), "Frank", locale="en-GB")
+    english = frank.page.locator(".versions-panel")
+    english.get_by_role("button", name=f"Restore… : {LABEL}").first.click()
+    dialog = frank.page.locator("dialog.restore-dialog")
+    expect(dialog.get_by_role("heading")).to_have_text(f"Restore “{LABEL}”")
+    expect(dialog.locator(".restore-changes")).to_have_text("Données")
+    frank.page.screenshot(path=str(artifacts / "versions-restore-dialog.en.png"))
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    for person in (fanny, eli, frank):
+        person.context.close()
