@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class DocStore:
         self._rows_since_compaction: dict[int, int] = {}
         self._in_flight = False  # a batch taken from the queue and not yet committed
         self.commits = 0  # transactions committed, for tests and metrics
+        self._waiting_since: float | None = None  # work queued and not committed since
 
     # -- reading --
 
@@ -124,10 +126,19 @@ class DocStore:
     ) -> None:
         """Queue an update; never blocks. ``on_commit`` runs after it is committed."""
         self._queue.append(_Queued(document_id, update, participant_id, on_commit))
+        if self._waiting_since is None:
+            self._waiting_since = time.monotonic()
         self._wakeup.set()
 
     def pending(self) -> int:
         return len(self._queue)
+
+    def stalled_for(self) -> float:
+        """Seconds during which updates have been waiting with no commit to show for it
+        (0 while the writer keeps up): a database that is down, or swamped."""
+        if self._waiting_since is None:
+            return 0.0
+        return time.monotonic() - self._waiting_since
 
     async def flush(self) -> None:
         """Wait until everything queued so far, and the batch being committed, is committed."""
@@ -160,6 +171,8 @@ class DocStore:
                     stored = await self._commit(batch)
                 finally:
                     self._in_flight = False
+                # Progress: what still waits has waited since now, at most.
+                self._waiting_since = time.monotonic() if self._queue else None
                 for item in stored:
                     _acknowledge(item)
                 await self._compact_due()

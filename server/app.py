@@ -10,9 +10,7 @@ import anyio
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import WebSocketRoute
 
 from crdt.article import fold
 from persistence.docs import DocStore
@@ -20,6 +18,7 @@ from persistence.engine import check_durability, make_engine, migrate
 from persistence.people import People
 from persistence.repo import Repo
 from persistence.stores import Stores
+from server import health
 from server.access import Role
 from server.api import amendments as amendments_api
 from server.api import charters as charters_api
@@ -110,7 +109,7 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/healthz", healthz),
+            *health.routes,
             *shells.routes,
             *site.routes,
             *charters_api.routes,
@@ -149,17 +148,6 @@ async def _seed_and_announce(repo: Repo, people: People, identity: Identity) -> 
     )
     print(f"Charter {charter.title!r}", flush=True)
     print(f"  facilitator link (single use, 24 h): {identity.invite_link(invite)}", flush=True)
-
-
-async def healthz(request: Request) -> Response:
-    services: Services = request.app.state.services
-    return JSONResponse(
-        {
-            "status": "ok",
-            "rooms": len(services.registry.loaded()),
-            "pending": services.store.pending(),
-        }
-    )
 
 
 def uvicorn_config(settings: Settings, *, log_level: str | None = None) -> uvicorn.Config:

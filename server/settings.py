@@ -117,6 +117,14 @@ class Settings:
         False, "Create the demo charter when the database has no charter yet."
     )
     log_level: str = _setting("info", "Log level: debug, info, warning, error.")
+    log_format: str = _setting(
+        "text", "Log lines: text (key=value) or json (one object per line, for log collectors)."
+    )
+    ready_stall_seconds: float = _setting(
+        10.0,
+        "/readyz fails when edits have waited this long for the database with no commit "
+        "(acknowledgements stalled).",
+    )
 
     @property
     def base_url(self) -> str:

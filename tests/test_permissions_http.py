@@ -226,6 +226,7 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
 # Routes with no principal to check, and where each is tested instead.
 UNGUARDED_ROUTES = {
     ("GET", "/healthz"): "a health probe with no charter data",
+    ("GET", "/readyz"): "a readiness probe with no charter data",
     ("GET", "/join/{token}"): "the invitation link is the credential: test_identity",
     ("POST", "/join/{token}"): "the invitation link is the credential: test_identity",
     ("GET", "/lang/{lang}"): "sets the interface language cookie: test_identity",

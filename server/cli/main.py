@@ -306,7 +306,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     settings = settings.with_overrides(port=port)
     config = uvicorn_config(settings)
-    logs.install(settings.log_level)  # after uvicorn configured its loggers
+    logs.install(settings.log_level, settings.log_format)  # after uvicorn set its loggers up
     server = uvicorn.Server(config)
     print(f"Charter server on {settings.base_url}  (port {port})", flush=True)
     server.run(sockets=[sock])

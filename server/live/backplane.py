@@ -46,6 +46,10 @@ class Backplane(Protocol):
         """Until cancelled: keep the link to the peers (nothing to do for one instance)."""
         ...
 
+    def ready(self) -> bool:
+        """Whether the link to the peers is up (readiness: ``/readyz``)."""
+        ...
+
 
 class LocalBackplane:
     """A single instance: nobody to tell."""
@@ -72,3 +76,6 @@ class LocalBackplane:
 
     async def run(self) -> None:
         pass
+
+    def ready(self) -> bool:
+        return True

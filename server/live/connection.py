@@ -50,7 +50,9 @@ class Connection:
         self.closed = False
 
     def __repr__(self) -> str:
-        return f"conn={self.id}"
+        # As log lines name a connection: its number and whose it is (an id, never a name).
+        who = self.principal.participant_id
+        return f"conn={self.id}" if who is None else f"conn={self.id} participant={who}"
 
     def offer(self, frame: bytes) -> None:
         """Send or queue ``frame``; never raises (a room calls it for every member)."""

@@ -46,6 +46,10 @@ class RedisBackplane:
     def bind(self, registry: RoomRegistry) -> None:
         self.sync.bind(registry)
 
+    def ready(self) -> bool:
+        """Subscribed to the peers' channel: edits and events from them arrive."""
+        return self.connected
+
     # -- the Backplane protocol: queue, never block --
 
     def publish_update(
