@@ -55,6 +55,7 @@ class _Queued:
     update: bytes | None  # None: only wait for the commit (an acknowledgement barrier)
     participant_id: int | None
     on_commit: OnCommit | None
+    at: float  # when it was queued (time.monotonic()): acknowledgement latency
 
 
 class DocStore:
@@ -86,6 +87,10 @@ class DocStore:
         self._in_flight = False  # a batch taken from the queue and not yet committed
         self.commits = 0  # transactions committed, for tests and metrics
         self._waiting_since: float | None = None  # work queued and not committed since
+        self.compactions = 0
+        # Told how long each commit took and how long each stored update waited for its
+        # acknowledgement ("commit" / "acknowledgement", seconds): metrics, when enabled.
+        self.timings: Callable[[str, float], None] | None = None
 
     # -- reading --
 
@@ -125,7 +130,9 @@ class DocStore:
         on_commit: OnCommit | None = None,
     ) -> None:
         """Queue an update; never blocks. ``on_commit`` runs after it is committed."""
-        self._queue.append(_Queued(document_id, update, participant_id, on_commit))
+        self._queue.append(
+            _Queued(document_id, update, participant_id, on_commit, time.monotonic())
+        )
         if self._waiting_since is None:
             self._waiting_since = time.monotonic()
         self._wakeup.set()
@@ -172,9 +179,14 @@ class DocStore:
                 finally:
                     self._in_flight = False
                 # Progress: what still waits has waited since now, at most.
-                self._waiting_since = time.monotonic() if self._queue else None
+                now = time.monotonic()
+                self._waiting_since = now if self._queue else None
                 for item in stored:
                     _acknowledge(item)
+                if self.timings is not None:
+                    for item in stored:
+                        if item.update is not None:
+                            self.timings("acknowledgement", now - item.at)
                 await self._compact_due()
 
     async def _commit(self, batch: list[_Queued]) -> list[_Queued]:
@@ -217,7 +229,10 @@ class DocStore:
             try:
                 # Who edited what survives compaction: counted in the same transaction.
                 edits = [(q.document_id, q.participant_id) for q in batch if q.update]
+                started = time.monotonic()
                 await self._write(rows, edits, datetime.now(UTC), key, retry)
+                if self.timings is not None:
+                    self.timings("commit", time.monotonic() - started)
                 break
             except TRANSIENT as exc:
                 if isinstance(exc, POISON):
@@ -311,6 +326,7 @@ class DocStore:
                 chunk = seqs[start : start + 1000]
                 await conn.execute(delete(doc_updates).where(doc_updates.c.seq.in_(chunk)))
         self._rows_since_compaction[document_id] = 0
+        self.compactions += 1
         log.info("compacted document=%d rows=%d bytes=%d", document_id, len(seqs), len(state))
         return len(seqs)
 

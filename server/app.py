@@ -18,7 +18,6 @@ from persistence.engine import check_durability, make_engine, migrate
 from persistence.people import People
 from persistence.repo import Repo
 from persistence.stores import Stores
-from server import health
 from server.access import Role
 from server.api import amendments as amendments_api
 from server.api import charters as charters_api
@@ -44,6 +43,9 @@ from server.live.rooms import SizeLimits
 from server.live.wire import WireMiddleware
 from server.live.ws_collab import collab_endpoint
 from server.live.ws_yjs import yjs_endpoint
+from server.ops import health
+from server.ops.metrics import Metrics
+from server.ops.metrics import routes as metrics_routes
 from server.pages import shells, site
 from server.pages import versions as version_pages
 from server.services import Services
@@ -53,6 +55,10 @@ log = logging.getLogger("charter.app")
 
 
 def create_app(settings: Settings) -> Starlette:
+    if settings.metrics and not settings.metrics_token:
+        raise SystemExit("CHARTER_METRICS needs CHARTER_METRICS_TOKEN: metrics are never public")
+    metrics = Metrics() if settings.metrics else None
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
@@ -64,6 +70,9 @@ def create_app(settings: Settings) -> Starlette:
             compact_every=settings.compact_every,
             commit_interval=settings.commit_interval_ms / 1000,
         )
+        if metrics is not None:
+            store.timings = metrics.observe
+        app.state.metrics = metrics
         stores = Stores.over(engine, store)
         reads = stores.reads
         identity = await make_identity(stores.people, reads, settings)
@@ -92,6 +101,8 @@ def create_app(settings: Settings) -> Starlette:
                     settings, stores, identity, registry, backplane=backplane
                 )
                 app.state.services.watch_peers()
+                if metrics is not None:
+                    metrics.watch(app.state.services)
                 if settings.auto_version_minutes > 0:
                     tg.start_soon(
                         autoversion.every, app.state.services, settings.auto_version_minutes
@@ -110,6 +121,7 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=[
             *health.routes,
+            *metrics_routes,
             *shells.routes,
             *site.routes,
             *charters_api.routes,

@@ -120,6 +120,12 @@ class Settings:
     log_format: str = _setting(
         "text", "Log lines: text (key=value) or json (one object per line, for log collectors)."
     )
+    metrics: bool = _setting(
+        False, "Serve Prometheus metrics at /metrics (needs CHARTER_METRICS_TOKEN)."
+    )
+    metrics_token: str = _setting(
+        "", "Bearer token the metrics scraper sends; metrics are never public."
+    )
     ready_stall_seconds: float = _setting(
         10.0,
         "/readyz fails when edits have waited this long for the database with no commit "

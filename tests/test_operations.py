@@ -11,15 +11,28 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
+from crdt import protocol
 from server.domain.demo import DEMO_SLUG
 from server.logs import JsonLines, RedactSecrets
+from server.settings import Settings
 from tests.databases import fresh_database
 from tests.hpdriver import HocuspocusClient
 from tests.proxy import TcpProxy
 from tests.redisdb import PrivateRedis
-from tests.support import ServerProcess, cli_token, first_document, wait_for
+from tests.support import (
+    PyClient,
+    ServerProcess,
+    cli_token,
+    first_document,
+    make_token,
+    running_server,
+    until_server_has,
+    wait_for,
+)
+from tests.wire_client import Wire, insertion
 
 SEED = ("CHARTER_SEED_DEMO", "true")
 
@@ -124,3 +137,62 @@ def test_json_lines_carry_the_fields_of_a_message_and_nothing_secret() -> None:
     )
     RedactSecrets().filter(secret)
     assert "abc123" not in JsonLines().format(secret)
+
+
+def figures(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """A scraped page as {(sample name, labels): value}."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_move_as_a_session_joins_edits_and_is_refused(settings: Settings) -> None:
+    async with running_server(settings) as off:
+        async with httpx.AsyncClient(base_url=off.base_url) as http:
+            assert (await http.get("/metrics")).status_code == 404  # off unless asked for
+    on = settings.with_overrides(metrics=True, metrics_token="jeton-des-metriques")
+    async with running_server(on) as server:
+        scraper = {"authorization": "Bearer jeton-des-metriques"}
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            assert (await http.get("/metrics")).status_code == 401
+            wrong = {"authorization": "Bearer autre-chose"}
+            assert (await http.get("/metrics", headers=wrong)).status_code == 401
+
+            async def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+                answer = await http.get("/metrics", headers=scraper)
+                assert answer.status_code == 200
+                return figures(answer.text)
+
+            before = await scrape()
+            assert before[("charter_connections", (("endpoint", "ws"),))] == 0
+            name = await first_document(server.base_url, DEMO_SLUG)
+            editor = await make_token(server, "editor", "Eli")
+            reader = await make_token(server, "reader", "Lou")
+            async with PyClient(server.ws_url, name, editor) as client:
+                await client.wait_text(lambda t: len(t) > 0)
+                with client.doc.transaction():
+                    client.text.insert(0, "Préambule. ")
+                await until_server_has(server.base_url, name, lambda t: "Préambule" in t)
+                await server.services.store.flush()
+                during = await scrape()
+                assert during[("charter_connections", (("endpoint", "ws"),))] == 1
+                assert during[("charter_room_members", (("role", "editor"),))] >= 1
+                edits = ("charter_edits_total", (("source", "client"),))
+                assert during[edits] >= before.get(edits, 0) + 1
+                acks = ("charter_acknowledgement_seconds_count", ())
+                assert during[acks] >= 1
+                assert during[("charter_store_commit_seconds_count", ())] >= 1
+                assert during[("charter_document_loads_total", ())] >= 1
+
+                wire = await Wire.open(server.ws_url, "yws", name, reader)
+                await wire.admitted(reader)
+                await wire.send(protocol.sync_update(insertion("[lecteur]")))
+                assert await wire.wait_closed() == 4403
+            after = await scrape()
+            assert after[("charter_refused_writes_total", ())] == 1
+            assert after[("charter_closes_total", (("code", "4403"),))] == 1
+            assert after[("charter_connections", (("endpoint", "ws"),))] == 0
+            assert after[("charter_store_queue", ())] == 0
+            assert after[("charter_backplane_up", ())] == 1

@@ -227,6 +227,7 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
 UNGUARDED_ROUTES = {
     ("GET", "/healthz"): "a health probe with no charter data",
     ("GET", "/readyz"): "a readiness probe with no charter data",
+    ("GET", "/metrics"): "operators' figures, behind their own token (tests/test_operations.py)",
     ("GET", "/join/{token}"): "the invitation link is the credential: test_identity",
     ("POST", "/join/{token}"): "the invitation link is the credential: test_identity",
     ("GET", "/lang/{lang}"): "sets the interface language cookie: test_identity",

@@ -26,6 +26,8 @@ log = logging.getLogger("charter.connection")
 
 
 class Connection:
+    endpoint = "?"  # as metrics name it: ws, collab
+
     def __init__(
         self,
         websocket: WebSocket,
@@ -48,6 +50,7 @@ class Connection:
         self._sending = False  # the writer is inside an ASGI send: nothing may overtake it
         self._wrote = False  # a frame went out directly since the writer last woke
         self.closed = False
+        self.close_code: int | None = None  # ours, when we closed it
 
     def __repr__(self) -> str:
         # As log lines name a connection: its number and whose it is (an id, never a name).
@@ -148,6 +151,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        self.close_code = code
         if code not in (1000, closecodes.GOING_AWAY):
             log.info("%r closed code=%d reason=%s", self, code, reason)
         try:

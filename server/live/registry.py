@@ -5,6 +5,7 @@ rebuilt, and the one way for the server to edit a document itself (``server_edit
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from crdt.article import ArticleDoc
 from persistence.docs import DocStore
 from server.live import closecodes
 from server.live.backplane import Backplane, LocalBackplane
+from server.live.counts import LiveCounts
 from server.live.keys import RoomKey
 from server.live.rooms import Room, ServerEdit, SizeLimits
 
@@ -51,6 +53,7 @@ class RoomRegistry:
         limits: SizeLimits | None = None,
         backplane: Backplane | None = None,
     ) -> None:
+        self.counts = LiveCounts()  # for /metrics
         self._store = store
         self._backplane: Backplane = backplane or LocalBackplane()
         self._tg = task_group
@@ -80,6 +83,7 @@ class RoomRegistry:
 
     async def _load(self, key: RoomKey, name: str) -> Room:
         load = self._loading[key] = _Load()
+        started = time.monotonic()
         try:
             await self._store.flush()  # a room being rebuilt: its last updates first
             # A charter channel holds no text and is never stored.
@@ -93,6 +97,7 @@ class RoomRegistry:
                 self._max_awareness,
                 self._limits,
                 self._backplane,
+                self.counts,
             )
             room.on_empty = self._schedule_unload
             room.on_broken = self.discard
@@ -100,6 +105,8 @@ class RoomRegistry:
             # Other instances may hold changes not stored yet: ask for them.
             self._backplane.ask(key, doc.state_vector())
             log.info("loaded %r updates=%d", room, len(updates))
+            self.counts.loads += 1
+            self.counts.load_seconds += time.monotonic() - started
             return room
         except BaseException as exc:
             load.error = exc

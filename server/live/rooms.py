@@ -28,6 +28,7 @@ from crdt.protocol import (
 from persistence.docs import DocStore
 from server.access import Action, Decision, Principal, Scope, decide
 from server.live.backplane import Backplane, LocalBackplane
+from server.live.counts import LiveCounts
 from server.live.keys import RoomKey
 
 log = logging.getLogger("charter.room")
@@ -91,6 +92,7 @@ class Room:
         max_awareness: int,
         limits: SizeLimits | None = None,
         backplane: Backplane | None = None,
+        counts: LiveCounts | None = None,
     ) -> None:
         self.name = name
         self.key = key
@@ -111,6 +113,7 @@ class Room:
         self._presence_owners: dict[int, object] = {}
         self._full_state: bytes | None = None  # cached answer to an empty state vector
         self._limits = limits or SizeLimits()
+        self._counts = counts or LiveCounts()
         # Size of the stored history: the state at load plus every change since (cheap to keep).
         self.stored_bytes = len(doc.full_update())
         self.on_empty: Callable[[Room], None] = lambda room: None
@@ -182,6 +185,7 @@ class Room:
             decision = Decision(False, "the article is too large: split it into several articles")
         if not decision.allowed:
             if self.doc.would_change(update):
+                self._counts.refused_writes += 1
                 member.refuse_write(decision.reason)
             else:
                 member.acknowledge(True)  # nothing new: a no-op step 2 from a reader
@@ -229,6 +233,9 @@ class Room:
         if not remote:  # queued for the store before anyone sees it: never relayed unstored
             stored = self._backplane.publish_update(self.document_id, delta, participant_id)
             self._store.append(self.document_id, delta, participant_id, _both(on_commit, stored))
+            self._counts.edits += 1
+        else:
+            self._counts.peer_edits += 1
         self._broadcast(protocol.sync_update(delta), exclude=origin)
         return delta
 
@@ -294,6 +301,7 @@ class Room:
 
     def _broadcast(self, message: bytes, exclude: Origin) -> None:
         frames: Frames = {}
+        self._counts.copies += len(self.members)
         for member in self.members:
             if member is not exclude:
                 member.send(message, frames)

@@ -46,14 +46,20 @@ async def serve(
     limits = ConnectionLimits.per_second(
         settings.max_messages_per_second, settings.max_bytes_per_second
     )
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(conn.run_writer)
-        async for frame in conn.frames(settings.max_message_bytes, limits):
-            refused = await _dispatch(conn, dispatch, frame)
-            if refused is not None:
-                await conn.close(closecodes.BAD_FRAME, refused)
-                break
-        tg.cancel_scope.cancel()
+    counts = services.registry.counts
+    counts.connections[conn.endpoint] += 1
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(conn.run_writer)
+            async for frame in conn.frames(settings.max_message_bytes, limits):
+                refused = await _dispatch(conn, dispatch, frame)
+                if refused is not None:
+                    await conn.close(closecodes.BAD_FRAME, refused)
+                    break
+            tg.cancel_scope.cancel()
+    finally:
+        counts.connections[conn.endpoint] -= 1
+        counts.closes["peer" if conn.close_code is None else str(conn.close_code)] += 1
 
 
 async def _dispatch(

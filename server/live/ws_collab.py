@@ -81,6 +81,8 @@ class DocSession:
 
 
 class CollabConnection(Connection):
+    endpoint = "collab"
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.sessions: dict[str, DocSession] = {}

@@ -23,6 +23,8 @@ log = logging.getLogger("charter.ws")
 class YjsConnection(Connection):
     """A y-websocket socket is itself the room member; its frames are the messages."""
 
+    endpoint = "ws"
+
     step1_first = False
 
     def send(self, message: bytes, frames: Frames | None = None) -> None:

@@ -1,0 +1,1 @@
+"""What operators use: the liveness and readiness probes and the Prometheus metrics."""
