@@ -101,6 +101,18 @@ async def scalar(database_url: str, sql: str) -> object:
         await engine.dispose()
 
 
+async def execute(database_url: str, sql: str, **values: object) -> None:
+    """One statement, committed (a test's own change to the stored data)."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(sql), values)
+    finally:
+        await engine.dispose()
+
+
 @asynccontextmanager
 async def writes_blocked(database_url: str) -> AsyncIterator[None]:
     """Hold the database's write lock from another connection: commits must wait."""

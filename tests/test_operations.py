@@ -4,8 +4,11 @@ document, participant id and close code as fields, never a secret)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,19 +19,23 @@ from sqlalchemy.engine import make_url
 
 from crdt import protocol
 from server.domain.demo import DEMO_SLUG
+from server.domain.versions import save_version
 from server.logs import JsonLines, RedactSecrets
 from server.settings import Settings
-from tests.databases import fresh_database
+from tests.databases import execute, fresh_database, scalar
 from tests.hpdriver import HocuspocusClient
 from tests.proxy import TcpProxy
 from tests.redisdb import PrivateRedis
 from tests.support import (
+    ADMIN_TOKEN,
+    ROOT,
     PyClient,
     ServerProcess,
     cli_token,
     first_document,
     make_token,
     running_server,
+    server_text,
     until_server_has,
     wait_for,
 )
@@ -196,3 +203,112 @@ async def test_metrics_move_as_a_session_joins_edits_and_is_refused(settings: Se
             assert after[("charter_connections", (("endpoint", "ws"),))] == 0
             assert after[("charter_store_queue", ())] == 0
             assert after[("charter_backplane_up", ())] == 1
+
+
+def charter_command(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_check_finds_the_stored_charter_sound_then_names_what_is_broken(
+    settings: Settings, database_url: str
+) -> None:
+    async with running_server(settings) as server:
+        name = await first_document(server.base_url, DEMO_SLUG)
+        editor = await make_token(server, "editor", "Eli")
+        async with PyClient(server.ws_url, name, editor) as client:
+            await client.wait_text(lambda t: len(t) > 0)
+            for word in ("Un ", "deux ", "trois "):
+                client.text.insert(0, word)
+            await until_server_has(server.base_url, name, lambda t: t.startswith("trois deux"))
+        await server.services.store.flush()
+        charter = await server.services.repo.get_charter(DEMO_SLUG)
+        await save_version(
+            server.services.stores.versions, charter, server.services.article_doc, "v1", None
+        )
+    sound = charter_command("check", "--database-url", database_url)
+    assert sound.returncode == 0, sound.stdout + sound.stderr
+    assert "no problem" in sound.stdout and "saved state(s)" in sound.stdout
+
+    last = "SELECT document_id FROM doc_updates ORDER BY seq DESC LIMIT 1"
+    document = await scalar(database_url, last)
+    await execute(
+        database_url,
+        'UPDATE doc_updates SET "update" = :junk WHERE seq = (SELECT MAX(seq) FROM doc_updates)',
+        junk=b"\x01\xff\xff\xff",
+    )
+    await execute(database_url, "UPDATE doc_states SET state = :junk", junk=b"\x00\x00")
+    broken = charter_command("check", "--database-url", database_url)
+    assert broken.returncode == 1
+    assert f"document {document} (article): does not decode" in broken.stdout
+    assert "its bytes no longer have its hash" in broken.stdout
+
+
+async def test_a_backup_taken_while_people_type_restores_and_they_fill_in_the_rest(
+    tmp_path: Path,
+) -> None:
+    live = tmp_path / "charter.db"
+    copy = tmp_path / "backup.db"
+    settings = Settings(database_url=f"sqlite:///{live}", seed_demo=True, admin_token=ADMIN_TOKEN)
+    async with running_server(settings) as server:
+        name = await first_document(server.base_url, DEMO_SLUG)
+        token = await make_token(server, "editor", "Eli")
+        client = PyClient(server.ws_url, name, token)
+        await client.connect()
+        await client.wait_text(lambda t: len(t) > 0)
+        for n in range(40):  # typing, and the backup taken in the middle of it
+            client.append(f" [{n}]")
+            await asyncio.sleep(0.01)
+            if n == 20:
+                done = await asyncio.to_thread(
+                    charter_command, "backup", str(copy), "--database-url", f"sqlite:///{live}"
+                )
+                assert done.returncode == 0, done.stderr
+        await until_server_has(server.base_url, name, lambda t: "[39]" in t)
+        await client.disconnect()
+    assert (
+        charter_command("backup", str(copy), "--database-url", f"sqlite:///{live}").returncode == 1
+    )
+
+    # The server comes back on the backup; the client reconnects and sends what it lacks.
+    async with running_server(settings.with_overrides(database_url=f"sqlite:///{copy}")) as back:
+        restored = await server_text(back.base_url, name)
+        assert "[0]" in restored and "[39]" not in restored  # taken while typing went on
+        client.url = client.url.replace(server.ws_url, back.ws_url)
+        await client.connect()
+        final = await until_server_has(back.base_url, name, lambda t: "[39]" in t)
+        await client.disconnect()
+    assert final == client.value()
+    assert all(final.count(f"[{n}]") == 1 for n in range(40))
+
+
+async def test_a_postgresql_backup_restores_with_pg_restore(pg: str, tmp_path: Path) -> None:
+    dump = tmp_path / "charter.dump"
+    settings = Settings(database_url=pg, seed_demo=True, admin_token=ADMIN_TOKEN)
+    async with running_server(settings) as server:
+        name = await first_document(server.base_url, DEMO_SLUG)
+        token = await make_token(server, "editor", "Eli")
+        async with PyClient(server.ws_url, name, token) as client:
+            await client.wait_text(lambda t: len(t) > 0)
+            client.append(" Sauvegardé.")
+            wanted = await until_server_has(server.base_url, name, lambda t: "Sauvegardé" in t)
+        done = await asyncio.to_thread(charter_command, "backup", str(dump), "--database-url", pg)
+        assert done.returncode == 0, done.stderr
+    async with fresh_database("postgresql", tmp_path / "restored") as target:
+        plain = make_url(target).set(drivername="postgresql").render_as_string(hide_password=False)
+        restored = await asyncio.to_thread(
+            subprocess.run,
+            ["pg_restore", "--no-owner", "--dbname", plain, str(dump)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert restored.returncode == 0, restored.stderr
+        async with running_server(settings.with_overrides(database_url=target)) as back:
+            assert await server_text(back.base_url, name) == wanted

@@ -23,6 +23,7 @@ from server import logs
 from server import settings as settings_mod
 from server.access import Role
 from server.api.validate import LANGUAGE
+from server.cli import operations as cli_operations
 from server.cli import versions as cli_versions
 from server.domain.charters import charter_json, create_from_source
 from server.domain.participation import (
@@ -117,6 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--json", action="store_true")
     token.set_defaults(handler=cmd_token)
 
+    check = commands.add_parser(
+        "check", help="check that every stored document, version and amendment decodes"
+    )
+    check.add_argument("--verbose", action="store_true", help="a line per document, too")
+    check.add_argument("--database-url", default=None)
+    check.set_defaults(handler=cmd_check)
+
+    backup = commands.add_parser("backup", help="copy the database, consistent while serving")
+    backup.add_argument("path", type=Path, help="a new file")
+    backup.add_argument("--database-url", default=None)
+    backup.set_defaults(handler=cmd_backup)
+
     migrate_cmd = commands.add_parser("migrate", help="create or upgrade the database")
     migrate_cmd.add_argument("--database-url", default=None)
     migrate_cmd.set_defaults(handler=cmd_migrate)
@@ -167,6 +180,14 @@ def _with_repo(args: argparse.Namespace, work: Callable[[Tools], Awaitable[int]]
 def _fail(message: str) -> int:
     print(f"charter: {message}", file=sys.stderr)
     return 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    return _with_repo(args, lambda tools: cli_operations.check(tools, args))
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    return cli_operations.backup(_settings(args), args.path)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
