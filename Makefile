@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run test lint check deps dev-deps web js-deps browser bench clean
+.PHONY: run test lint check deps dev-deps web js-deps browser proxy bench clean
 
 $(VENV)/.deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,20 @@ browser:
 	  echo "(or point CHARTER_CHROMIUM at a Chromium binary)"; exit 1; \
 	fi
 
+# The rolling-restart test puts Debian's nginx in front of two instances: installed here
+# as root; otherwise make says the one command to run.
+NGINX ?= $(or $(CHARTER_NGINX),/usr/sbin/nginx)
+proxy:
+	@if [ -x "$(NGINX)" ]; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends nginx; \
+	else \
+	  echo "The rolling-restart test needs Debian's nginx. Run:"; \
+	  echo "  sudo apt-get install --no-install-recommends nginx"; \
+	  echo "(or point CHARTER_NGINX at an nginx binary)"; exit 1; \
+	fi
+
 run: deps web
 	CHARTER_SEED_DEMO=$${CHARTER_SEED_DEMO:-true} $(VENV)/bin/charter serve
 
@@ -55,7 +69,7 @@ lint: dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: dev-deps web js-deps browser lint
+test: dev-deps web js-deps browser proxy lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmark's own extra (matplotlib, for the chart); the peers it compares with are

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -176,3 +177,30 @@ def uvicorn_config(settings: Settings, *, log_level: str | None = None) -> uvico
         timeout_graceful_shutdown=10,
         limit_concurrency=settings.max_connections or None,
     )
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn, stopping as a rolling restart wants. On SIGTERM it stops accepting, then
+    closes every live socket with 1001 (going away: the clients reconnect, through the
+    proxy, to another instance) and commits what is queued, and only then lets uvicorn
+    finish the HTTP requests still running and run the app's shutdown."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        app = self.config.app
+        services: Services | None = getattr(getattr(app, "state", None), "services", None)
+        if services is not None:
+            services.registry.close_all(closecodes.GOING_AWAY, "server restarting")
+            counts = services.registry.counts
+            for _ in range(int(DRAIN_SECONDS / 0.02)):
+                if not sum(counts.connections.values()):
+                    break
+                await anyio.sleep(0.02)
+            await services.store.flush()
+        await super().shutdown(sockets)
+
+
+DRAIN_SECONDS = 5.0  # for the live sockets to close before uvicorn's own shutdown

@@ -33,7 +33,7 @@ from pycrdt import (
 )
 
 from server.access import Role
-from server.app import uvicorn_config
+from server.app import DrainingServer, uvicorn_config
 from server.domain.demo import DEMO_SLUG
 from server.domain.participation import create_bot
 from server.settings import Settings
@@ -73,7 +73,7 @@ async def running_server(settings: Settings) -> AsyncIterator[RunningServer]:
     port = sock.getsockname()[1]
     settings = settings.with_overrides(host="127.0.0.1", port=port)
     config = uvicorn_config(settings, log_level="warning")
-    server = uvicorn.Server(config)
+    server = DrainingServer(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     await wait_for(lambda: server.started or task.done(), what="server start")
     if task.done():

@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
-
 from crdt.markdown import CharterSource, MarkdownError, parse_charter
 from persistence.docs import DocStore
 from persistence.engine import make_engine, migrate
@@ -315,7 +313,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from server.app import uvicorn_config
+    from server.app import DrainingServer, uvicorn_config
 
     settings = _settings(args)
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
@@ -328,7 +326,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings.with_overrides(port=port)
     config = uvicorn_config(settings)
     logs.install(settings.log_level, settings.log_format)  # after uvicorn set its loggers up
-    server = uvicorn.Server(config)
+    server = DrainingServer(config)
     print(f"Charter server on {settings.base_url}  (port {port})", flush=True)
     server.run(sockets=[sock])
     return 0
