@@ -7,10 +7,17 @@ import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from persistence.tables import doc_checkpoints, doc_states, doc_updates, documents
+from persistence.tables import (
+    amendments,
+    doc_checkpoints,
+    doc_states,
+    doc_updates,
+    documents,
+    version_articles,
+)
 
 
 @dataclass(frozen=True)
@@ -70,3 +77,12 @@ async def stored_states(engine: AsyncEngine) -> AsyncIterator[tuple[str, bytes, 
                 ).scalar_one()
             )
         yield digest, state, hashlib.sha256(state).hexdigest() == digest
+
+
+async def drop_orphan_states(engine: AsyncEngine) -> int:
+    """Delete saved states no version and no amendment names any more (left by a deleted
+    charter): derivable garbage, never history. Returns how many went."""
+    used = select(version_articles.c.state_hash).union(select(amendments.c.base_state_hash))
+    async with engine.begin() as conn:
+        gone = await conn.execute(delete(doc_states).where(doc_states.c.hash.not_in(used)))
+        return int(gone.rowcount or 0)

@@ -236,6 +236,26 @@ async def test_check_finds_the_stored_charter_sound_then_names_what_is_broken(
     assert sound.returncode == 0, sound.stdout + sound.stderr
     assert "no problem" in sound.stdout and "saved state(s)" in sound.stdout
 
+    # --repair rebuilds what derives from the rest: checkpoints (the log folded again, the
+    # text the same) and saved states nothing names any more; never history.
+    texts = await scalar(database_url, "SELECT COUNT(*) FROM doc_updates")
+    assert isinstance(texts, int) and texts > 0
+    await execute(database_url, "INSERT INTO doc_states (hash, state) VALUES ('orphan', :s)", s=b"")
+    repaired = charter_command("check", "--repair", "--database-url", database_url)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "unused saved state(s) dropped" in repaired.stdout and "1 unused" in repaired.stdout
+    assert await scalar(database_url, "SELECT COUNT(*) FROM doc_updates") == 0
+    assert await scalar(database_url, "SELECT COUNT(*) FROM doc_states WHERE hash = 'orphan'") == 0
+    async with running_server(settings) as server:
+        assert (await server_text(server.base_url, name)).startswith("trois deux Un ")
+    # Typed again, so that the log has rows to break below.
+    async with running_server(settings) as server:
+        async with PyClient(server.ws_url, name, editor) as client:
+            await client.wait_text(lambda t: t.startswith("trois"))
+            client.text.insert(0, "quatre ")
+            await until_server_has(server.base_url, name, lambda t: t.startswith("quatre"))
+        await server.services.store.flush()
+
     last = "SELECT document_id FROM doc_updates ORDER BY seq DESC LIMIT 1"
     document = await scalar(database_url, last)
     await execute(

@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check that every stored document, version and amendment decodes"
     )
     check.add_argument("--verbose", action="store_true", help="a line per document, too")
+    check.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild derivable data: checkpoints, unused saved states (never history)",
+    )
     check.add_argument("--database-url", default=None)
     check.set_defaults(handler=cmd_check)
 
