@@ -111,13 +111,29 @@ async def test_readiness_follows_the_database_and_stalled_acknowledgements(pg: s
 async def test_readiness_fails_while_redis_is_down(pg: str) -> None:
     redis = PrivateRedis()
     redis.start()
-    server = ServerProcess(pg, SEED, ("CHARTER_REDIS_URL", redis.url))
+    server = ServerProcess(
+        pg,
+        SEED,
+        ("CHARTER_REDIS_URL", redis.url),
+        ("CHARTER_METRICS", "true"),
+        ("CHARTER_METRICS_TOKEN", "t"),
+    )
     server.start()
+
+    def scraped() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        page = httpx.get(f"{server.base_url}/metrics", headers={"authorization": "Bearer t"})
+        return figures(page.text)
+
     try:
         await wait_for(lambda: ready(server)[0] == 200, 20, "readiness with Redis up")
+        # Its own heartbeat's trip through Redis: the backplane's lag, in the metrics.
+        lag = ("charter_backplane_lag_seconds", ())
+        await wait_for(lambda: lag in scraped(), 20, "a heartbeat's trip through Redis")
+        assert 0 <= scraped()[lag] < 1 and scraped()[("charter_backplane_up", ())] == 1
         redis.kill()
         await wait_for(lambda: ready(server)[1]["failing"] == ["backplane"], 20, "Redis down")
         assert ready(server)[0] == 503
+        assert scraped()[("charter_backplane_up", ())] == 0 and lag not in scraped()
         redis.start()
         await wait_for(lambda: ready(server)[0] == 200, 30, "readiness with Redis back")
     finally:

@@ -50,6 +50,11 @@ class Backplane(Protocol):
         """Whether the link to the peers is up (readiness: ``/readyz``)."""
         ...
 
+    def lag(self) -> float | None:
+        """Seconds a message takes to cross to the peers (the last heartbeat's round trip
+        through the link), None when unknown or when there is no link."""
+        ...
+
 
 class LocalBackplane:
     """A single instance: nobody to tell."""
@@ -79,3 +84,6 @@ class LocalBackplane:
 
     def ready(self) -> bool:
         return True
+
+    def lag(self) -> float | None:
+        return None

@@ -53,6 +53,7 @@ log = logging.getLogger("charter.backplane")
 
 ADOPT_AFTER_SECONDS = 10.0
 HELLO_SECONDS = 2.0
+_SENT = struct.Struct("!d")  # a heartbeat's sending time, time.monotonic() of its sender
 PEER_TIMEOUT_SECONDS = 15.0
 EMPTY_UPDATE = b"\x00\x00"
 MAX_OUTGOING = 10_000  # messages waiting for the transport; past that, drop and resync
@@ -111,6 +112,8 @@ class PeerSync:
         self._ready = anyio.Event()
         self.overflowed = False  # messages were dropped: the peers need a resync
         self._listeners: list[Callable[[int, str], None]] = []
+        # Our own heartbeat's trip through Redis and back: the backplane's lag (metrics).
+        self.lag_seconds: float | None = None
 
     def bind(self, registry: RoomRegistry) -> None:
         self._registry = registry
@@ -170,7 +173,8 @@ class PeerSync:
         log.info("backplane resync rooms=%d", len(rooms))
 
     def hello(self) -> None:
-        self._message(HELLO, 0)
+        # It carries its sending time, which only this process reads back (peers ignore it).
+        self._message(HELLO, 0, _SENT.pack(time.monotonic()))
 
     # -- held changes --
 
@@ -221,8 +225,11 @@ class PeerSync:
         except struct.error:
             log.error("backplane: undecodable message bytes=%d", len(data))
             return
-        if message.instance == self.instance:
-            return  # our own
+        if message.instance == self.instance:  # our own
+            if message.kind == HELLO and len(message.body) == _SENT.size:
+                (sent,) = _SENT.unpack(message.body)
+                self.lag_seconds = time.monotonic() - sent
+            return
         peer = self._peers.get(message.instance)
         if peer is None:
             peer = self._peers[message.instance] = _Peer(time.monotonic())

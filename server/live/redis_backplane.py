@@ -50,6 +50,9 @@ class RedisBackplane:
         """Subscribed to the peers' channel: edits and events from them arrive."""
         return self.connected
 
+    def lag(self) -> float | None:
+        return self.sync.lag_seconds if self.connected else None
+
     # -- the Backplane protocol: queue, never block --
 
     def publish_update(

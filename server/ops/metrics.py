@@ -129,6 +129,13 @@ class _Scraped(Collector):
             "1 while the link to the other instances is up.",
             1 if services.backplane.ready() else 0,
         )
+        lag = services.backplane.lag()
+        if lag is not None:
+            yield _gauge(
+                "charter_backplane_lag_seconds",
+                "The last heartbeat's trip through Redis and back (several instances only).",
+                lag,
+            )
 
 
 def _gauge(name: str, text: str, value: float) -> GaugeMetricFamily:
