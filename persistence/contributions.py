@@ -1,10 +1,19 @@
-"""Who edited which document, per minute: written with the updates, read by comparisons.
+"""Who edited which document, by position in the update log: written with the updates,
+read by comparisons.
 
 The update log cannot answer "who took part between two versions" for long: compaction
 folds its rows (and their participant ids) into a checkpoint. So the store's writer also
 adds, in the same transaction as the updates, one count per (document, participant,
-minute). Reading is to the minute: an edit in the very minute a version was saved counts
-on both sides of it.
+position), the position being the highest ``seq`` of the log once the commit's rows are in
+(``seq`` only grows, across documents and instances). A version records the position its
+states were read at, after the store was flushed: everything at or below it is in the
+version, and what is committed later lies above it. So the people "between versions A and
+B" are those counted at positions in (A, B], exactly, and a comparison of two saved
+versions never changes afterwards.
+
+Counts written before positions were kept (``doc_contributions``, per minute) still answer
+for versions saved back then, to the minute: an edit in the very minute such a version was
+saved counts on both sides of it.
 """
 
 from __future__ import annotations
@@ -13,12 +22,19 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, Insert, select
+from sqlalchemy import Connection, Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from persistence.tables import articles, doc_contributions, participants
+from persistence.tables import (
+    articles,
+    doc_contributions,
+    doc_contributions_at,
+    doc_updates,
+    participants,
+)
 
 
 def minute(at: datetime) -> datetime:
@@ -28,18 +44,23 @@ def minute(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(second=0, microsecond=0)
 
 
-def record(conn: Connection, edits: Iterable[tuple[int, int | None]], at: datetime) -> None:
-    """Count (document id, participant id) edits in the minute of ``at``; anonymous
-    (server-made) edits are not counted."""
+def record(conn: Connection, edits: Iterable[tuple[int, int | None]]) -> None:
+    """Count (document id, participant id) edits at the log's position, in the writer's
+    transaction, after its rows; anonymous (server-made) edits are not counted."""
     counts = Counter((d, p) for d, p in edits if p is not None and d > 0)
     if not counts:
         return
-    bucket = minute(at)
+    position = log_position(conn)
     rows = [
-        {"document_id": d, "participant_id": p, "bucket": bucket, "edits": n}
+        {"document_id": d, "participant_id": p, "position": position, "edits": n}
         for (d, p), n in sorted(counts.items())
     ]
     conn.execute(_upsert(conn.dialect.name), rows)
+
+
+def log_position(conn: Connection) -> int:
+    """The highest ``seq`` of the update log this transaction sees (0: empty)."""
+    return int(conn.execute(select(func.max(doc_updates.c.seq))).scalar() or 0)
 
 
 _upserts: dict[str, Insert] = {}
@@ -51,10 +72,11 @@ def _upsert(dialect: str) -> Insert:
     statement = _upserts.get(dialect)
     if statement is None:
         make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        base = make(doc_contributions)
+        base = make(doc_contributions_at)
+        # Two instances' commits may end at the same position: their counts add up.
         statement = _upserts[dialect] = base.on_conflict_do_update(
-            index_elements=["document_id", "participant_id", "bucket"],
-            set_={"edits": doc_contributions.c.edits + base.excluded.edits},
+            index_elements=["document_id", "participant_id", "position"],
+            set_={"edits": doc_contributions_at.c.edits + base.excluded.edits},
         )
     return statement
 
@@ -65,6 +87,7 @@ class Contribution:
     participant_id: int
     name: str
     edits: int
+    badge: str | None = None  # citizen, elected, organiser
 
 
 class Contributions:
@@ -72,41 +95,70 @@ class Contributions:
         self.engine = engine
 
     async def between(
-        self, document_ids: Iterable[int], start: datetime | None, end: datetime | None
+        self, document_ids: Iterable[int], start: Bound, end: Bound | None
     ) -> list[Contribution]:
-        """Edits per document and participant in the minutes from ``start`` to ``end``
-        (both included; None: no bound), with the participant's current name."""
+        """Edits per document and participant after ``start`` and up to ``end`` (None: up
+        to now), with the participant's current name. A bound with a position cuts the
+        log there; one without (a version saved before positions were kept) cuts the
+        per-minute counts of that time, both minutes included."""
         wanted = sorted(set(document_ids))
         if not wanted:
             return []
-        low = minute(start) if start else None
-        high = minute(end) if end else None
         totals: Counter[tuple[int, int]] = Counter()
         names: dict[int, str] = {}
+        badges: dict[int, str | None] = {}
         async with self.engine.connect() as conn:
             for first in range(0, len(wanted), 500):
-                rows = await conn.execute(
-                    select(
-                        doc_contributions.c.document_id,
-                        doc_contributions.c.participant_id,
-                        doc_contributions.c.bucket,
-                        doc_contributions.c.edits,
-                        participants.c.name,
-                    )
-                    .join(
-                        participants,
-                        participants.c.id == doc_contributions.c.participant_id,
-                        isouter=True,
-                    )
-                    .where(doc_contributions.c.document_id.in_(wanted[first : first + 500]))
-                )
-                for row in rows:
-                    bucket = minute(row.bucket)
-                    if (low and bucket < low) or (high and bucket > high):
-                        continue
-                    totals[(row.document_id, row.participant_id)] += row.edits
-                    names[row.participant_id] = row.name or f"#{row.participant_id}"
-        return [Contribution(d, p, names[p], n) for (d, p), n in sorted(totals.items())]
+                chunk = wanted[first : first + 500]
+                # Counted by position: all of it written after every version without one.
+                if end is None or end.position is not None:
+                    query = self._named(doc_contributions_at, chunk)
+                    if start.position is not None:
+                        query = query.where(doc_contributions_at.c.position > start.position)
+                    if end is not None and end.position is not None:
+                        query = query.where(doc_contributions_at.c.position <= end.position)
+                    for row in await conn.execute(query):
+                        totals[(row.document_id, row.participant_id)] += row.edits
+                        names[row.participant_id] = row.name or f"#{row.participant_id}"
+                        badges[row.participant_id] = row.badge
+                # Counted per minute, before positions: only where a bound has no position.
+                if start.position is None:
+                    low = minute(start.at)
+                    high = minute(end.at) if end is not None and end.position is None else None
+                    for row in await conn.execute(self._named(doc_contributions, chunk)):
+                        bucket = minute(row.bucket)
+                        if bucket < low or (high and bucket > high):
+                            continue
+                        totals[(row.document_id, row.participant_id)] += row.edits
+                        names[row.participant_id] = row.name or f"#{row.participant_id}"
+                        badges[row.participant_id] = row.badge
+        return [
+            Contribution(d, p, names[p], n, badges.get(p)) for (d, p), n in sorted(totals.items())
+        ]
+
+    @staticmethod
+    def _named(table: Any, documents: list[int]) -> Any:
+        return (
+            select(
+                table.c.document_id,
+                table.c.participant_id,
+                table.c.edits,
+                participants.c.name,
+                participants.c.badge,
+                *([table.c.bucket] if "bucket" in table.c else []),
+            )
+            .join(participants, participants.c.id == table.c.participant_id, isouter=True)
+            .where(table.c.document_id.in_(documents))
+        )
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One end of a comparison: a version's log position (None for a version saved before
+    positions were kept) and its time (for those)."""
+
+    position: int | None
+    at: datetime
 
 
 async def article_documents(engine: AsyncEngine, charter_id: int) -> dict[int, str]:

@@ -384,4 +384,4 @@ def _write_batch(
 ) -> None:
     """One batch of the writer: the updates, and who made them (in the same transaction)."""
     conn.execute(insert(doc_updates), rows)
-    contributions.record(conn, edits, at)
+    contributions.record(conn, edits)

@@ -188,6 +188,9 @@ versions = Table(
     Column("created_by", BigInteger, nullable=True),
     Column("created_by_name", String(64), nullable=True),
     _created(),
+    # The update log's position its states were read at (None: saved before positions were
+    # kept; its comparisons fall back to minutes).
+    Column("log_position", BigInteger, nullable=True),
     Index("ix_versions_charter", "charter_id"),
 )
 
@@ -223,6 +226,18 @@ doc_contributions = Table(
     Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
     Column("participant_id", BigInteger, primary_key=True, autoincrement=False),
     Column("bucket", DateTime(timezone=True), primary_key=True),  # the minute, UTC
+    Column("edits", Integer, nullable=False),
+)
+
+# The same count by position in the update log (the highest seq of the commit that wrote the
+# edits): what comparisons between versions read, each version recording its own position.
+# ``doc_contributions`` (per minute) keeps what was written before positions were counted.
+doc_contributions_at = Table(
+    "doc_contributions_at",
+    metadata,
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("participant_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("edits", Integer, nullable=False),
 )
 
@@ -377,6 +392,7 @@ __all__ = [
     "comments",
     "doc_checkpoints",
     "doc_contributions",
+    "doc_contributions_at",
     "doc_states",
     "doc_updates",
     "documents",

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from persistence.contributions import log_position
 from persistence.repo import NotFound
 from persistence.tables import doc_states, version_articles, versions
 
@@ -35,6 +36,7 @@ class VersionRecord:
     created_by_name: str | None
     created_at: datetime
     articles: list[VersionArticle] = field(default_factory=list)
+    log_position: int | None = None  # the update log's position it was read at
 
 
 def state_hash(state: bytes) -> str:
@@ -51,12 +53,19 @@ def _record(row: Any, articles: list[VersionArticle]) -> VersionRecord:
         row.created_by_name,
         row.created_at,
         articles,
+        row.log_position,
     )
 
 
 class Versions:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+
+    async def log_position(self) -> int:
+        """The update log's position now (persistence/contributions.py): a version saved
+        with it holds every edit at or below it."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(log_position)
 
     async def save(
         self,
@@ -67,6 +76,7 @@ class Versions:
         *,
         created_by: int | None = None,
         created_by_name: str | None = None,
+        log_position: int | None = None,
     ) -> int:
         """Store a version and its article states in one transaction; its id."""
         states = {state_hash(a.state): a.state for a in articles}
@@ -90,6 +100,7 @@ class Versions:
                         kind=kind,
                         created_by=created_by,
                         created_by_name=created_by_name,
+                        log_position=log_position,
                     )
                     .returning(versions.c.id)
                 )

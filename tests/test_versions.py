@@ -170,3 +170,45 @@ async def test_automatic_versions_only_when_something_changed(database_url: str)
             ).json()
             assert compared["words_added"] == 1
             assert not await autoversion.changed_since_last_version(services, charter)
+
+
+async def test_who_took_part_between_two_versions_never_changes_afterwards(
+    server: RunningServer, facilitator: str
+) -> None:
+    """Counted to the minute, an edit made just after version B (in the same minute) and a
+    restore right after it showed up in the A→B comparison later on. Bounded by the
+    versions' positions in the update log, A→B is fixed once B is saved."""
+    xavier = await make_token(server, "editor", "Xavier")
+    yasmine = await make_token(server, "editor", "Yasmine")
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article = (await http.get(API)).json()["sections"][0]["articles"][0]
+        name = article["document"]
+        a = (await http.post(f"{API}/versions", json={"label": "A"})).json()
+        async with PyClient(server.ws_url, name, xavier) as client:
+            client.text.insert(0, "Xavier. ")
+            await until_server_has(server.base_url, name, lambda t: t.startswith("Xavier. "))
+        b = (await http.post(f"{API}/versions", json={"label": "B"})).json()
+        a_to_b = (await http.get(f"{API}/compare", params={"from": a["id"], "to": b["id"]})).json()
+        assert [p["name"] for p in a_to_b["participants"]] == ["Xavier"]
+
+        # Seconds later, within the same minute: Yasmine writes, the facilitator restores A.
+        async with PyClient(server.ws_url, name, yasmine) as client:
+            client.text.insert(0, "Yasmine. ")
+            await until_server_has(server.base_url, name, lambda t: t.startswith("Yasmine. "))
+        restored = await http.post(
+            f"{API}/articles/{article['id']}/restore", json={"version": a["id"]}
+        )
+        assert restored.status_code == 200, restored.text
+        await server.services.store.flush()
+
+        again = (await http.get(f"{API}/compare", params={"from": a["id"], "to": b["id"]})).json()
+        assert again["participants"] == a_to_b["participants"]
+        assert by_id(again)[article["id"]]["participants"] == ["Xavier"]
+        # Since B, up to the live text: Yasmine (and whoever the restore is written as).
+        since = (await http.get(f"{API}/compare", params={"from": b["id"]})).json()
+        assert "Yasmine" in [p["name"] for p in since["participants"]]
+        assert "Xavier" not in [p["name"] for p in since["participants"]]
+        # Backwards (B→A) reads the same interval.
+        back = (await http.get(f"{API}/compare", params={"from": b["id"], "to": a["id"]})).json()
+        assert back["participants"] == a_to_b["participants"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from crdt.article import ArticleDoc
 from crdt.diff import diff_words
-from persistence.contributions import article_documents
+from persistence.contributions import Bound, article_documents
 from persistence.repo import CharterRecord, NotFound
 from persistence.stores import Stores
 from persistence.versions import VersionArticle, VersionRecord, Versions
@@ -56,6 +56,9 @@ async def save_version(
     who: Principal | None,
     kind: str = "manual",
 ) -> int:
+    # Read before the states: every edit at or below it is in them; one committed while
+    # they are read (milliseconds) counts after this version (persistence/contributions.py).
+    position = await versions.log_position()
     articles = await live_articles(charter, read)
     return await versions.save(
         charter.id,
@@ -64,6 +67,7 @@ async def save_version(
         articles,
         created_by=who.participant_id if who else None,
         created_by_name=who.name if who and who.participant_id else None,
+        log_position=position,
     )
 
 
@@ -155,16 +159,17 @@ def _aware(at: datetime) -> datetime:
 
 
 async def participants_between(
-    stores: Stores, charter_id: int, start: datetime | None, end: datetime | None
+    stores: Stores, charter_id: int, start: Bound, end: Bound | None
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """Whose edits fall between two moments (to the minute): overall, with their number
-    of edits (most first), and the names per article key."""
+    """Whose edits fall after ``start`` and up to ``end`` (None: now): overall, with their
+    number of edits (most first), and the names per article key."""
     documents = await article_documents(stores.engine, charter_id)
     overall: dict[int, dict[str, Any]] = {}
     per_article: dict[str, list[str]] = {}
     for c in await stores.contributions.between(documents, start, end):
         person = overall.setdefault(
-            c.participant_id, {"id": c.participant_id, "name": c.name, "edits": 0}
+            c.participant_id,
+            {"id": c.participant_id, "name": c.name, "badge": c.badge, "edits": 0},
         )
         person["edits"] += c.edits
         names = per_article.setdefault(documents[c.document_id], [])
@@ -172,6 +177,12 @@ async def participants_between(
             names.append(c.name)
     ranked = sorted(overall.values(), key=lambda p: (-p["edits"], p["name"]))
     return ranked, {key: sorted(names) for key, names in per_article.items()}
+
+
+def _order(side: Side) -> tuple[int, datetime]:
+    record = side.record
+    assert record is not None
+    return (record.id, _aware(record.created_at))
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,13 @@ class Side:
     @property
     def at(self) -> datetime | None:
         return _aware(self.record.created_at) if self.record else None
+
+    @property
+    def bound(self) -> Bound | None:
+        """Where this side cuts the record of who edited (None: the live text, now)."""
+        if self.record is None:
+            return None
+        return Bound(self.record.log_position, _aware(self.record.created_at))
 
 
 async def side(
@@ -224,10 +242,10 @@ async def comparison(
     old = await side(versions, charter, read, origin, "from")
     new = await side(versions, charter, read, target, "to")
     found = compare(old.entries, new.entries, with_text)
-    moments = [m for m in (old.at, new.at) if m is not None]
-    start = min(moments)
-    end = None if new.record is None else max(moments)
-    people, per_article = await participants_between(stores, charter.id, start, end)
+    # The earlier saved version is the start, whichever side it is on.
+    first, last = (old, new) if new.record is None or _order(old) <= _order(new) else (new, old)
+    assert first.bound is not None  # "from" is always a saved version
+    people, per_article = await participants_between(stores, charter.id, first.bound, last.bound)
     for item in found["articles"]:
         item["participants"] = per_article.get(item["id"], [])
     return {

@@ -84,3 +84,31 @@ def test_save_a_version_then_restore_it_from_the_charter_page(
     expect(dialog).to_be_hidden()
     for person in (fanny, eli, frank):
         person.context.close()
+
+
+def test_who_took_part_between_two_versions_is_theirs_alone_with_badges(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données", "Publier les données.")])])
+    key = charter.article(0, 0)["id"]
+    first = charter.api("POST", "/versions", {"label": "A"})
+    xavier = join(browser, live_server, charter.invite("editor"), "Xavier", badge="citizen")
+    page = open_editor(xavier, charter, key)
+    type_at_end(page, " Chaque mois.")
+    expect(page.locator(".save-state")).to_have_attribute("data-state", "saved")
+    second = charter.api("POST", "/versions", {"label": "B"})
+    # Right after B, in the same minute: an elected official writes, then A is restored.
+    yasmine = join(browser, live_server, charter.invite("editor"), "Yasmine", badge="elected")
+    other = open_editor(yasmine, charter, key)
+    type_at_end(other, " Sans délai.")
+    expect(other.locator(".save-state")).to_have_attribute("data-state", "saved")
+    charter.api("POST", f"/articles/{key}/restore", {"version": first["id"]})
+
+    page.goto(f"/charters/{charter.slug}/compare?from={first['id']}&to={second['id']}")
+    people = page.locator("main ul").first
+    expect(people).to_contain_text("Xavier (Citoyen·ne)")
+    expect(page.locator("main")).not_to_contain_text("Yasmine")
+    page.goto(f"/charters/{charter.slug}/compare?from={second['id']}&to=live")
+    expect(page.locator("main")).to_contain_text("Yasmine (Élu·e)")
+    for person in (xavier, yasmine):
+        person.context.close()
