@@ -85,6 +85,13 @@ const projector = projectorHere({
 })
 
 function layout() {
+  // Before the page's own "skip to the content": straight into the text, one Tab away.
+  const skip = h('a', { class: 'skip-link', href: '#editor' }, t('skip_to_text'))
+  skip.addEventListener('click', (event) => {
+    event.preventDefault()
+    if (quill) quill.focus()
+  })
+  $('#top').prepend(skip)
   fill($('#main'),
     h('div', { class: 'editor-head' },
       h('p', { class: 'back' }, h('a', { href: pagePath.charter(slug) }, `← ${t('back_to_charter')}`)),
@@ -102,7 +109,7 @@ function buildToolbar() {
   const buttons = []
   const make = (name, label, format, value, shortcut) => {
     const el = h('button', {
-      type: 'button', class: `tool tool-${name}`, 'aria-pressed': 'false',
+      type: 'button', class: `tool tool-${name}`, 'aria-pressed': 'false', tabindex: -1,
       title: shortcut ? `${label} (${shortcut})` : label,
       'aria-keyshortcuts': shortcut ? shortcut.replace('Ctrl', 'Control') : null,
     }, toolIcon(name), h('span', { class: 'visually-hidden' }, label))
@@ -149,12 +156,15 @@ function buildToolbar() {
   linkForm.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') closeLinkForm()
   })
-  const link = h('button', { type: 'button', class: 'tool tool-link', 'aria-pressed': 'false', title: t('tool_link') },
+  const link = h('button', { type: 'button', class: 'tool tool-link', 'aria-pressed': 'false', title: t('tool_link'), tabindex: -1 },
     toolIcon('link'), h('span', { class: 'visually-hidden' }, t('tool_link')))
   link.addEventListener('mousedown', (event) => event.preventDefault())
   link.addEventListener('click', openLinkForm)
   buttons.push({ el: link, format: 'link', value: true })
-  const el = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('toolbar'), 'aria-controls': 'editor' },
+  const el = h('div', {
+    class: 'toolbar', role: 'toolbar', 'aria-label': t('toolbar'), 'aria-controls': 'editor',
+    'aria-keyshortcuts': 'Alt+F10',
+  },
     h('div', { class: 'tool-group' },
       make('bold', t('tool_bold'), 'bold', true, 'Ctrl+B'),
       make('italic', t('tool_italic'), 'italic', true, 'Ctrl+I')),
@@ -167,6 +177,23 @@ function buildToolbar() {
       make('quote', t('tool_quote'), 'blockquote', true)),
     h('div', { class: 'tool-group' }, link, make('clean', t('tool_clean'), 'clean', true)),
     linkForm)
+  // Out of the Tab order (the text is a few presses away); Alt+F10 from the text comes
+  // here, the arrows move along, Escape goes back to the text.
+  el.addEventListener('keydown', (event) => {
+    const all = [...el.querySelectorAll('button.tool')] // in the order they are shown
+    const at = all.indexOf(document.activeElement)
+    if (at < 0) return
+    if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
+      event.preventDefault()
+      all[(at + (event.key === 'ArrowRight' ? 1 : all.length - 1)) % all.length].focus()
+    } else if (event.key === 'Home' || event.key === 'End') {
+      event.preventDefault()
+      all[event.key === 'Home' ? 0 : all.length - 1].focus()
+    } else if (event.key === 'Escape') {
+      event.preventDefault()
+      quill?.focus()
+    }
+  })
   return { el, buttons }
 }
 
@@ -221,6 +248,12 @@ function startEditor() {
   editorEl.after(h('p', { id: 'editor-help', class: 'hint' }, t('editor_help')))
   const shown = { ...entry, ...editorDoc(entry, quill) } // what this editor shows (composing)
   new QuillBinding(shown.text, quill, othersCursors(entry.provider.awareness))
+  root.addEventListener('keydown', (event) => {
+    if (event.key === 'F10' && event.altKey && !toolbar.el.hidden) {
+      event.preventDefault()
+      toolbar.el.querySelector('button.tool').focus()
+    }
+  })
   comments.attach(quill, shown)
   projector.attach(quill, shown.text)
   // Show a person's name for a few seconds whenever their cursor moves (not only on hover).
