@@ -149,8 +149,8 @@ async def test_an_amendment_lands_in_an_article_edited_since_and_editors_see_it_
         assert text_of(after).strip() == final
         title = amendment["title"]
         assert (before["label"], after["label"]) == (
-            f"Avant l’amendement « {title} »",
-            f"Après l’amendement « {title} »",
+            f"Avant l’amendement «\u00a0{title}\u00a0»",
+            f"Après l’amendement «\u00a0{title}\u00a0»",
         )
         merged = await scalar(
             database_url,

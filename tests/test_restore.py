@@ -198,7 +198,8 @@ async def test_restore_the_whole_charter_says_what_it_could_not_restore(
         assert outcome["not_restored"] == [
             {"id": second["id"], "title": second["title"], "reason": "deleted since the version"}
         ]
-        assert outcome["saved_before"]["label"] == "Avant restauration de la version « v1 »"
+        before = "Avant restauration de la version «\u00a0v1\u00a0»"
+        assert outcome["saved_before"]["label"] == before
         fresh = (await http.get(API)).json()
         titles = {a["id"]: a["title"] for s in fresh["sections"] for a in s["articles"]}
         assert titles[renamed["id"]] == renamed["title"]

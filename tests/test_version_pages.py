@@ -44,7 +44,7 @@ async def test_timeline_and_comparison_pages_read_without_javascript(
         compared = await http.get(f"{PAGES}/compare", params={"from": v1, "to": "live"})
         assert compared.status_code == 200
         page = compared.text
-        assert '<ins><span class="visually-hidden">[ajout : </span>Désormais,' in page
+        assert '<ins><span class="visually-hidden">[ajout\u00a0: </span>Désormais,' in page
         assert '<span class="status">modifié</span>' in page
         assert "Éditrice — " in page  # who took part, overall
         assert f"{PAGES}/compare/{article['id']}?from={v1}&amp;to=live" in page
@@ -54,14 +54,14 @@ async def test_timeline_and_comparison_pages_read_without_javascript(
             params={"from": v1, "to": v2},
             headers={"accept-language": "en"},
         )
-        assert '<html lang="en">' in english.text and "[inserted : </span>" in english.text
+        assert '<html lang="en">' in english.text and "[inserted: </span>" in english.text
         assert "1 word(s) added" in english.text
 
         side = await http.get(f"{PAGES}/compare/{article['id']}", params={"from": v2, "to": v1})
         assert side.status_code == 200
         before, after = side.text.split('id="after-title"')
         # From v2 back to v1: the old side marks what goes, the new side no longer has it.
-        assert '<del><span class="visually-hidden">[suppression : </span>Désormais,' in before
+        assert '<del><span class="visually-hidden">[suppression\u00a0: </span>Désormais,' in before
         assert "Désormais" not in after and "<ins>" not in after
 
 

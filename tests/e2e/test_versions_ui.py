@@ -110,5 +110,13 @@ def test_who_took_part_between_two_versions_is_theirs_alone_with_badges(
     expect(page.locator("main")).not_to_contain_text("Yasmine")
     page.goto(f"/charters/{charter.slug}/compare?from={second['id']}&to=live")
     expect(page.locator("main")).to_contain_text("Yasmine (Élu·e)")
-    for person in (xavier, yasmine):
+
+    # In English: English badges and English punctuation ("Participants: …").
+    ana = join(browser, live_server, charter.invite("reader"), "Ana", locale="en-GB")
+    ana.page.goto(f"/charters/{charter.slug}/compare?from={second['id']}&to=live")
+    main = ana.page.locator("main")
+    expect(main).to_contain_text("Yasmine (Elected official)")
+    text = main.inner_text()
+    assert ": Données" in text and " :" not in text.replace("https:", "")
+    for person in (xavier, yasmine, ana):
         person.context.close()

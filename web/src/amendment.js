@@ -160,7 +160,7 @@ function renderReview(review) {
 /** A conflict in plain words: what the amendment does to the starting words, and what the
  * live text (`side` 'live') or the other amendment ('other') made of them. */
 function conflictSentence(c, side) {
-  const q = (text) => `«\u00a0${text}\u00a0»`
+  const q = (text) => t('quoted', { text })
   const does = !c.base ? t('conflict_adds', { words: q(c.amendment) })
     : !c.amendment ? t('conflict_deletes', { words: q(c.base) })
       : t('conflict_replaces', { base: q(c.base), words: q(c.amendment) })
@@ -269,7 +269,7 @@ let choiceGroups = 0
  * added words at the same place, or write others. */
 function conflictChoice(c) {
   const name = `conflict-${++choiceGroups}`
-  const q = (text) => (text ? `«\u00a0${text}\u00a0»` : t('conflict_nothing'))
+  const q = (text) => (text ? t('quoted', { text }) : t('conflict_nothing'))
   const radio = (value) => h('input', { type: 'radio', name, value })
   const [ours, theirs, both, mine] = ['amendment', 'live', 'both', 'text'].map(radio)
   const added = !c.base && c.amendment && c.other // both only added words there
