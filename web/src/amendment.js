@@ -18,7 +18,7 @@ import { formatDate } from './lib/dates.js'
 import { diffView } from './lib/diff-view.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
-import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 
@@ -461,6 +461,6 @@ session.on('amendment', (event) => {
 session.on('participant', () => {
   if (state.amendment) reload() // someone renamed: an author or a voter, maybe
 })
-session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
+session.on('denied', () => showDenied(session))
 
 start()

@@ -10,7 +10,7 @@ import { api, errorText } from './lib/api.js'
 import { formatDate } from './lib/dates.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
-import { loadCharter, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { loadCharter, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 
@@ -158,6 +158,6 @@ session.on('outline', (event) => {
   state.charter = { ...state.charter, ...event.charter }
   renderArticles()
 })
-session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
+session.on('denied', () => showDenied(session))
 
 refresh()

@@ -5,8 +5,7 @@ import { errorText } from './lib/api.js'
 import { $, announce, h, fill, reorder } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import {
-  canWrite, loadCharter, meAsUser, pagePath, shellData, showMessage, startSession, topBar,
-} from './lib/page.js'
+  canWrite, loadCharter, meAsUser, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { people, personLabel, renderPeople } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 import { bindText } from './lib/render.js'
@@ -47,8 +46,10 @@ function layout() {
 }
 
 function updateRoleNote() {
-  const role = state.me.role
-  roleNote.textContent = t(`role_note_${role}`, { name: state.me.name || '' })
+  const { role, name } = state.me
+  // Someone reading a public charter without an invitation has no name: no name said.
+  const key = role === 'reader' && !name ? 'role_note_public' : `role_note_${role}`
+  roleNote.textContent = t(key, { name: name || '' })
 }
 
 // -- the outline, kept in place: elements are reused so that live text, focus and open
@@ -236,7 +237,7 @@ session.on('version', (event) => {
   versionNote.hidden = false
   if (!state.tools) announce(text) // a facilitator's own panel already said it
 })
-session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
+session.on('denied', () => showDenied(session))
 
 function describeChange(before, after) {
   const count = (c) => c.sections.reduce((n, s) => n + s.articles.length, 0)

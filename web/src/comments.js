@@ -8,7 +8,7 @@ import { api, errorText } from './lib/api.js'
 import { formatDate } from './lib/dates.js'
 import { $, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
-import { loadCharter, pagePath, shellData, showMessage, startSession, topBar } from './lib/page.js'
+import { loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 import { commentApi, quoteView, statusMark, stanceBadge } from './comments/common.js'
@@ -184,6 +184,6 @@ function reloadSoon() {
 session.on('comment', reloadSoon)
 session.on('participant', reloadSoon) // someone renamed: their threads say the new name
 onReconnect(session, refresh)
-session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
+session.on('denied', () => showDenied(session))
 
 refresh()

@@ -11,12 +11,12 @@ import { t } from './lib/i18n.js'
 import { editorDoc, othersCursors } from './lib/editor-doc.js'
 import { keepPending } from './lib/pending.js'
 import {
-  canWrite, loadCharter, pagePath, shellData, showMessage, startSession, topBar,
-} from './lib/page.js'
+  canWrite, loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { people, personLabel } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 import { CONNECTED } from './lib/session.js'
 import { articleAmendments } from './amend/article-hook.js'
+import { mayComment } from './comments/common.js'
 import { articleComments } from './comments/panel.js'
 import { projectorHere } from './facilitator/projector-here.js'
 
@@ -67,6 +67,7 @@ const hereEl = h('p', { class: 'here' })
 const noticeEl = h('p', { class: 'notice', hidden: true })
 const errorEl = h('p', { class: 'error', role: 'alert' })
 const editorEl = h('div', { id: 'editor', class: 'editor', lang: language })
+const helpEl = h('p', { id: 'editor-help', class: 'hint' })
 const toolbar = buildToolbar()
 
 let quill = null
@@ -245,7 +246,7 @@ function startEditor() {
   root.setAttribute('aria-multiline', 'true')
   root.setAttribute('aria-labelledby', 'article-title')
   root.setAttribute('aria-describedby', 'editor-help')
-  editorEl.after(h('p', { id: 'editor-help', class: 'hint' }, t('editor_help')))
+  editorEl.after(helpEl)
   const shown = { ...entry, ...editorDoc(entry, quill) } // what this editor shows (composing)
   new QuillBinding(shown.text, quill, othersCursors(entry.provider.awareness))
   root.addEventListener('keydown', (event) => {
@@ -292,8 +293,11 @@ function updateWritable() {
   quill.root.setAttribute('aria-readonly', String(!(writable && ready)))
   if (state.gone) showNotice(t('article_deleted'))
   else if (amendments.locked()) showNotice('') // its own banner says why, and what to do
-  else if (!canWrite(state.me) || state.scope === 'readonly') showNotice(t('read_only_notice'))
-  else showNotice('')
+  else if (!canWrite(state.me) || state.scope === 'readonly') {
+    showNotice(t(mayComment(state.me) ? 'comment_only_notice' : 'read_only_notice'))
+  } else showNotice('')
+  // "Shared live and saved automatically" is for those who write.
+  helpEl.textContent = t(writable ? 'editor_help' : 'editor_help_reading')
   updateToolbar()
 }
 
@@ -346,7 +350,8 @@ function showSaveState(value) {
   if (value === shownState) return
   shownState = value
   saveEl.dataset.state = value
-  saveEl.textContent = t(SAVE_TEXT[value])
+  // A commenter does not just read: say what they may do.
+  saveEl.textContent = t(value === 'reading' && mayComment(state.me) ? 'comment_only' : SAVE_TEXT[value])
 }
 
 // -- who is in this article (its awareness: the server stamps each name)
@@ -437,6 +442,6 @@ session.on('projector', (event) => {
   if (!state.charter) return
   projector.projected(event)
 })
-session.on('denied', () => showMessage(t('denied_title'), t('denied_text'), [h('a', { href: '/' }, t('home'))]))
+session.on('denied', () => showDenied(session))
 
 refresh()

@@ -12,7 +12,7 @@ import { formatDate } from './lib/dates.js'
 import { diffView } from './lib/diff-view.js'
 import { $, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
-import { loadCharter, shellData, showMessage, startSession } from './lib/page.js'
+import { loadCharter, shellData, showMessage, startSession, showDenied } from './lib/page.js'
 import { onReconnect } from './lib/reconnect.js'
 import { bindText, lineAt } from './lib/render.js'
 import { CONNECTED } from './lib/session.js'
@@ -253,7 +253,7 @@ session.on('outline', (event) => {
   else show(state.key, state.view)
 })
 session.on('status', updateStatus)
-session.on('denied', () => showMessage(t('denied_title'), t('denied_text')))
+session.on('denied', () => showDenied(session, []))
 document.addEventListener('keydown', (event) => {
   if (event.key !== 'f' || event.ctrlKey || event.metaKey || event.altKey) return
   if (document.fullscreenElement) document.exitFullscreen()

@@ -87,3 +87,11 @@ export function meAsUser(me) {
 export function showMessage(title, text, links = []) {
   fill($('#main'), h('h1', null, title), h('p', null, text), links.length ? h('p', null, links) : null)
 }
+
+/** Access refused (blocked, a revoked link): the refusal alone. The connection mark goes
+ * (a "● Connected" beside "Access refused" says the opposite) and so does the socket. */
+export function showDenied(session, links = [h('a', { href: '/' }, t('home'))]) {
+  for (const mark of document.querySelectorAll('.conn')) mark.remove()
+  session.stop()
+  showMessage(t('denied_title'), t('denied_text'), links)
+}

@@ -122,6 +122,11 @@ export class Session extends Emitter {
     return entry
   }
 
+  /** Access was refused: stop connecting (the page says so, and nothing more). */
+  stop() {
+    this.socket.disconnect()
+  }
+
   close(name) {
     const entry = this.documents.get(name)
     if (!entry) return
