@@ -40,6 +40,17 @@ async def make_identity(people: People, reads: OneTrip, settings: Settings) -> I
     return Identity(people, reads, settings, key)
 
 
+async def name_in_use(people: People, charter_id: int, name: str) -> bool:
+    """Whether someone of the charter already goes by ``name`` (case and accents of the
+    letters as typed, spaces aside): the join page then suggests an initial."""
+    wanted = name.casefold()
+    return any(
+        p.name.casefold() == wanted
+        for p in await people.list_participants(charter_id)
+        if p.kind == "person"
+    )
+
+
 def clean_name(raw: object, field: str = "name") -> str:
     if not isinstance(raw, str):
         raise ParticipationError("a name is required", field)

@@ -21,7 +21,13 @@ from server.access import Action, decide
 from server.api.common import bearer, services
 from server.domain.charters import visible_charters
 from server.domain.licences import licence_of
-from server.domain.participation import ParticipationError, clean_badge, clean_name, join
+from server.domain.participation import (
+    ParticipationError,
+    clean_badge,
+    clean_name,
+    join,
+    name_in_use,
+)
 from server.i18n import LANGUAGES, pick, translate
 from server.identity import COOKIE, COOKIE_MAX_AGE
 
@@ -141,9 +147,24 @@ async def join_submit(request: Request) -> Response:
     invite, charter = found
     form = await _form(request, wants_json)
     try:
-        joined = await join(
-            svc.people, invite, clean_name(form.get("name")), clean_badge(form.get("badge"))
-        )
+        name, badge = clean_name(form.get("name")), clean_badge(form.get("badge"))
+        # A name already in use: a gentle hint, once; the same name again joins.
+        if (
+            not wants_json
+            and form.get("same_name") != name
+            and await name_in_use(svc.people, charter.id, name)
+        ):
+            context = {
+                "charter": charter,
+                "role": invite.role,
+                "current": None,
+                "error": None,
+                "taken": name,
+                "name": name,
+                "badge": badge or "",
+            }
+            return render(request, "join.html", context)
+        joined = await join(svc.people, invite, name, badge)
     except ParticipationError as exc:
         if wants_json:
             error = {"code": "invalid", "message": str(exc), "field": exc.field}

@@ -54,3 +54,41 @@ def test_a_blocked_person_sees_the_refusal_alone(browser: Browser, live_server: 
     expect(page.locator(".conn")).to_have_count(0)
     expect(page.locator("body")).not_to_contain_text("Connecté")
     zoe.context.close()
+
+
+def test_a_name_already_in_use_gets_a_gentle_hint_not_a_refusal(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Budget", "Le budget engagé.")])])
+    first = join(browser, live_server, charter.invite("editor"), "Alice Martin")
+    context = browser.new_context(base_url=live_server.base_url, locale="fr-FR")
+    page = context.new_page()
+    page.goto(charter.invite("editor"))
+    page.get_by_label("Votre nom").fill("alice martin")
+    page.locator("select#badge").select_option("citizen")
+    page.locator("form button[type=submit]").click()
+    hint = page.locator("#name-taken")
+    expect(hint).to_contain_text("alice martin est déjà là — ajoutez une initiale")
+    expect(page.get_by_label("Votre nom")).to_have_value("alice martin")
+    expect(page.locator("select#badge")).to_have_value("citizen")  # nothing typed is lost
+    assert serious_violations(page) == []
+    # With an initial, it joins; the same name again would have joined too.
+    page.get_by_label("Votre nom").fill("Alice M.")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/charters/*")
+    again = browser.new_context(base_url=live_server.base_url, locale="fr-FR")
+    other = again.new_page()
+    other.goto(charter.invite("editor"))
+    other.get_by_label("Votre nom").fill("Alice Martin")
+    other.locator("form button[type=submit]").click()
+    expect(other.locator("#name-taken")).to_be_visible()
+    other.locator("form button[type=submit]").click()  # keeps the name
+    other.wait_for_url("**/charters/*")
+    names = [p["name"] for p in charter.api("GET", "/participants")["participants"]]
+    assert sorted(n for n in names if n.startswith("Alice")) == [
+        "Alice M.",
+        "Alice Martin",
+        "Alice Martin",
+    ]
+    for ctx in (first.context, context, again):
+        ctx.close()
