@@ -94,7 +94,7 @@ def test_the_facilitator_reorders_renames_and_projects_live(
     participants.get_by_role("button", name="Actualiser").click()
     f.once("dialog", lambda dialog: dialog.accept())  # "Eli deviendra lecteur·rice…"
     participants.get_by_label("Rôle — Eli").select_option("reader")
-    expect(e.locator(".role-note")).to_contain_text("vous ne pouvez pas le modifier")
+    expect(e.locator(".role-note")).to_contain_text("sans le modifier")
     expect(e.locator(f".article[data-key='{second}'] .article-actions a")).to_contain_text("Suivre")
     assert e.evaluate("window.__sameDocument") is True
 
