@@ -7,7 +7,7 @@ import { QuillBinding } from 'y-quill'
 import './css/editor.css'
 import { api, charterPath, errorText } from './lib/api.js'
 import { $, announce, h, fill } from './lib/dom.js'
-import { t } from './lib/i18n.js'
+import { t, tn } from './lib/i18n.js'
 import { editorDoc, othersCursors } from './lib/editor-doc.js'
 import { keepPending } from './lib/pending.js'
 import {
@@ -63,7 +63,11 @@ const state = {
 const titleEl = h('h1', { id: 'article-title', lang: language, tabindex: -1 })
 const sectionEl = h('p', { class: 'crumb', lang: language })
 const saveEl = h('p', { class: 'save-state', role: 'status', 'aria-live': 'polite' })
-const hereEl = h('p', { class: 'here' })
+// Who else is here: a count that opens on the names (twenty names would push the text
+// off a phone's first screen).
+const hereNames = h('p', { class: 'here-names' })
+const hereCount = h('summary', null)
+const hereEl = h('details', { class: 'here', hidden: true }, hereCount, hereNames)
 const noticeEl = h('p', { class: 'notice', hidden: true })
 const errorEl = h('p', { class: 'error', role: 'alert' })
 const editorEl = h('div', { id: 'editor', class: 'editor', lang: language })
@@ -365,7 +369,9 @@ function renderHere() {
   const { named, anonymous } = people(states, null)
   const total = named.length + anonymous
   hereEl.hidden = total === 0
-  if (total) fill(hereEl, t('also_here'), ' ', named.map((p) => personLabel(p.user)))
+  if (!total) return
+  hereCount.textContent = tn('also_here_count', total)
+  fill(hereNames, t('also_here'), ' ', named.map((p) => personLabel(p.user)))
 }
 
 // -- keeping up with the outline: renamed, moved or deleted while open

@@ -47,6 +47,8 @@ const fr = {
   you: 'vous',
   writing_here: 'Ici en ce moment\u00a0:',
   also_here: 'Aussi dans cet article\u00a0:',
+  also_here_count_one: '{n} autre personne ici',
+  also_here_count_other: '{n} autres personnes ici',
 
   badge_citizen: 'Citoyen·ne',
   badge_elected: 'Élu·e',
@@ -433,6 +435,8 @@ const en = {
   you: 'you',
   writing_here: 'Here right now:',
   also_here: 'Also in this article:',
+  also_here_count_one: '{n} other person here',
+  also_here_count_other: '{n} other people here',
 
   badge_citizen: 'Citizen',
   badge_elected: 'Elected official',
