@@ -501,7 +501,7 @@ async def test_a_commit_whose_answer_is_lost_is_stored_once(
         assert "found committed on retry" in caplog.text
         assert await scalar(pg, "SELECT COUNT(*) FROM doc_updates") == rows + 1  # type: ignore[operator]
         assert marks(await stored_text(pg, document_id)) == Counter({"[a-1]": 1})
-        counted = "SELECT SUM(edits) FROM doc_contributions WHERE participant_id = 7"
+        counted = "SELECT SUM(edits) FROM doc_contributions_at WHERE participant_id = 7"
         assert await scalar(pg, counted) == 1
 
 
