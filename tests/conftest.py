@@ -18,6 +18,14 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
+async def pg(tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for what only a database server can do (several
+    instances, pg_dump, a proxy cut between server and database)."""
+    async with fresh_database("postgresql", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, seed_demo=True, admin_token=ADMIN_TOKEN)
 

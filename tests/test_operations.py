@@ -9,11 +9,9 @@ import json
 import logging
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
@@ -42,12 +40,6 @@ from tests.support import (
 from tests.wire_client import Wire, insertion
 
 SEED = ("CHARTER_SEED_DEMO", "true")
-
-
-@pytest.fixture
-async def pg(tmp_path: Path) -> AsyncIterator[str]:
-    async with fresh_database("postgresql", tmp_path) as url:
-        yield url
 
 
 def ready(server: ServerProcess) -> tuple[int, dict[str, object]]:

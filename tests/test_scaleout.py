@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -33,7 +32,6 @@ from server.names import charter_channel
 from server.settings import Settings
 from tests.databases import (
     _dsn,
-    fresh_database,
     scalar,
     seeded_document,
     stored_text,
@@ -59,13 +57,6 @@ MARK = re.compile(r"\[[ab]\d*-\d+\]")
 
 def marks(text: str) -> Counter[str]:
     return Counter(MARK.findall(text))
-
-
-@pytest.fixture
-async def pg(tmp_path: Path) -> AsyncIterator[str]:
-    """Several instances need one database server: PostgreSQL."""
-    async with fresh_database("postgresql", tmp_path) as url:
-        yield url
 
 
 class Instances:
