@@ -276,7 +276,7 @@ class DocStore:
                     conn.execute(
                         delete(doc_batches).where(doc_batches.c.created_at < at - BATCH_KEYS_KEPT)
                     )
-            _write_batch(conn, rows, edits, at)
+            _write_batch(conn, rows, edits)
 
         await self._trip.run(write, write=True)
 
@@ -380,7 +380,6 @@ def _write_batch(
     conn: Connection,
     rows: list[dict[str, Any]],
     edits: list[tuple[int, int | None]],
-    at: datetime,
 ) -> None:
     """One batch of the writer: the updates, and who made them (in the same transaction)."""
     conn.execute(insert(doc_updates), rows)
