@@ -10,7 +10,7 @@ import httpx
 from server.domain import autoversion
 from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
-from tests.databases import scalar
+from tests.databases import scalar, writes_blocked
 from tests.support import (
     ADMIN_TOKEN,
     PyClient,
@@ -170,6 +170,37 @@ async def test_automatic_versions_only_when_something_changed(database_url: str)
             ).json()
             assert compared["words_added"] == 1
             assert not await autoversion.changed_since_last_version(services, charter)
+
+
+async def test_a_version_saved_before_an_edit_is_committed_still_counts_its_author(
+    server: RunningServer, facilitator: str
+) -> None:
+    """A version holds the live text, which may contain an edit the store has not committed
+    yet (a busy disk, a slow CI machine). Saving waits for that commit, so the edit's author
+    is counted in the version that contains the edit, not in the next one."""
+    xavier = await make_token(server, "editor", "Xavier")
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        name = (await http.get(API)).json()["sections"][0]["articles"][0]["document"]
+        a = (await http.post(f"{API}/versions", json={"label": "A"})).json()
+        b: dict[str, Any] = {}
+
+        async def save_b() -> None:
+            b.update((await http.post(f"{API}/versions", json={"label": "B"})).json())
+
+        async with anyio.create_task_group() as tasks:
+            async with writes_blocked(server.settings.database_url):
+                async with PyClient(server.ws_url, name, xavier) as client:
+                    client.text.insert(0, "Xavier. ")
+                    await until_server_has(
+                        server.base_url, name, lambda t: t.startswith("Xavier. ")
+                    )
+                tasks.start_soon(save_b)
+                await anyio.sleep(0.3)  # B is asked for while the edit waits for the disk
+        a_to_b = (await http.get(f"{API}/compare", params={"from": a["id"], "to": b["id"]})).json()
+        assert [p["name"] for p in a_to_b["participants"]] == ["Xavier"]
+        since_b = (await http.get(f"{API}/compare", params={"from": b["id"]})).json()
+        assert since_b["participants"] == []
 
 
 async def test_who_took_part_between_two_versions_never_changes_afterwards(

@@ -28,7 +28,9 @@ async def create_version(request: Request) -> Response:
     who = await require(request, Action.MANAGE, charter)
     label = text_field(await json_object(request), "label") or ""
     svc = services(request)
-    version_id = await save_version(_versions(request), charter, svc.article_doc, label, who)
+    version_id = await save_version(
+        _versions(request), charter, svc.article_doc, label, who, flush=svc.store.flush
+    )
     record = await _versions(request).get(charter.id, version_id)
     svc.publish(charter.id, {"type": "version", "event": "saved", "version": version_json(record)})
     return JSONResponse(version_json(record), status_code=201)

@@ -212,6 +212,7 @@ async def accept(
         _label(charter, "before", record),
         principal,
         kind="auto",
+        flush=services.store.flush,
     )
     # Claim the amendment first: a second "accept" finds it closed and changes nothing.
     moved = await services.amendments.change_status(
@@ -241,6 +242,7 @@ async def accept(
         _label(charter, "after", record),
         principal,
         kind="auto",
+        flush=services.store.flush,
     )
     await services.amendments.set_version_after(record.id, after)
     return await changed(services, record, "accepted")

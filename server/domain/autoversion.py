@@ -62,7 +62,7 @@ async def save_changed(services: Services) -> list[int]:
         label = auto_label(charter.language, datetime.now(UTC))
         versions = services.stores.versions
         version_id = await save_version(
-            versions, charter, services.article_doc, label, None, "auto"
+            versions, charter, services.article_doc, label, None, "auto", services.store.flush
         )
         log.info("automatic version charter=%s version=%d", charter.slug, version_id)
         services.publish(charter.id, {"type": "version", "event": "saved", "version": version_id})

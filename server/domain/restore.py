@@ -127,7 +127,9 @@ async def _save_before(
     services: Services, charter: CharterRecord, label: str, who: Principal
 ) -> VersionRecord:
     versions = services.stores.versions
-    saved = await save_version(versions, charter, services.article_doc, label, who, kind="auto")
+    saved = await save_version(
+        versions, charter, services.article_doc, label, who, "auto", services.store.flush
+    )
     return await versions.get(charter.id, saved)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
@@ -55,9 +56,14 @@ async def save_version(
     label: str,
     who: Principal | None,
     kind: str = "manual",
+    flush: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    # Read before the states: every edit at or below it is in them; one committed while
-    # they are read (milliseconds) counts after this version (persistence/contributions.py).
+    # ``flush`` (the live store's): edits already applied in memory are committed first, so
+    # the log position below covers every edit the states contain. Read before the states:
+    # one committed while they are read (milliseconds) counts after this version
+    # (persistence/contributions.py).
+    if flush is not None:
+        await flush()
     position = await versions.log_position()
     articles = await live_articles(charter, read)
     return await versions.save(
