@@ -109,4 +109,3 @@ def test_on_a_phone_with_twenty_people_the_text_comes_first(
         awa.context.close()
     finally:
         live_server.call(_leave(wires))
-
