@@ -509,3 +509,60 @@ def test_accepting_over_a_conflict_asks_which_words_stay(
     expect(e.locator(".ql-editor")).not_to_contain_text("Chaque semaine")
     expect(e.locator(".ql-editor")).not_to_contain_text("Chaque mois")
     done(fanny, eli)
+
+
+TOOLBAR = """() => [...document.querySelectorAll('.toolbar button.tool')].map(b => ({
+  name: b.className, label: b.textContent, title: b.title,
+  keys: b.getAttribute('aria-keyshortcuts'), icon: b.querySelector('.tool-icon').outerHTML,
+  tabindex: b.getAttribute('tabindex'),
+}))"""
+
+
+def test_the_amendment_editor_has_the_article_editors_toolbar(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The amendment's text had seven letter buttons of its own (no link, no "clear", other
+    symbols, in the Tab order); it is now the article editor's toolbar, keys included."""
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    # A facilitator, who may write every open amendment.
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    e = open_editor(fanny, charter, key)
+    article_tools = e.evaluate(TOOLBAR)
+    assert len(article_tools) == 9
+
+    number = propose(charter, key, "Un lien vers le portail")
+    open_amendment(e, charter, number)
+    expect(e.locator(FORK)).to_have_attribute("data-state", "saved")
+    assert e.evaluate(TOOLBAR) == article_tools
+
+    # The same keys: Alt+F10 from the text to the bar, the arrows along it, Escape back.
+    text = e.locator("#fork-editor .ql-editor")
+    text.click()
+    e.keyboard.press("Control+End")
+    e.keyboard.type(" Voir le portail")
+    for _ in range(len("portail")):
+        e.keyboard.press("Shift+ArrowLeft")
+    e.keyboard.press("Alt+F10")
+    expect(e.locator(".fork .tool-bold")).to_be_focused()
+    e.keyboard.press("Enter")
+    expect(text.locator("strong")).to_have_text("portail")
+    expect(text).to_be_focused()  # formatted, back in the text with the words selected
+    e.keyboard.press("Alt+F10")
+    e.keyboard.press("End")
+    expect(e.locator(".fork .tool-clean")).to_be_focused()
+    e.keyboard.press("ArrowLeft")
+    expect(e.locator(".fork .tool-link")).to_be_focused()
+    e.keyboard.press("Enter")
+    address = e.get_by_label("Adresse du lien")
+    expect(address).to_be_focused()
+    address.fill("javascript:alert(1)")
+    address.press("Enter")
+    expect(e.locator(".fork .error")).to_have_text(re.compile(r"\S"))
+    address.fill("https://data.nantesmetropole.fr")
+    address.press("Enter")
+    expect(text.locator("a")).to_have_attribute("href", "https://data.nantesmetropole.fr")
+    expect(text.locator("a")).to_have_text("portail")
+    expect(e.locator(".fork .error")).to_have_text("")
+    expect(e.locator(FORK)).to_have_attribute("data-state", "saved")
+    done(fanny)

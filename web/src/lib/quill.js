@@ -40,4 +40,23 @@ Quill.register({
   'modules/cursors': QuillCursors,
 }, true)
 
+/** An editor of charter text in `el`: read-only until the page enables it, the history of
+ * one's own changes only, Tab leaving the editor (no keyboard trap; lists are not nested in
+ * a charter), the others' cursors. The article editor and the amendment editor both. */
+export function charterEditor (el, placeholder) {
+  return new Quill(el, {
+    modules: {
+      cursors: { hideDelayMs: 5000, hideSpeedMs: 300, transformOnTextChange: true },
+      history: { userOnly: true },
+      keyboard: {
+        bindings: { tab: false, indent: false, outdent: false, 'remove tab': false, 'indent code-block': false, 'outdent code-block': false, underline: false },
+      },
+      clipboard: {},
+    },
+    formats: ['bold', 'italic', 'header', 'list', 'link', 'blockquote'],
+    placeholder,
+    readOnly: true,
+  })
+}
+
 export default Quill
