@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run test lint check deps dev-deps web js-deps browser proxy bench clean
+.PHONY: run test lint check deps dev-deps web js-deps browser proxy bench guide-images clean
 
 $(VENV)/.deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ test: dev-deps web js-deps browser proxy lint
 $(VENV)/.bench-deps: pyproject.toml $(VENV)/.deps
 	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $@
+
+# The participants' guide (/guide) shows screenshots taken by a browser test: walk it again,
+# then copy the pictures where the app serves them (after a change of the pages they show).
+guide-images: dev-deps web browser
+	$(PY) -m pytest -q tests/e2e/test_participant_guide.py -k walked
+	cp test-artifacts/guide/*.png server/pages/screenshots/
 
 bench: deps $(VENV)/.bench-deps
 	$(PY) bench/run.py $(BENCH_ARGS)

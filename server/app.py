@@ -47,7 +47,7 @@ from server.live.ws_yjs import yjs_endpoint
 from server.ops import health
 from server.ops.metrics import Metrics
 from server.ops.metrics import routes as metrics_routes
-from server.pages import shells, site
+from server.pages import guide, shells, site
 from server.pages import versions as version_pages
 from server.services import Services
 from server.settings import Settings
@@ -125,6 +125,7 @@ def create_app(settings: Settings) -> Starlette:
             *metrics_routes,
             *shells.routes,
             *site.routes,
+            *guide.routes,
             *charters_api.routes,
             *people_api.routes,
             *outline_api.routes,

@@ -59,6 +59,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "role_reader": "lecteur·rice",
         "language": "Langue",
         "switch_language": "English",
+        "guide_title": "Les cinq premières minutes",
+        "guide_link": "Première fois\u00a0? Les cinq premières minutes, en une page",
         # versions, comparisons and exports (server/pages/versions.py, server/pages/exports.py)
         "versions": "Versions",
         "versions_of": "Versions de «\u00a0{title}\u00a0»",
@@ -157,6 +159,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "role_reader": "reader",
         "language": "Language",
         "switch_language": "Français",
+        "guide_title": "The first five minutes",
+        "guide_link": "First time? The first five minutes, on one page",
         # versions, comparisons and exports (server/pages/versions.py, server/pages/exports.py)
         "versions": "Versions",
         "versions_of": "Versions of “{title}”",

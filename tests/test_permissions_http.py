@@ -233,6 +233,8 @@ UNGUARDED_ROUTES = {
     ("GET", "/lang/{lang}"): "sets the interface language cookie: test_identity",
     ("GET", "/static/{path:path}"): "the browser app's build files, the same for everyone",
     ("GET", "/favicon.ico"): "the browser app's icon",
+    ("GET", "/guide"): "the participants' guide, the same for everyone: test_participant_guide",
+    ("GET", "/guide/img/{name}"): "the guide's screenshots: test_participant_guide",
 }
 
 

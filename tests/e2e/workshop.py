@@ -77,13 +77,17 @@ class Charter:
 
 
 def new_charter(
-    live: LiveServer, sections: list[tuple[str, list[tuple[str, str]]]], title: str = ""
+    live: LiveServer,
+    sections: list[tuple[str, list[tuple[str, str]]]],
+    title: str = "",
+    language: str = "fr",
 ) -> Charter:
-    """A charter of its own for one test: sections of (article title, Markdown)."""
+    """A charter of its own for one test: sections of (article title, Markdown), its text
+    in ``language``."""
     slug = f"atelier-{next(_numbers)}-{int(time.time() * 1000) % 100000}"
     headers = {"authorization": f"Bearer {ADMIN_TOKEN}"}
     with httpx.Client(base_url=live.base_url, headers=headers, timeout=10) as http:
-        body = {"slug": slug, "title": title or f"Charte de l’atelier {slug}", "language": "fr"}
+        body = {"slug": slug, "title": title or f"Charte de l’atelier {slug}", "language": language}
         http.post("/api/charters", json=body).raise_for_status()
     token = live.call(make_token(live.running, "facilitator", "Script", slug=slug))
     charter = Charter(live, slug, token)

@@ -49,7 +49,9 @@ function updateRoleNote() {
   const { role, name } = state.me
   // Someone reading a public charter without an invitation has no name: no name said.
   const key = role === 'reader' && !name ? 'role_note_public' : `role_note_${role}`
-  roleNote.textContent = t(key, { name: name || '' })
+  // Everyone but the public is here from an invitation: the guide is one link away.
+  const guide = key === 'role_note_public' ? null : h('a', { href: '/guide' }, t('guide_link'))
+  fill(roleNote, t(key, { name: name || '' }), guide ? ' ' : null, guide)
 }
 
 // -- the outline, kept in place: elements are reused so that live text, focus and open

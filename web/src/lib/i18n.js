@@ -61,6 +61,7 @@ const fr = {
   role_note_editor: 'Bienvenue, {name}\u00a0! Choisissez un article et écrivez-y avec les autres.',
   role_note_commenter: 'Bienvenue, {name}\u00a0! Vous suivez le texte en direct, et vous pouvez le commenter et proposer des amendements\u00a0: ouvrez un article, sélectionnez un passage, puis «\u00a0Commenter la sélection\u00a0», ou «\u00a0Proposer un amendement\u00a0».',
   role_note_reader: 'Bienvenue, {name}\u00a0! Vous suivez le texte en direct, tel que les participant·es l’écrivent\u00a0; vous pouvez le lire, sans le modifier.',
+  guide_link: 'Première fois\u00a0? Les cinq premières minutes',
   role_note_public: 'Bienvenue\u00a0! Vous suivez le texte en direct, tel que les participant·es l’écrivent\u00a0; vous pouvez le lire, sans le modifier.',
 
   charter_empty: 'Cette charte n’a pas encore de section.',
@@ -448,6 +449,7 @@ const en = {
   role_note_facilitator: 'You facilitate this charter, {name}: you can write, organise the articles, invite people and use the projector.',
   role_note_editor: 'Welcome, {name}! Pick an article and write it together with the others.',
   role_note_commenter: 'Welcome, {name}! You follow the text live, and you can comment on it and propose amendments: open an article, select a passage, then “Comment on the selection”, or “Propose an amendment”.',
+  guide_link: 'First time? The first five minutes',
   role_note_reader: 'Welcome, {name}! You follow the text live, as the participants write it; you can read it, not change it.',
   role_note_public: 'Welcome! You follow the text live, as the participants write it; you can read it, not change it.',
 
