@@ -75,6 +75,12 @@ def forward_edit(base: ArticleDoc, target: list[Op]) -> bytes | None:
 
 def restore_update(live_state: bytes, version_state: bytes) -> bytes | None:
     """The update that brings a live article (given as its full state) back to a version."""
+    return restore_edit(live_state, version_state)[1]
+
+
+def restore_edit(live_state: bytes, version_state: bytes) -> tuple[ArticleDoc, bytes | None]:
+    """``restore_update``, with the scratch copy that wrote it (its client wrote the words
+    brought back: crdt/authors.py gives them their authors again)."""
     scratch = ArticleDoc.from_updates([live_state])
     target = ArticleDoc.from_updates([version_state]).ops()
-    return forward_edit(scratch, target)
+    return scratch, forward_edit(scratch, target)

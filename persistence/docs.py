@@ -25,7 +25,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from persistence import contributions
+from persistence import authors, contributions
 from persistence.engine import OneTrip
 from persistence.tables import doc_batches, doc_checkpoints, doc_updates
 
@@ -72,6 +72,7 @@ class DocStore:
         # Each batch is one trip to the database: on SQLite, 0.6 ms of CPU per commit instead
         # of 1.9 through aiosqlite (docs/benchmarks.md). The writer's connections are its own.
         self._trip = OneTrip(engine)
+        self._authors = authors.Recorder()
         self._keyed = engine.url.get_backend_name() != "sqlite"  # see ``_commit``
         self._fold = fold
         self._compact_every = compact_every
@@ -219,6 +220,10 @@ class DocStore:
         ]
         if not rows:
             return
+        # Who wrote which characters: the clients this batch brings that are not known yet.
+        new_authors = self._authors.new_rows(
+            (q.document_id, q.participant_id, q.update) for q in batch if q.update is not None
+        )
         delay = 0.05
         # On a server database the answer to COMMIT can be lost after the commit happened:
         # the retry must then find the batch stored, not store it twice (each batch carries
@@ -230,7 +235,7 @@ class DocStore:
                 # Who edited what survives compaction: counted in the same transaction.
                 edits = [(q.document_id, q.participant_id) for q in batch if q.update]
                 started = time.monotonic()
-                await self._write(rows, edits, datetime.now(UTC), key, retry)
+                await self._write(rows, edits, new_authors, datetime.now(UTC), key, retry)
                 if self.timings is not None:
                     self.timings("commit", time.monotonic() - started)
                 break
@@ -251,6 +256,7 @@ class DocStore:
                 await anyio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self.commits += 1
+        self._authors.recorded(new_authors)
         for q in batch:
             if q.update is not None:
                 n = self._rows_since_compaction.get(q.document_id, 0)
@@ -260,6 +266,7 @@ class DocStore:
         self,
         rows: list[dict[str, Any]],
         edits: list[tuple[int, int | None]],
+        new_authors: list[dict[str, Any]],
         at: datetime,
         key: str | None,
         retry: bool,
@@ -276,7 +283,7 @@ class DocStore:
                     conn.execute(
                         delete(doc_batches).where(doc_batches.c.created_at < at - BATCH_KEYS_KEPT)
                     )
-            _write_batch(conn, rows, edits)
+            _write_batch(conn, rows, edits, new_authors)
 
         await self._trip.run(write, write=True)
 
@@ -380,7 +387,10 @@ def _write_batch(
     conn: Connection,
     rows: list[dict[str, Any]],
     edits: list[tuple[int, int | None]],
+    new_authors: list[dict[str, Any]],
 ) -> None:
-    """One batch of the writer: the updates, and who made them (in the same transaction)."""
+    """One batch of the writer: the updates, who made them and the authors of clients not
+    seen before (in the same transaction)."""
     conn.execute(insert(doc_updates), rows)
     contributions.record(conn, edits)
+    authors.record(conn, new_authors)

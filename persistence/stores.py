@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from persistence.amendments import Amendments
+from persistence.authors import Authors
 from persistence.comments import Comments
 from persistence.contributions import Contributions
 from persistence.docs import DocStore
@@ -30,6 +31,7 @@ class Stores:
     comments: Comments
     contributions: Contributions
     outline: Outline
+    authors: Authors  # who wrote which characters (crdt/authors.py)
 
     @classmethod
     def over(cls, engine: AsyncEngine, docs: DocStore) -> Stores:
@@ -44,4 +46,5 @@ class Stores:
             Comments(engine),
             Contributions(engine),
             Outline(engine),
+            Authors(engine),
         )

@@ -241,6 +241,34 @@ doc_contributions_at = Table(
     Column("edits", Integer, nullable=False),
 )
 
+# Who first sent items of each Yjs client of a document (crdt/authors.py): written with the
+# updates, untouched by compaction, so that every character keeps its author. amendment_id:
+# the client wrote in that amendment's text, whose words came in when it was accepted.
+doc_authors = Table(
+    "doc_authors",
+    metadata,
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("participant_id", BigInteger, nullable=True),
+    Column("amendment_id", BigInteger, nullable=True),
+)
+
+# A restored version gives its characters the authors they had in it: the clocks
+# [clock_start, clock_end) of a client's items get another origin, the latest range (by id)
+# winning where two cover the same characters.
+doc_author_ranges = Table(
+    "doc_author_ranges",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", BigInteger, nullable=False),
+    Column("clock_start", BigInteger, nullable=False),
+    Column("clock_end", BigInteger, nullable=False),
+    Column("participant_id", BigInteger, nullable=True),
+    Column("amendment_id", BigInteger, nullable=True),
+    Index("ix_doc_author_ranges_document_id", "document_id"),
+)
+
 # An amendment: a fork of an article (its own document, first update = the article's full
 # state at proposal) with the state vector of that moment, its base.
 amendments = Table(

@@ -28,6 +28,7 @@ from server.api import exports as exports_api
 from server.api import outline as outline_api
 from server.api import people as people_api
 from server.api import projector as projector_api
+from server.api import provenance as provenance_api
 from server.api import versions as versions_api
 from server.api.errors import domain_error_handler
 from server.domain import autoversion
@@ -130,6 +131,7 @@ def create_app(settings: Settings) -> Starlette:
             *people_api.routes,
             *outline_api.routes,
             *projector_api.routes,
+            *provenance_api.routes,
             *versions_api.routes,
             *exports_api.routes,
             *version_pages.routes,

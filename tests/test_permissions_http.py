@@ -124,6 +124,9 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
         lambda _, v: {"article": None if v["charter"]["projector"] == v["key"] else v["key"]},
     ),
     ("GET", "/api/charters/{slug}/articles/{key}/changes"): Cell(READ),
+    # Who wrote what (server/api/provenance.py).
+    ("GET", "/api/charters/{slug}/authors"): Cell(READ),
+    ("GET", "/api/charters/{slug}/articles/{key}/authors"): Cell(READ),
     # Versions of the whole charter, and comparisons (server/api/versions.py).
     ("GET", "/api/charters/{slug}/versions"): Cell(READ),
     ("POST", "/api/charters/{slug}/versions"): Cell(

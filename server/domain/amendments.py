@@ -14,6 +14,7 @@ from typing import Any
 
 from crdt.amendments import Conflict, accepted_update, conflicts, fork_of, own_changes, preview
 from crdt.article import ArticleDoc
+from crdt.authors import clients_of
 from crdt.diff import diff_words
 from persistence.amendments import EDITABLE, AmendmentRecord, NewAmendment
 from persistence.repo import ArticleRecord, CharterRecord
@@ -229,12 +230,18 @@ async def accept(
         raise ConflictError("this amendment was decided meanwhile")
     await services.refresh_scope(record.document_id)
     name = article_document(charter.slug, record.article_key)
-    await services.registry.server_edit(
+    # Its words keep their authors (whoever typed them in the amendment), by way of it.
+    await services.stores.authors.adopt(record.document_id, record.article_document_id, record.id)
+    merged = await services.registry.server_edit(
         record.article_document_id,
         name,
         lambda live: accepted_update(live, changes, base, fork_text, choose),
         ServerEdit("amendment accepted", record.author_id),
     )
+    if merged is not None:  # the words chosen where it met the live text: the amendment's
+        await services.stores.authors.through_amendment(
+            record.article_document_id, clients_of(merged), record.id
+        )
     after = await save_version(
         services.stores.versions,
         charter,

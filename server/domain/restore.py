@@ -1,7 +1,7 @@
 """Restore one article, or the whole charter, to a saved version — as a forward edit.
 
 Applying an old state to a CRDT changes nothing. Restoring computes the edit that turns
-today's text into the version's text (``crdt.versions.restore_update``) and applies it
+today's text into the version's text (``crdt.versions.restore_edit``) and applies it
 through ``Room.apply``, like a keystroke: connected editors see it at once, and restoring
 again (to the automatic version saved just before) undoes it.
 """
@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+
 from crdt.article import ArticleDoc
-from crdt.versions import restore_update
+from crdt.authors import character_ids, kept_authors
+from crdt.versions import restore_edit
 from persistence.repo import ArticleRecord, CharterRecord
 from persistence.versions import VersionArticle, VersionRecord
 from server.access import Principal
@@ -142,12 +145,24 @@ async def _restore(
 ) -> dict[str, Any]:
     key = article.key
     name = article_document(charter.slug, key)
+    # The words brought back keep the authors they had in the version.
+    authorship = await services.stores.authors.of(article.document_id)
+    old_ids = await anyio.to_thread.run_sync(character_ids, old.state)
+    written: list[ArticleDoc] = []
+
+    def make_update(live: ArticleDoc) -> bytes | None:
+        scratch, update = restore_edit(live.full_update(), old.state)
+        written.append(scratch)
+        return update
+
     changed = await services.registry.server_edit(
-        article.document_id,
-        name,
-        lambda live: restore_update(live.full_update(), old.state),
-        ServerEdit("restore", who.participant_id),
+        article.document_id, name, make_update, ServerEdit("restore", who.participant_id)
     )
+    if changed is not None:  # committed: the restore's own client is recorded by now
+        new_ids = await anyio.to_thread.run_sync(character_ids, written[-1].full_update())
+        now = await services.stores.authors.of(article.document_id)
+        kept = kept_authors(new_ids, now, old_ids, authorship)
+        await services.stores.authors.keep_ranges(article.document_id, kept)
     renamed = old.article_title != article.title
     if renamed:
         await services.stores.outline.update_article(charter.id, key, title=old.article_title)

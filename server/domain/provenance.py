@@ -1,0 +1,145 @@
+"""Who wrote what, for people: an article's text as runs of authors (with their badges),
+the share of its words written by citizens, elected officials and organisers, and by
+amendment or live; the same summed over a charter. Computed from the live text (the room's
+if it is loaded) and what the store knows of authors (crdt/authors.py)."""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from typing import Any
+
+import anyio
+
+from crdt.authors import Authorship, Origin, Run, character_ids, runs, word_origins
+from persistence.people import ParticipantRecord
+from persistence.repo import ArticleRecord, CharterRecord
+from server.identity import color_for
+from server.services import Services
+
+BADGES = ("citizen", "elected", "organiser")
+IDS_KEPT = 64  # articles whose character ids are kept, by state (the heavy part)
+
+_ids: OrderedDict[tuple[int, bytes], list[tuple[int, int]]] = OrderedDict()
+
+
+async def _character_ids(document_id: int, state_vector: bytes, state: bytes) -> list[Any]:
+    key = (document_id, state_vector)
+    found = _ids.get(key)
+    if found is None:
+        # Thousands of lookups in pycrdt for a long article: off the event loop.
+        found = await anyio.to_thread.run_sync(character_ids, state)
+        _ids[key] = found
+        while len(_ids) > IDS_KEPT:
+            _ids.popitem(last=False)
+    else:
+        _ids.move_to_end(key)
+    return found
+
+
+def _badge(person: ParticipantRecord | None) -> str:
+    return person.badge if person is not None and person.badge in BADGES else "none"
+
+
+def _person_json(person: ParticipantRecord) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "badge": person.badge,
+        "color": color_for(person.id),
+    }
+
+
+def _origin_json(origin: Origin) -> dict[str, Any]:
+    return {"participant": origin.participant_id, "amendment": origin.amendment_id}
+
+
+class Summary:
+    """Words counted by person, badge and way (live writing or an amendment)."""
+
+    def __init__(self) -> None:
+        self.words = 0
+        self.by_person: Counter[int | None] = Counter()
+        self.by_badge: Counter[str] = Counter({b: 0 for b in (*BADGES, "none")})
+        self.by_way: Counter[str] = Counter({"live": 0, "amendment": 0})
+
+    def add(self, origins: list[Origin], people: dict[int, ParticipantRecord]) -> None:
+        for origin in origins:
+            self.words += 1
+            person = people.get(origin.participant_id) if origin.participant_id else None
+            self.by_person[origin.participant_id if person is not None else None] += 1
+            self.by_badge[_badge(person)] += 1
+            self.by_way["amendment" if origin.amendment_id is not None else "live"] += 1
+
+    def to_json(self, people: dict[int, ParticipantRecord]) -> dict[str, Any]:
+        ranked = sorted(
+            ((pid, n) for pid, n in self.by_person.items() if pid is not None),
+            key=lambda item: (-item[1], people[item[0]].name),
+        )
+        return {
+            "words": self.words,
+            "by_badge": dict(self.by_badge),
+            "by_way": dict(self.by_way),
+            "by_person": [{**_person_json(people[pid]), "words": n} for pid, n in ranked],
+            "unknown": self.by_person.get(None, 0),
+        }
+
+
+async def _authorship(services: Services, article: ArticleRecord) -> Authorship:
+    return await services.stores.authors.of(article.document_id)
+
+
+async def _people(services: Services, charter: CharterRecord) -> dict[int, ParticipantRecord]:
+    return {p.id: p for p in await services.people.list_participants(charter.id)}
+
+
+async def _article_runs(
+    services: Services, article: ArticleRecord, authorship: Authorship
+) -> tuple[str, list[Run]]:
+    doc = await services.article_doc(article.document_id)
+    text = doc.text()
+    ids = await _character_ids(article.document_id, doc.state_vector(), doc.full_update())
+    return text, runs(ids, authorship)
+
+
+async def article_authors(
+    services: Services, charter: CharterRecord, article: ArticleRecord
+) -> dict[str, Any]:
+    """The article's authors now: runs over its text (UTF-16 units, as the editor counts),
+    the clients and ranges the editor colours live text with, the people, the summary."""
+    authorship = await _authorship(services, article)
+    people = await _people(services, charter)
+    text, found = await _article_runs(services, article, authorship)
+    summary = Summary()
+    summary.add(word_origins(text, found), people)
+    origins = [*authorship.clients.values()]
+    origins += [span[2] for spans in authorship.ranges.values() for span in spans]
+    named = {o.participant_id for o in origins if o.participant_id is not None}
+    return {
+        "article": article.key,
+        "runs": [{"start": r.start, "end": r.end, **_origin_json(r.origin)} for r in found],
+        "clients": {str(c): _origin_json(o) for c, o in authorship.clients.items()},
+        "ranges": [
+            {"client": c, "start": start, "end": end, **_origin_json(origin)}
+            for c, spans in authorship.ranges.items()
+            for start, end, origin in spans
+        ],
+        "people": [_person_json(people[p]) for p in sorted(named) if p in people],
+        "summary": summary.to_json(people),
+    }
+
+
+async def charter_authors(services: Services, charter: CharterRecord) -> dict[str, Any]:
+    """The share of the charter's words by person, badge and way, overall and per article."""
+    people = await _people(services, charter)
+    overall = Summary()
+    articles = []
+    for section in charter.sections:
+        for article in section.articles:
+            authorship = await _authorship(services, article)
+            text, found = await _article_runs(services, article, authorship)
+            origins = word_origins(text, found)
+            overall.add(origins, people)
+            own = Summary()
+            own.add(origins, people)
+            articles.append({"id": article.key, "title": article.title, **own.to_json(people)})
+    return {"summary": overall.to_json(people), "articles": articles}

@@ -1,0 +1,223 @@
+"""Who wrote what: every character keeps its author (the participant who first sent its Yjs
+client) through concurrent typing, compaction and a restart, a restored version (written by
+the server for a facilitator, the words keep their authors) and an accepted amendment (its
+words keep whoever typed them, by way of the amendment); on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from crdt.article import ArticleDoc
+from crdt.authors import Authorship, Origin, character_ids, runs, word_origins
+from server.domain.demo import DEMO_SLUG
+from server.settings import Settings
+from tests.support import (
+    PyClient,
+    RunningServer,
+    make_token,
+    running_server,
+    server_text,
+    until_server_has,
+)
+from tests.test_amendments import edit_fork
+
+API = f"/api/charters/{DEMO_SLUG}"
+
+
+def participant(token: str) -> int:
+    return int(token.split(".", 1)[0])
+
+
+async def badge(server: RunningServer, token: str, value: str) -> None:
+    charter = await server.services.repo.get_charter(DEMO_SLUG)
+    await server.services.people.update_participant(charter.id, participant(token), badge=value)
+
+
+def who_wrote(authors: dict[str, Any], text: str, words: str) -> set[str]:
+    """The authors of the characters of ``words`` (found once in ``text``)."""
+    names = {p["id"]: p["name"] for p in authors["people"]}
+    start = len(text[: text.index(words)].encode("utf-16-le")) // 2
+    end = start + len(words.encode("utf-16-le")) // 2
+    return {
+        names.get(r["participant"], "?")
+        for r in authors["runs"]
+        if r["start"] < end and r["end"] > start
+    }
+
+
+async def first_article(http: httpx.AsyncClient) -> dict[str, Any]:
+    article: dict[str, Any] = (await http.get(API)).json()["sections"][0]["articles"][0]
+    return article
+
+
+def test_word_origins_follow_the_characters() -> None:
+    """Pure: « très » typed by client 22 inside client 11's sentence, an emoji counted as
+    two UTF-16 units; a word goes to whoever wrote most of it."""
+    a, b = ArticleDoc(client_id=11), ArticleDoc(client_id=22)
+    a.edit(lambda t: t.insert(0, "Données ouvertes 😀 pour tous."))
+    b.apply(a.full_update())
+    b.edit(lambda t: t.insert(len("Données ".encode()), "très "))
+    a.apply(b.update_since(a.state_vector()))
+    assert a.text() == "Données très ouvertes 😀 pour tous."
+    authorship = Authorship(clients={11: Origin(1), 22: Origin(2)})
+    found = runs(character_ids(a.full_update()), authorship)
+    assert [(r.start, r.end, r.origin.participant_id) for r in found] == [
+        (0, 8, 1),
+        (8, 13, 2),
+        (13, 35, 1),
+    ]
+    assert [o.participant_id for o in word_origins(a.text(), found)] == [1, 2, 1, 1, 1]
+
+
+async def test_three_people_typing_at_once_each_keep_their_words(
+    server: RunningServer, facilitator: str
+) -> None:
+    tokens = {
+        "Awa": await make_token(server, "editor", "Awa"),
+        "Bruno": await make_token(server, "editor", "Bruno"),
+        "Chloé": await make_token(server, "editor", "Chloé"),
+    }
+    await badge(server, tokens["Awa"], "citizen")
+    await badge(server, tokens["Bruno"], "elected")
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article = await first_article(http)
+        name = article["document"]
+        clients = [PyClient(server.ws_url, name, tokens[n]) for n in tokens]
+        for client in clients:
+            await client.connect()
+        words = {
+            "Awa": " Awa écrit ici.",
+            "Bruno": " Bruno répond là.",
+            "Chloé": " Chloé ajoute émoji😀.",
+        }
+        # Each types a word at a time at the end of the text, all three at once.
+        for client in clients:
+            await client.synced.wait()
+        for step in range(3):
+            for client, sentence in zip(clients, words.values(), strict=True):
+                client.text.insert(len(client.text), " " + sentence.split(" ")[step + 1])
+            await asyncio.sleep(0.05)
+        text = await until_server_has(
+            server.base_url, name, lambda t: all(w in t for w in ("ici.", "là.", "😀."))
+        )
+        for client in clients:
+            await client.disconnect()
+        await server.services.store.flush()
+        authors = (await http.get(f"{API}/articles/{article['id']}/authors")).json()
+        for who in tokens:
+            for word in words[who].split():
+                assert who_wrote(authors, text, word) == {who}, (who, word)
+        summary = authors["summary"]
+        assert summary["by_badge"]["citizen"] == 3  # Awa's three words
+        assert summary["by_badge"]["elected"] == 3
+        by_person = {p["name"]: p["words"] for p in summary["by_person"]}
+        assert by_person["Awa"] == by_person["Bruno"] == by_person["Chloé"] == 3
+        assert summary["by_way"]["amendment"] == 0
+        charter = (await http.get(f"{API}/authors")).json()
+        assert charter["summary"]["by_badge"]["citizen"] >= 3
+        assert any(a["id"] == article["id"] for a in charter["articles"])
+
+
+async def test_authors_survive_compaction_and_a_restart(settings: Settings) -> None:
+    async with running_server(settings) as server:
+        awa = await make_token(server, "editor", "Awa")
+        facilitator = await make_token(server, "facilitator", "Fanny")
+        headers = {"authorization": f"Bearer {facilitator}"}
+        async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+            article = await first_article(http)
+            async with PyClient(server.ws_url, article["document"], awa) as client:
+                client.text.insert(0, "Écrit par Awa. ")
+                await until_server_has(
+                    server.base_url, article["document"], lambda t: t.startswith("Écrit par")
+                )
+            await server.services.store.flush()
+            document_id = (await server.services.repo.get_charter(DEMO_SLUG)).sections[0]
+            document_id = document_id.articles[0].document_id
+            assert await server.services.store.compact(document_id) > 0
+            before = (await http.get(f"{API}/articles/{article['id']}/authors")).json()
+    async with running_server(settings) as server:
+        async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+            after = (await http.get(f"{API}/articles/{article['id']}/authors")).json()
+    assert after["runs"] == before["runs"]
+    assert after["runs"][0] == {
+        "start": 0,
+        "end": len("Écrit par Awa. "),
+        "participant": participant(awa),
+        "amendment": None,
+    }
+    assert after["summary"]["by_person"][0]["name"] == "Awa"
+
+
+async def test_a_restored_version_keeps_the_words_authors(
+    server: RunningServer, facilitator: str
+) -> None:
+    """The facilitator restores a version: the server writes the words back, on her behalf;
+    they are still Awa's."""
+    awa = await make_token(server, "editor", "Awa")
+    bruno = await make_token(server, "editor", "Bruno")
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article = await first_article(http)
+        name = article["document"]
+        async with PyClient(server.ws_url, name, awa) as client:
+            client.text.insert(0, "Les séances sont filmées. ")
+            await until_server_has(server.base_url, name, lambda t: t.startswith("Les séances"))
+        version = (await http.post(f"{API}/versions", json={"label": "Atelier 2"})).json()
+        async with PyClient(server.ws_url, name, bruno) as client:
+            await client.synced.wait()
+            del client.text[0 : len("Les séances sont filmées. ".encode())]
+            client.text.insert(0, "Rien. ")
+            await until_server_has(server.base_url, name, lambda t: t.startswith("Rien. "))
+        restored = await http.post(
+            f"{API}/articles/{article['id']}/restore", json={"version": version["id"]}
+        )
+        assert restored.status_code == 200, restored.text
+        text = await until_server_has(server.base_url, name, lambda t: t.startswith("Les séances"))
+        await server.services.store.flush()
+        authors = (await http.get(f"{API}/articles/{article['id']}/authors")).json()
+    assert who_wrote(authors, text, "Les séances sont filmées.") == {"Awa"}
+    assert "Bruno" not in {p["name"] for p in authors["summary"]["by_person"]}
+
+
+async def test_an_accepted_amendments_words_keep_whoever_typed_them(
+    server: RunningServer, facilitator: str
+) -> None:
+    """Chloé, a co-author, types in the amendment's text; once accepted, those words are
+    hers, by way of the amendment."""
+    dora = await make_token(server, "editor", "Dora")
+    chloe = await make_token(server, "editor", "Chloé")
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        as_dora = {"authorization": f"Bearer {dora}"}
+        article = await first_article(http)
+        made = await http.post(
+            f"{API}/articles/{article['id']}/amendments",
+            json={"title": "Publier", "rationale": "Parce que.", "open": True},
+            headers=as_dora,
+        )
+        assert made.status_code == 201, made.text
+        amendment = made.json()
+        invited = await http.post(
+            f"{API}/amendments/{amendment['id']}/authors",
+            json={"participant_id": participant(chloe)},
+            headers=as_dora,
+        )
+        assert invited.status_code in (200, 201), invited.text
+        # Chloé changes the last word of the article's first sentence into a longer ending.
+        base = await server_text(server.base_url, article["document"])
+        last = base.split(".")[0].split()[-1]
+        await edit_fork(server, chloe, amendment, last, f"{last}, publiées chaque mois")
+        accepted = await http.post(f"{API}/amendments/{amendment['id']}/accept", json={})
+        assert accepted.status_code == 200, accepted.text
+        text = await until_server_has(
+            server.base_url, article["document"], lambda t: "chaque mois" in t
+        )
+        authors = (await http.get(f"{API}/articles/{article['id']}/authors")).json()
+    assert who_wrote(authors, text, "publiées chaque mois") == {"Chloé"}
+    assert authors["summary"]["by_way"]["amendment"] == 4  # her words, and the one retyped
+    runs_of_chloe = [r for r in authors["runs"] if r["participant"] == participant(chloe)]
+    assert runs_of_chloe and all(r["amendment"] == amendment["id"] for r in runs_of_chloe)
