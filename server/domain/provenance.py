@@ -10,10 +10,19 @@ from typing import Any
 
 import anyio
 
-from crdt.authors import Authorship, Origin, Run, character_ids, runs, word_origins
+from crdt.authors import (
+    UNKNOWN,
+    Authorship,
+    Origin,
+    Run,
+    character_ids,
+    runs,
+    word_origins,
+)
+from crdt.protocol import read_state_vector
 from persistence.people import ParticipantRecord
 from persistence.repo import ArticleRecord, CharterRecord
-from server.identity import color_for
+from server.identity import PALETTE, color_for
 from server.services import Services
 
 BADGES = ("citizen", "elected", "organiser")
@@ -46,6 +55,7 @@ def _person_json(person: ParticipantRecord) -> dict[str, Any]:
         "name": person.name,
         "badge": person.badge,
         "color": color_for(person.id),
+        "shade": person.id % len(PALETTE),  # the editor's highlight of this colour
     }
 
 
@@ -111,13 +121,18 @@ async def article_authors(
     text, found = await _article_runs(services, article, authorship)
     summary = Summary()
     summary.add(word_origins(text, found), people)
+    # Every client of the text is named, those nobody is known for too (an import, text
+    # from before authors were recorded): the editor asks again only for new ones.
+    doc = await services.article_doc(article.document_id)
+    clients = {c: authorship.clients.get(c, UNKNOWN) for c in read_state_vector(doc.state_vector())}
+    clients.update(authorship.clients)
     origins = [*authorship.clients.values()]
     origins += [span[2] for spans in authorship.ranges.values() for span in spans]
     named = {o.participant_id for o in origins if o.participant_id is not None}
     return {
         "article": article.key,
         "runs": [{"start": r.start, "end": r.end, **_origin_json(r.origin)} for r in found],
-        "clients": {str(c): _origin_json(o) for c, o in authorship.clients.items()},
+        "clients": {str(c): _origin_json(o) for c, o in clients.items()},
         "ranges": [
             {"client": c, "start": start, "end": end, **_origin_json(origin)}
             for c, spans in authorship.ranges.items()

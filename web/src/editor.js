@@ -20,6 +20,7 @@ import { articleAmendments } from './amend/article-hook.js'
 import { mayComment } from './comments/common.js'
 import { articleComments } from './comments/panel.js'
 import { projectorHere } from './facilitator/projector-here.js'
+import { authorsPanel } from './provenance/authors-panel.js'
 
 const { slug, article: key, language } = shellData()
 const session = startSession()
@@ -67,6 +68,9 @@ const projector = projectorHere({
   slug, key, showError: (text) => { errorEl.textContent = text },
 })
 
+// Who wrote what: the text coloured by person or badge, and "who wrote this passage?".
+const authors = authorsPanel({ slug, key, me: () => state.me })
+
 function layout() {
   // Before the page's own "skip to the content": straight into the text, one Tab away.
   const skip = h('a', { class: 'skip-link', href: '#editor' }, t('skip_to_text'))
@@ -82,7 +86,7 @@ function layout() {
       h('div', { class: 'editor-status' }, saveEl, hereEl, projector.el),
       noticeEl, amendments.el, errorEl),
     h('div', { class: 'editor-layout' },
-      h('div', { class: 'editor-main' }, toolbar.el, editorEl),
+      h('div', { class: 'editor-main' }, toolbar.el, editorEl, authors.el),
       comments.el))
 }
 
@@ -103,6 +107,7 @@ function startEditor() {
   toolbar.attach(quill)
   comments.attach(quill, shown)
   projector.attach(quill, shown.text)
+  authors.attach(quill, shown.text, [shown.doc.clientID, entry.doc.clientID])
   // Show a person's name for a few seconds whenever their cursor moves (not only on hover).
   const cursors = quill.getModule('cursors')
   entry.provider.awareness.on('change', ({ added, updated }) => {
