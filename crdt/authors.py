@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pycrdt import Assoc, Doc, Text, get_state
 
-from crdt.article import BODY, CrdtError, _guard
+from crdt.article import BODY, ArticleDoc, CrdtError, _guard
 from crdt.protocol import ProtocolError, read_state_vector
 from crdt.relpos import ascii_twin
+
+# A word, as the summaries count them (punctuation and emoji are not words).
+WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 
 
 def clients_of(update: bytes) -> list[int]:
@@ -98,19 +100,35 @@ class Authorship:
 def character_ids(state: bytes) -> list[tuple[int, int]]:
     """The item id (client, clock) of each UTF-16 unit of the text of an article given as
     its full state (``ArticleDoc.full_update()``), in order. Pure: may run in a thread."""
+    units = len(ArticleDoc.from_updates([state]).text().encode("utf-16-le")) // 2
+    return _ids_at(state, range(units))
+
+
+def word_ids(state: bytes) -> list[tuple[int, int]]:
+    """The item id of the first character of each word (``WORD``) of the article's text:
+    a word counts for whoever began it. One lookup per word, not per character: what the
+    summaries of a whole charter read. Pure: may run in a thread."""
+    text = ArticleDoc.from_updates([state]).text()
+    starts = []
+    done, units = 0, 0
+    for match in WORD.finditer(text):
+        units += _units(text[done : match.start()])
+        starts.append(units)
+        units += _units(match[0])
+        done = match.end()
+    return _ids_at(state, starts)
+
+
+def _ids_at(state: bytes, indices: Iterable[int]) -> list[tuple[int, int]]:
     try:
         twin_update = ascii_twin(state)
     except ProtocolError as exc:
         raise CrdtError(f"cannot read the article's authors: {exc}") from exc
     twin: Doc[Text] = Doc(skip_gc=True)
     body = twin.get(BODY, type=Text)
-    found: list[tuple[int, int]] = []
     with _guard("cannot read the article's authors"):
         twin.apply_update(twin_update)
-        for index in range(len(body)):
-            raw = body.sticky_index(index, Assoc.AFTER).encode()
-            found.append(_item_id(raw))
-    return found
+        return [_item_id(body.sticky_index(i, Assoc.AFTER).encode()) for i in indices]
 
 
 def _item_id(raw: bytes) -> tuple[int, int]:
@@ -149,27 +167,6 @@ def runs(ids: Iterable[tuple[int, int]], authorship: Authorship) -> list[Run]:
             found[-1] = Run(last.start, index + 1, origin)
         else:
             found.append(Run(index, index + 1, origin))
-    return found
-
-
-WORD = re.compile(r"\w+(?:['’\-]\w+)*")
-
-
-def word_origins(text: str, origins: list[Run]) -> list[Origin]:
-    """The origin of each word of ``text`` (punctuation is not a word): whoever wrote most
-    of its characters (the first of them on a tie)."""
-    starts = [r.start for r in origins]
-    found = []
-    done, units = 0, 0  # characters of ``text`` read, and their UTF-16 length
-    for match in WORD.finditer(text):
-        start = units + _units(text[done : match.start()])
-        end = start + _units(match[0])
-        done, units = match.end(), end
-        counts: Counter[Origin] = Counter()
-        for unit in range(start, end):
-            at = bisect_right(starts, unit) - 1
-            counts[origins[at].origin if at >= 0 else UNKNOWN] += 1
-        found.append(max(counts, key=counts.__getitem__))  # the first one on a tie
     return found
 
 

@@ -60,6 +60,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "language": "Langue",
         "switch_language": "English",
         "guide_title": "Les cinq premières minutes",
+        "authors_share": "Mots écrits par des citoyen·nes\u00a0: {citizen}, des élu·es\u00a0: {elected}, l’organisation\u00a0: {organiser}\u00a0; par amendement\u00a0: {amendment}.",
+        "authors_in_charter": "Dans toute la charte.",
         "guide_link": "Première fois\u00a0? Les cinq premières minutes, en une page",
         # versions, comparisons and exports (server/pages/versions.py, server/pages/exports.py)
         "versions": "Versions",
@@ -160,6 +162,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "language": "Language",
         "switch_language": "Français",
         "guide_title": "The first five minutes",
+        "authors_share": "Words written by citizens: {citizen}, elected officials: {elected}, organisers: {organiser}; through amendments: {amendment}.",
+        "authors_in_charter": "In the whole charter.",
         "guide_link": "First time? The first five minutes, on one page",
         # versions, comparisons and exports (server/pages/versions.py, server/pages/exports.py)
         "versions": "Versions",

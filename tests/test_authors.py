@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from crdt.article import ArticleDoc
-from crdt.authors import Authorship, Origin, character_ids, runs, word_origins
+from crdt.authors import Authorship, Origin, character_ids, runs, word_ids
 from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.support import (
@@ -53,9 +53,9 @@ async def first_article(http: httpx.AsyncClient) -> dict[str, Any]:
     return article
 
 
-def test_word_origins_follow_the_characters() -> None:
+def test_characters_and_words_keep_their_authors() -> None:
     """Pure: « très » typed by client 22 inside client 11's sentence, an emoji counted as
-    two UTF-16 units; a word goes to whoever wrote most of it."""
+    two UTF-16 units; a word counts for whoever began it."""
     a, b = ArticleDoc(client_id=11), ArticleDoc(client_id=22)
     a.edit(lambda t: t.insert(0, "Données ouvertes 😀 pour tous."))
     b.apply(a.full_update())
@@ -69,7 +69,8 @@ def test_word_origins_follow_the_characters() -> None:
         (8, 13, 2),
         (13, 35, 1),
     ]
-    assert [o.participant_id for o in word_origins(a.text(), found)] == [1, 2, 1, 1, 1]
+    words = [authorship.origin(*i).participant_id for i in word_ids(a.full_update())]
+    assert words == [1, 2, 1, 1, 1]  # Données très ouvertes (😀 is no word) pour tous
 
 
 async def test_three_people_typing_at_once_each_keep_their_words(
@@ -221,3 +222,46 @@ async def test_an_accepted_amendments_words_keep_whoever_typed_them(
     assert authors["summary"]["by_way"]["amendment"] == 4  # her words, and the one retyped
     runs_of_chloe = [r for r in authors["runs"] if r["participant"] == participant(chloe)]
     assert runs_of_chloe and all(r["amendment"] == amendment["id"] for r in runs_of_chloe)
+
+
+async def test_the_reading_view_and_the_open_data_say_who_wrote_the_words(
+    server: RunningServer, facilitator: str
+) -> None:
+    awa = await make_token(server, "editor", "Awa")
+    bruno = await make_token(server, "editor", "Bruno")
+    await badge(server, awa, "citizen")
+    await badge(server, bruno, "elected")
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article = await first_article(http)
+        name = article["document"]
+        async with PyClient(server.ws_url, name, awa) as client:
+            await client.synced.wait()
+            client.text.clear()
+            client.text.insert(0, "Les élus rendent compte chaque année.")
+            await until_server_has(server.base_url, name, lambda t: t.startswith("Les élus"))
+        version = (await http.post(f"{API}/versions", json={"label": "Avant Bruno"})).json()
+        async with PyClient(server.ws_url, name, bruno) as client:
+            await client.synced.wait()
+            client.text.insert(len(client.text), " Devant le conseil.")
+            await until_server_has(server.base_url, name, lambda t: t.endswith("conseil."))
+        await server.services.store.flush()
+
+        page = await http.get(f"/charters/{DEMO_SLUG}/read", headers={"accept-language": "fr"})
+        assert page.status_code == 200
+        # 6 words by Awa, 3 by Bruno in this article.
+        assert (
+            "Mots écrits par des citoyen·nes\u00a0: 67\u00a0%, des élu·es\u00a0: 33\u00a0%"
+            in page.text
+        )
+        live = (await http.get(f"{API}/export", params={"format": "json"})).json()
+        mine = live["sections"][0]["articles"][0]["authors"]
+        assert mine["by_badge"] == {"citizen": 6, "elected": 3, "organiser": 0, "none": 0}
+        assert {p["name"] for p in mine["by_person"]} == {"Awa", "Bruno"}
+        assert "id" not in mine["by_person"][0]  # open data: names and badges only
+        assert live["authors"]["by_badge"]["citizen"] >= 6
+        old = (
+            await http.get(f"{API}/export", params={"format": "json", "version": version["id"]})
+        ).json()
+        then = old["sections"][0]["articles"][0]["authors"]
+        assert then["by_badge"]["citizen"] == 6 and then["by_badge"]["elected"] == 0

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.domain.open_discussion import discussion
+from server.domain.provenance import charter_authors
 from server.domain.versions import version_or_404
 from server.errors import Invalid
 from server.pages.exports import FORMATS, html, markdown, open_data, snapshot_of
@@ -40,7 +41,10 @@ async def export_charter(request: Request) -> Response:
         headers["content-security-policy"] = PAGE_CSP
     else:
         talk = await discussion(svc.stores, charter) if charter.open_data_discussion else None
-        data = open_data(snap, await versions.list(charter.id), svc.settings.base_url, talk)
+        authors = await charter_authors(svc, charter, snap.version)
+        data = open_data(
+            snap, await versions.list(charter.id), svc.settings.base_url, talk, authors
+        )
         body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, media_type=media_type, headers=headers)
 

@@ -6,37 +6,35 @@ if it is loaded) and what the store knows of authors (crdt/authors.py)."""
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import anyio
+from pycrdt import get_state
 
-from crdt.authors import (
-    UNKNOWN,
-    Authorship,
-    Origin,
-    Run,
-    character_ids,
-    runs,
-    word_origins,
-)
+from crdt.authors import UNKNOWN, Authorship, Origin, character_ids, runs, word_ids
 from crdt.protocol import read_state_vector
 from persistence.people import ParticipantRecord
 from persistence.repo import ArticleRecord, CharterRecord
+from persistence.versions import VersionRecord
 from server.identity import PALETTE, color_for
 from server.services import Services
 
 BADGES = ("citizen", "elected", "organiser")
-IDS_KEPT = 64  # articles whose character ids are kept, by state (the heavy part)
+IDS_KEPT = 256  # states of articles whose item ids are kept (the heavy part)
 
-_ids: OrderedDict[tuple[int, bytes], list[tuple[int, int]]] = OrderedDict()
+_ids: OrderedDict[tuple[str, int, bytes], list[tuple[int, int]]] = OrderedDict()
 
 
-async def _character_ids(document_id: int, state_vector: bytes, state: bytes) -> list[Any]:
-    key = (document_id, state_vector)
+async def _cached_ids(
+    what: str, document_id: int, state: bytes, read: Callable[[bytes], list[tuple[int, int]]]
+) -> list[tuple[int, int]]:
+    """Item ids read from an article's full state (``character_ids`` or ``word_ids``):
+    kept for the latest states, computed off the event loop (one pycrdt lookup each)."""
+    key = (what, document_id, get_state(state))
     found = _ids.get(key)
     if found is None:
-        # Thousands of lookups in pycrdt for a long article: off the event loop.
-        found = await anyio.to_thread.run_sync(character_ids, state)
+        found = await anyio.to_thread.run_sync(read, state)
         _ids[key] = found
         while len(_ids) > IDS_KEPT:
             _ids.popitem(last=False)
@@ -94,21 +92,19 @@ class Summary:
         }
 
 
-async def _authorship(services: Services, article: ArticleRecord) -> Authorship:
-    return await services.stores.authors.of(article.document_id)
-
-
 async def _people(services: Services, charter: CharterRecord) -> dict[int, ParticipantRecord]:
     return {p.id: p for p in await services.people.list_participants(charter.id)}
 
 
-async def _article_runs(
-    services: Services, article: ArticleRecord, authorship: Authorship
-) -> tuple[str, list[Run]]:
-    doc = await services.article_doc(article.document_id)
-    text = doc.text()
-    ids = await _character_ids(article.document_id, doc.state_vector(), doc.full_update())
-    return text, runs(ids, authorship)
+async def _words(
+    services: Services, document_id: int, state: bytes, authorship: Authorship | None = None
+) -> list[Origin]:
+    """The origin of each word of an article's state (live, or a version's): whoever
+    began it."""
+    if authorship is None:
+        authorship = await services.stores.authors.of(document_id)
+    ids = await _cached_ids("words", document_id, state, word_ids)
+    return [authorship.origin(client, clock) for client, clock in ids]
 
 
 async def article_authors(
@@ -116,14 +112,16 @@ async def article_authors(
 ) -> dict[str, Any]:
     """The article's authors now: runs over its text (UTF-16 units, as the editor counts),
     the clients and ranges the editor colours live text with, the people, the summary."""
-    authorship = await _authorship(services, article)
+    authorship = await services.stores.authors.of(article.document_id)
     people = await _people(services, charter)
-    text, found = await _article_runs(services, article, authorship)
+    doc = await services.article_doc(article.document_id)
+    state = doc.full_update()
+    ids = await _cached_ids("characters", article.document_id, state, character_ids)
+    found = runs(ids, authorship)
     summary = Summary()
-    summary.add(word_origins(text, found), people)
+    summary.add(await _words(services, article.document_id, state, authorship), people)
     # Every client of the text is named, those nobody is known for too (an import, text
     # from before authors were recorded): the editor asks again only for new ones.
-    doc = await services.article_doc(article.document_id)
     clients = {c: authorship.clients.get(c, UNKNOWN) for c in read_state_vector(doc.state_vector())}
     clients.update(authorship.clients)
     origins = [*authorship.clients.values()]
@@ -143,18 +141,50 @@ async def article_authors(
     }
 
 
-async def charter_authors(services: Services, charter: CharterRecord) -> dict[str, Any]:
-    """The share of the charter's words by person, badge and way, overall and per article."""
+async def charter_authors(
+    services: Services, charter: CharterRecord, version: VersionRecord | None = None
+) -> dict[str, Any]:
+    """The share of the charter's words by person, badge and way, overall and per article:
+    of the live text, or of a saved version (its articles that still exist)."""
     people = await _people(services, charter)
     overall = Summary()
     articles = []
-    for section in charter.sections:
-        for article in section.articles:
-            authorship = await _authorship(services, article)
-            text, found = await _article_runs(services, article, authorship)
-            origins = word_origins(text, found)
-            overall.add(origins, people)
-            own = Summary()
-            own.add(origins, people)
-            articles.append({"id": article.key, "title": article.title, **own.to_json(people)})
+    documents = {a.key: a.document_id for _, a in charter.articles()}
+    if version is None:
+        states = [
+            (
+                a.key,
+                a.title,
+                a.document_id,
+                (await services.article_doc(a.document_id)).full_update(),
+            )
+            for _, a in charter.articles()
+        ]
+    else:
+        states = [
+            (a.article_key, a.article_title, documents[a.article_key], a.state)
+            for a in version.articles
+            if a.article_key in documents
+        ]
+    for key, title, document_id, state in states:
+        origins = await _words(services, document_id, state)
+        overall.add(origins, people)
+        own = Summary()
+        own.add(origins, people)
+        articles.append({"id": key, "title": title, **own.to_json(people)})
     return {"summary": overall.to_json(people), "articles": articles}
+
+
+def shares(summary: dict[str, Any]) -> dict[str, str]:
+    """A summary's shares as percentages, for sentences (``authors_share``)."""
+    words = summary["words"]
+
+    def percent(part: int) -> str:
+        return f"{round(100 * part / words) if words else 0}\u00a0%"
+
+    return {
+        "citizen": percent(summary["by_badge"]["citizen"]),
+        "elected": percent(summary["by_badge"]["elected"]),
+        "organiser": percent(summary["by_badge"]["organiser"]),
+        "amendment": percent(summary["by_way"]["amendment"]),
+    }

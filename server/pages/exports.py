@@ -166,9 +166,12 @@ def open_data(
     versions: list[VersionRecord],
     base_url: str,
     discussion: Discussion | None = None,
+    authors: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The charter as open data. ``discussion`` is included only when the charter's
-    ``open_data_discussion`` setting is on."""
+    ``open_data_discussion`` setting is on; ``authors`` (server/domain/provenance.py
+    ``charter_authors``): who wrote the words, by person, badge and way."""
+    by_article = {a["id"]: _authors_json(a) for a in authors["articles"]} if authors else {}
     charter = snap.charter
     data: dict[str, Any] = {
         "format": "charter-open-data",
@@ -194,6 +197,7 @@ def open_data(
                         "document": article_document(charter.slug, a.key),
                         "text": a.text,
                         "markdown": markdown_from_ops(a.ops),
+                        **({"authors": by_article[a.key]} if a.key in by_article else {}),
                     }
                     for index, a in enumerate(section.articles)
                 ],
@@ -202,10 +206,26 @@ def open_data(
         ],
         "versions": [version_json(v) for v in versions],
     }
+    if authors is not None:
+        data["authors"] = _authors_json(authors["summary"])
     if charter.open_data_discussion and discussion is not None:
         data["discussion_as_of"] = iso(discussion.as_of)
         data["discussion"] = {"threads": discussion.threads, "amendments": discussion.amendments}
     return data
+
+
+def _authors_json(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary of authors as open data: words by badge, by way, by person (name, badge)."""
+    return {
+        "words": summary["words"],
+        "by_badge": summary["by_badge"],
+        "by_way": summary["by_way"],
+        "unknown": summary["unknown"],
+        "by_person": [
+            {"name": p["name"], "badge": p["badge"], "words": p["words"]}
+            for p in summary["by_person"]
+        ],
+    }
 
 
 ATOM = "http://www.w3.org/2005/Atom"

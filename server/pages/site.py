@@ -28,6 +28,7 @@ from server.domain.participation import (
     join,
     name_in_use,
 )
+from server.domain.provenance import charter_authors, shares
 from server.i18n import LANGUAGES, pick, translate
 from server.identity import COOKIE, COOKIE_MAX_AGE
 
@@ -91,7 +92,16 @@ async def read_charter(request: Request) -> Response:
     for _, article in charter.articles():
         doc = await svc.article_doc(article.document_id)
         bodies[article.id] = lines_of(doc.ops())
-    return render(request, "charter.html", {"charter": charter, "bodies": bodies})
+    # Who wrote what: the share of the words by badge and by amendment, per article.
+    authors = await charter_authors(svc, charter)
+    shares_of = {a["id"]: shares(a) for a in authors["articles"] if a["words"]}
+    context = {
+        "charter": charter,
+        "bodies": bodies,
+        "shares": shares_of,
+        "charter_shares": shares(authors["summary"]) if authors["summary"]["words"] else None,
+    }
+    return render(request, "charter.html", context)
 
 
 async def _invite_and_charter(request: Request) -> tuple[Any, CharterRecord] | None:
