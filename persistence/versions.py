@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,6 +131,20 @@ class Versions:
                 select(versions).where(versions.c.charter_id == charter_id).order_by(versions.c.id)
             )
             return [_record(r, []) for r in rows]
+
+    async def of_article(
+        self, charter_id: int, key: str
+    ) -> builtins.list[tuple[VersionRecord, bytes]]:
+        """Every version that holds article ``key``, oldest first, with its state there."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(versions, doc_states.c.state)
+                .join(version_articles, version_articles.c.version_id == versions.c.id)
+                .join(doc_states, doc_states.c.hash == version_articles.c.state_hash)
+                .where(versions.c.charter_id == charter_id, version_articles.c.article_key == key)
+                .order_by(versions.c.id)
+            )
+            return [(_record(r, []), r.state) for r in rows]
 
     async def get(self, charter_id: int, version_id: int) -> VersionRecord:
         async with self.engine.connect() as conn:

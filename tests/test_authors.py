@@ -6,12 +6,14 @@ words keep whoever typed them, by way of the amendment); on both databases."""
 from __future__ import annotations
 
 import asyncio
+from base64 import b64encode
 from typing import Any
 
 import httpx
 
 from crdt.article import ArticleDoc
 from crdt.authors import Authorship, Origin, character_ids, runs, word_ids
+from crdt.relpos import RelPos
 from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.support import (
@@ -265,3 +267,92 @@ async def test_the_reading_view_and_the_open_data_say_who_wrote_the_words(
         ).json()
         then = old["sections"][0]["articles"][0]["authors"]
         assert then["by_badge"]["citizen"] == 6 and then["by_badge"]["elected"] == 0
+
+
+def units(text: str, words: str) -> tuple[int, int]:
+    """Where ``words`` stand in ``text``, in UTF-16 units."""
+    start = len(text[: text.index(words)].encode("utf-16-le")) // 2
+    return start, start + len(words.encode("utf-16-le")) // 2
+
+
+async def test_why_a_passage_is_there_its_authors_amendment_workshop_and_discussions(
+    server: RunningServer, facilitator: str
+) -> None:
+    awa = await make_token(server, "editor", "Awa")
+    dora = await make_token(server, "editor", "Dora")
+    chloe = await make_token(server, "editor", "Chloé")
+    bruno = await make_token(server, "commenter", "Bruno")
+    await badge(server, chloe, "citizen")
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article = await first_article(http)
+        name, key = article["document"], article["id"]
+        async with PyClient(server.ws_url, name, awa) as client:
+            await client.synced.wait()
+            client.text.clear()
+            client.text.insert(0, "Les séances du conseil sont filmées. Les votes sont publics.")
+            await until_server_has(server.base_url, name, lambda t: t.startswith("Les séances"))
+        await http.post(f"{API}/versions", json={"label": "Après l’atelier Imaginer"})
+
+        # Chloé, Dora's co-author, writes the amendment; the facilitator accepts it.
+        as_dora = {"authorization": f"Bearer {dora}"}
+        amendment = (
+            await http.post(
+                f"{API}/articles/{key}/amendments",
+                json={"title": "Publier les vidéos", "rationale": "Pour tous.", "open": True},
+                headers=as_dora,
+            )
+        ).json()
+        await http.post(
+            f"{API}/amendments/{amendment['id']}/authors",
+            json={"participant_id": participant(chloe)},
+            headers=as_dora,
+        )
+        await edit_fork(server, chloe, amendment, "filmées.", "filmées et publiées.")
+        accepted = await http.post(f"{API}/amendments/{amendment['id']}/accept", json={})
+        assert accepted.status_code == 200, accepted.text
+        text = await until_server_has(server.base_url, name, lambda t: "et publiées" in t)
+        await http.post(f"{API}/versions", json={"label": "Après l’atelier Construire"})
+
+        # Bruno opens a discussion on « publiées ».
+        charter = await server.services.repo.get_charter(DEMO_SLUG)
+        live = await server.services.article_doc(charter.sections[0].articles[0].document_id)
+        ids = character_ids(live.full_update())
+        start, end = units(text, "publiées")
+        anchor = {
+            "start": b64encode(RelPos(*ids[start], 0).encode()).decode(),
+            "end": b64encode(RelPos(*ids[end - 1], -1).encode()).decode(),
+            "quote": "publiées",
+        }
+        thread = await http.post(
+            f"{API}/articles/{key}/threads",
+            json={"body": "Sur quel site ?", "anchor": anchor},
+            headers={"authorization": f"Bearer {bruno}"},
+        )
+        assert thread.status_code == 201, thread.text
+
+        start, end = units(text, "et publiées")
+        why = (
+            await http.get(f"{API}/articles/{key}/why", params={"start": start, "end": end})
+        ).json()
+        assert why["passage"]["text"] == "et publiées"
+        assert [p["name"] for p in why["people"]] == ["Chloé"]
+        assert why["people"][0]["badge"] == "citizen"
+        assert [a["title"] for a in why["amendments"]] == ["Publier les vidéos"]
+        assert why["amendments"][0]["status"] == "accepted"
+        assert why["amendments"][0]["rationale"] == "Pour tous."
+        assert why["first_version"]["label"] == "Après l’atelier Construire"
+        assert [(t["quote"], t["author"], t["comments"]) for t in why["threads"]] == [
+            ("publiées", "Bruno", 1)
+        ]
+
+        # A caret in the second sentence: that sentence, Awa's since the first workshop.
+        start, _ = units(text, "votes")
+        why = (await http.get(f"{API}/articles/{key}/why", params={"start": start})).json()
+        assert why["passage"]["text"] == "Les votes sont publics."
+        assert [p["name"] for p in why["people"]] == ["Awa"]
+        assert why["amendments"] == [] and why["threads"] == []
+        assert why["first_version"]["label"] == "Après l’atelier Imaginer"
+
+        bad = await http.get(f"{API}/articles/{key}/why", params={"start": "x"})
+        assert bad.status_code == 422 and "start" in bad.text

@@ -127,6 +127,7 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     # Who wrote what (server/api/provenance.py).
     ("GET", "/api/charters/{slug}/authors"): Cell(READ),
     ("GET", "/api/charters/{slug}/articles/{key}/authors"): Cell(READ),
+    ("GET", "/api/charters/{slug}/articles/{key}/why"): Cell(READ),
     # Versions of the whole charter, and comparisons (server/api/versions.py).
     ("GET", "/api/charters/{slug}/versions"): Cell(READ),
     ("POST", "/api/charters/{slug}/versions"): Cell(

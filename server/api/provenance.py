@@ -9,9 +9,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.access import Action
+from server.api.amendments import amendment_json
+from server.api.comments import resolvers
 from server.api.common import charter_or_404, require, services
-from server.domain.provenance import article_authors, charter_authors
-from server.errors import NotFoundError
+from server.domain.provenance import article_authors, charter_authors, person_json, why
+from server.errors import Invalid, NotFoundError
 
 
 async def article(request: Request) -> Response:
@@ -24,6 +26,71 @@ async def article(request: Request) -> Response:
     return JSONResponse(await article_authors(services(request), charter, found))
 
 
+def _position(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be a position in the text (UTF-16 units)", field=name) from None
+    if value < 0:
+        raise Invalid(f"{name} must be a position in the text (UTF-16 units)", field=name)
+    return value
+
+
+async def why_here(request: Request) -> Response:
+    """``?start=S&end=E`` (UTF-16 units of the live text; a caret: its sentence): who wrote
+    the passage, the amendment that brought it, the first named version that held it, the
+    discussions on it."""
+    record = await charter_or_404(request)
+    await require(request, Action.READ, record)
+    key = request.path_params["key"]
+    found = next((a for _, a in record.articles() if a.key == key), None)
+    if found is None:
+        raise NotFoundError(f"no article {key!r} in this charter")
+    start = _position(request, "start", 0)
+    end = _position(request, "end", start)
+    if end < start:
+        raise Invalid("end must not come before start", field="end")
+    svc = services(request)
+    origin = await why(svc, resolvers(request), record, found, start, end)
+    people = [
+        person_json(origin.people[o.participant_id])
+        for o in origin.origins
+        if o.participant_id is not None and o.participant_id in origin.people
+    ]
+    version = origin.first_version
+    return JSONResponse(
+        {
+            "passage": {"start": origin.start, "end": origin.end, "text": origin.text},
+            "people": list({p["id"]: p for p in people}.values()),
+            "unknown": any(o.participant_id is None for o in origin.origins),
+            "amendments": [amendment_json(record, a) for a in origin.amendments],
+            "first_version": None
+            if version is None
+            else {
+                "id": version.id,
+                "label": version.label,
+                "kind": version.kind,
+                "created_at": version.created_at.isoformat(),
+            },
+            "threads": [
+                {
+                    "id": t.id,
+                    "quote": place.text or t.quote,
+                    "status": t.status,
+                    "author": t.author_name,
+                    "author_badge": t.author_badge,
+                    "comments": len(t.comments),
+                }
+                for t, place in origin.threads
+                if not t.hidden
+            ],
+        }
+    )
+
+
 async def charter(request: Request) -> Response:
     record = await charter_or_404(request)
     await require(request, Action.READ, record)
@@ -33,4 +100,5 @@ async def charter(request: Request) -> Response:
 routes = [
     Route("/api/charters/{slug}/authors", charter, methods=["GET"]),
     Route("/api/charters/{slug}/articles/{key}/authors", article, methods=["GET"]),
+    Route("/api/charters/{slug}/articles/{key}/why", why_here, methods=["GET"]),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -14,9 +15,12 @@ from pycrdt import get_state
 
 from crdt.authors import UNKNOWN, Authorship, Origin, character_ids, runs, word_ids
 from crdt.protocol import read_state_vector
+from persistence.amendments import AmendmentRecord
+from persistence.comments import ThreadRecord
 from persistence.people import ParticipantRecord
-from persistence.repo import ArticleRecord, CharterRecord
+from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from persistence.versions import VersionRecord
+from server.domain.anchors import Place, Resolvers, places
 from server.identity import PALETTE, color_for
 from server.services import Services
 
@@ -47,7 +51,7 @@ def _badge(person: ParticipantRecord | None) -> str:
     return person.badge if person is not None and person.badge in BADGES else "none"
 
 
-def _person_json(person: ParticipantRecord) -> dict[str, Any]:
+def person_json(person: ParticipantRecord) -> dict[str, Any]:
     return {
         "id": person.id,
         "name": person.name,
@@ -87,7 +91,7 @@ class Summary:
             "words": self.words,
             "by_badge": dict(self.by_badge),
             "by_way": dict(self.by_way),
-            "by_person": [{**_person_json(people[pid]), "words": n} for pid, n in ranked],
+            "by_person": [{**person_json(people[pid]), "words": n} for pid, n in ranked],
             "unknown": self.by_person.get(None, 0),
         }
 
@@ -136,7 +140,7 @@ async def article_authors(
             for c, spans in authorship.ranges.items()
             for start, end, origin in spans
         ],
-        "people": [_person_json(people[p]) for p in sorted(named) if p in people],
+        "people": [person_json(people[p]) for p in sorted(named) if p in people],
         "summary": summary.to_json(people),
     }
 
@@ -188,3 +192,104 @@ def shares(summary: dict[str, Any]) -> dict[str, str]:
         "organiser": percent(summary["by_badge"]["organiser"]),
         "amendment": percent(summary["by_way"]["amendment"]),
     }
+
+
+@dataclass
+class Why:
+    """Where a passage of the live text comes from."""
+
+    start: int  # UTF-16 units of the live text
+    end: int
+    text: str
+    origins: list[Origin]  # in the order they first appear in the passage
+    people: dict[int, ParticipantRecord]
+    amendments: list[AmendmentRecord]
+    first_version: VersionRecord | None  # the first named version holding all of it
+    threads: list[tuple[ThreadRecord, Place]]
+
+
+async def why(
+    services: Services,
+    resolvers: Resolvers,
+    charter: CharterRecord,
+    article: ArticleRecord,
+    start: int,
+    end: int,
+) -> Why:
+    """Who wrote the passage [start, end) of the live text (a caret: its sentence), the
+    amendment that brought its words, the first named version that held it (the workshop
+    it comes from) and the discussions on it."""
+    doc = await services.article_doc(article.document_id)
+    text16 = doc.text().encode("utf-16-le")
+    units = len(text16) // 2
+    start, end = max(0, min(start, units)), max(0, min(end, units))
+    if end <= start:
+        start, end = _sentence(doc.text(), start)
+    state = doc.full_update()
+    ids = (await _cached_ids("characters", article.document_id, state, character_ids))[start:end]
+    authorship = await services.stores.authors.of(article.document_id)
+    origins: list[Origin] = []
+    for client, clock in ids:
+        origin = authorship.origin(client, clock)
+        if origin not in origins:
+            origins.append(origin)
+    people = await _people(services, charter)
+    amendments = []
+    for number in sorted({o.amendment_id for o in origins if o.amendment_id is not None}):
+        try:
+            amendments.append(await services.amendments.get(charter.id, number))
+        except NotFound:
+            continue  # its article was deleted and the amendment with it
+    first = await _first_version(services, charter, article, ids)
+    threads = await services.stores.comments.threads(
+        charter.id, article_id=article.id, articles_only=True
+    )
+    where = await places(services, resolvers, threads)
+    overlapping = [
+        (t, where[t.id])
+        for t in threads
+        if where[t.id].state == "attached"
+        and (where[t.id].start or 0) < end
+        and (where[t.id].end or 0) > start
+    ]
+    passage = text16[start * 2 : end * 2].decode("utf-16-le", errors="replace")
+    return Why(start, end, passage, origins, people, amendments, first, overlapping)
+
+
+async def _first_version(
+    services: Services, charter: CharterRecord, article: ArticleRecord, ids: list[tuple[int, int]]
+) -> VersionRecord | None:
+    """The first named version whose state holds every character of the passage (else the
+    first automatic one). A character's item, once in a state, is in every later one; and
+    a character visible now was never deleted (a deletion is for good): holding the item
+    is holding the character."""
+    if not ids:
+        return None
+    found_auto = None
+    for version, state in await services.stores.versions.of_article(charter.id, article.key):
+        clocks = read_state_vector(get_state(state))
+        if all(clocks.get(client, 0) > clock for client, clock in ids):
+            if version.kind == "manual":
+                return version
+            found_auto = found_auto or version
+    return found_auto
+
+
+def _sentence(text: str, at: int) -> tuple[int, int]:
+    """The sentence around UTF-16 unit ``at``: from after the previous full stop (or line)
+    to the next one, included."""
+    units = text.encode("utf-16-le")
+    chars = [
+        units[i : i + 2].decode("utf-16-le", errors="replace") for i in range(0, len(units), 2)
+    ]
+    start = at
+    while start > 0 and chars[start - 1] not in ".!?\n":
+        start -= 1
+    while start < len(chars) and chars[start] == " ":
+        start += 1
+    end = at
+    while end < len(chars) and chars[end] not in ".!?\n":
+        end += 1
+    if end < len(chars) and chars[end] != "\n":
+        end += 1
+    return start, end
