@@ -1,10 +1,11 @@
 """Who wrote what, in the editor: two people with badges type at once; the text coloured by
 person and by badge (highlights over the words each typed, with a legend and the share of
-words), "who wrote this passage?" said in words (for screen readers too), a newcomer's
-words coloured without a reload, axe clean, on a laptop and on a phone."""
+words), "where does this passage come from?" said in words (for screen readers too), a
+newcomer's words coloured without a reload, axe clean, on a laptop and on a phone."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -71,13 +72,21 @@ def test_the_text_coloured_by_person_and_by_badge_and_said_in_words(
     assert not any(name.startswith("who-p") for name in drawn)
 
     # In words, for a passage (and for the sentence at the caret).
+    # Where a passage comes from, in words: who, since when, amendments, discussions.
+    charter.api("POST", "/versions", {"label": "Après l’atelier Imaginer"})
+    why = a.get_by_role("button", name=re.compile("D’où vient ce passage"))
+    said = panel.locator(".authors-said")
     select(a, "Sous licence ouverte.")
-    a.get_by_role("button", name="Qui a écrit ce passage ?").click()
-    expect(panel.locator(".authors-said")).to_have_text("Écrit par Bruno (élu·e).")
+    why.click()
+    expect(said).to_contain_text("Écrit par Bruno (élu·e).")
+    expect(said).to_contain_text("Présent depuis la version «\u00a0Après l’atelier Imaginer\u00a0»")
+    expect(said).to_contain_text("Pas de discussion sur ce passage.")
+    a.screenshot(path=str(artifacts / "who-wrote-why.png"), full_page=True)
     select(a, "données")
     a.keyboard.press("ArrowLeft")  # only the caret, in the first sentence
-    a.get_by_role("button", name="Qui a écrit ce passage ?").click()
-    expect(panel.locator(".authors-said")).to_have_text("Écrit par auteur·rice inconnu·e.")
+    why.click()
+    expect(said.locator("q")).to_have_text(TEXT)
+    expect(said).to_contain_text("Écrit par auteur·rice inconnu·e.")
 
     # Someone new types: their words are coloured too, without a reload.
     cora = join(browser, live_server, charter.invite("editor"), "Cora", badge="organiser")

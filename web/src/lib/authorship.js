@@ -68,13 +68,3 @@ export function runsOf(ytext, known, unknownClients = new Set()) {
 function same(a, b) {
   return a.participant === b.participant && a.amendment === b.amendment
 }
-
-/** The distinct origins of the characters [start, end), in the order they first appear. */
-export function originsBetween(runs, start, end) {
-  const found = []
-  for (const run of runs) {
-    if (run.end <= start || run.start >= end) continue
-    if (!found.some((o) => same(o, run.origin))) found.push(run.origin)
-  }
-  return found
-}

@@ -5,8 +5,10 @@
 import '../css/authors.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
-import { t } from '../lib/i18n.js'
-import { authorship, originsBetween, runsOf } from '../lib/authorship.js'
+import { t, tn } from '../lib/i18n.js'
+import { formatDate } from '../lib/dates.js'
+import { votesText } from '../amend/common.js'
+import { authorship, runsOf } from '../lib/authorship.js'
 
 const BADGES = ['citizen', 'elected', 'organiser', 'none']
 const REFETCH_MS = 3000 // someone new typing: ask the server who they are, at most this often
@@ -17,7 +19,7 @@ function supported() {
 }
 
 /** `me()`: the participant this page writes for ({participant_id} or null). */
-export function authorsPanel({ slug, key, me }) {
+export function authorsPanel({ slug, key, language, me }) {
   const state = { data: null, known: null, quill: null, text: null, clients: [], mode: 'none', drawn: 0, asked: 0, timer: null, last: null, tries: new Map(), retry: null }
   const modes = ['none', 'person', 'badge'].map((mode) => {
     const input = h('input', { type: 'radio', name: 'authors-mode', value: mode, checked: mode === 'none' })
@@ -26,7 +28,7 @@ export function authorsPanel({ slug, key, me }) {
   })
   const legend = h('ul', { class: 'authors-legend', 'aria-label': t('authors_legend') })
   const share = h('p', { class: 'authors-share' })
-  const said = h('p', { class: 'authors-said', role: 'status' })
+  const said = h('div', { class: 'authors-said', role: 'status' })
   const who = h('button', { type: 'button', class: 'secondary authors-who' }, t('authors_who'))
   const note = h('p', { class: 'hint', hidden: supported() }, t('authors_unsupported'))
   const el = h('details', { class: 'authors-panel' },
@@ -35,10 +37,7 @@ export function authorsPanel({ slug, key, me }) {
     note, legend, share, who, said)
 
   el.addEventListener('toggle', () => { if (el.open && !state.data) load() })
-  who.addEventListener('click', async () => {
-    if (!state.data) await load()
-    sayWho()
-  })
+  who.addEventListener('click', sayWhy)
 
   async function load() {
     state.asked = Date.now()
@@ -109,13 +108,6 @@ export function authorsPanel({ slug, key, me }) {
     state.timer = requestAnimationFrame(() => { state.timer = null; draw() })
   }
 
-  function personName(origin) {
-    const person = state.known.people.get(origin.participant)
-    if (!person) return t('authors_unknown')
-    const badge = person.badge ? ` (${t(`badge_${person.badge}`).toLowerCase()})` : ''
-    return person.name + badge
-  }
-
   function renderLegend() {
     fill(legend)
     if (!state.data || state.mode === 'none') return
@@ -152,25 +144,49 @@ export function authorsPanel({ slug, key, me }) {
     renderLegend()
   }
 
-  function sayWho() {
-    if (!state.known || !state.quill) return
-    let range = state.quill.getSelection() || state.last
+  /** Where the selected passage (or the sentence at the caret) comes from: who wrote it,
+   * the amendment that brought it, the workshop (first named version) that held it, the
+   * discussions on it. The first sentence is also spoken. */
+  async function sayWhy() {
+    if (!state.quill) return
+    const range = state.quill.getSelection() || state.last
     if (!range) {
-      said.textContent = t('authors_select')
+      fill(said, t('authors_select'))
       return
     }
-    if (!range.length) range = sentenceAt(state.quill.getText(), range.index)
-    const origins = originsBetween(runsOf(state.text, state.known), range.index, range.index + range.length)
-    if (!origins.length) {
-      said.textContent = t('authors_select')
+    let found
+    try {
+      const query = `start=${range.index}&end=${range.index + range.length}`
+      found = await api('GET', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/why?${query}`)
+    } catch (error) {
+      fill(said, errorText(error))
       return
     }
-    const names = [...new Set(origins.map(personName))]
-    const amendments = [...new Set(origins.map((o) => o.amendment).filter((a) => a !== null))]
-    const text = t('authors_written_by', { names: names.join(', ') }) +
-      (amendments.length ? ` ${t('authors_by_amendment', { numbers: amendments.join(', ') })}` : '')
-    said.textContent = text
-    announce(text)
+    const names = found.people.map((p) => p.name + (p.badge ? ` (${t(`badge_${p.badge}`).toLowerCase()})` : ''))
+    if (found.unknown) names.push(t('authors_unknown'))
+    const who = t('authors_written_by', { names: names.join(', ') || t('authors_unknown') })
+    const items = [
+      h('li', null, h('q', { lang: language }, found.passage.text)),
+      h('li', null, who),
+      h('li', null, found.first_version
+        ? t('why_since_version', { label: found.first_version.label, date: formatDate(found.first_version.created_at) })
+        : t('why_since_last_version')),
+    ]
+    for (const a of found.amendments) {
+      items.push(h('li', null,
+        h('a', { href: `/charters/${encodeURIComponent(slug)}/amendments/${a.id}` },
+          t('why_amendment', { number: a.id, title: a.title })),
+        ` — ${t(`status_${a.status}`)}\u00a0; ${votesText(a.votes)}. `,
+        a.rationale ? t('why_rationale', { text: a.rationale }) : ''))
+    }
+    for (const thread of found.threads) {
+      items.push(h('li', null, t('why_thread', {
+        quote: thread.quote, author: thread.author, comments: tn('why_comments', thread.comments),
+      })))
+    }
+    if (!found.threads.length) items.push(h('li', null, t('why_no_thread')))
+    fill(said, h('ul', { class: 'why-list' }, items))
+    announce(who)
   }
 
   return {
@@ -188,16 +204,6 @@ export function authorsPanel({ slug, key, me }) {
 
 function percent(part, whole) {
   return `${whole ? Math.round((100 * part) / whole) : 0}\u00a0%`
-}
-
-/** The sentence around `index`: from after the previous full stop (or line) to the next. */
-function sentenceAt(text, index) {
-  let start = index
-  while (start > 0 && !/[.!?\n]/.test(text[start - 1])) start--
-  let end = index
-  while (end < text.length && !/[.!?\n]/.test(text[end])) end++
-  if (end < text.length && text[end] !== '\n') end++
-  return { index: start, length: end - start }
 }
 
 /** The editor's text nodes with the index of their first character, in order. Quill's own
