@@ -72,7 +72,7 @@ async def test_facilitator_shapes_the_charter_and_everyone_hears_it(
         assert json.loads(event["payload"]) == {
             "type": "projector",
             "article": keys[1],
-            "view": {"mode": "live", "amendment": None, "passage": None},
+            "view": {"mode": "live", "amendment": None, "passage": None, "authors": None},
         }
         assert (await http.get(api)).json()["projector"] == keys[1]
 

@@ -14,7 +14,7 @@ from tests.support import PyClient, RunningServer, make_token, server_text, unti
 from tests.test_amendments import api, new_article, propose, replace
 
 API = f"/api/charters/{DEMO_SLUG}"
-LIVE = {"mode": "live", "amendment": None, "passage": None}
+LIVE = {"mode": "live", "amendment": None, "passage": None, "authors": None}
 
 
 async def test_the_view_is_checked_kept_and_pushed_to_open_pages(
@@ -58,6 +58,17 @@ async def test_the_view_is_checked_kept_and_pushed_to_open_pages(
             json={"article": article["id"], "view": {"mode": "live", "passage": passage}},
         )
         assert kept.json()["view"] == {**LIVE, "passage": passage}
+        coloured = await boss.put(
+            f"{API}/projector",
+            json={"article": article["id"], "view": {"mode": "live", "authors": "badge"}},
+        )
+        assert coloured.json()["view"] == {**LIVE, "authors": "badge"}
+        # Colours are the live text's: another view of the article shows none.
+        other_view = {"mode": "since", "authors": "person"}
+        since_view = await boss.put(
+            f"{API}/projector", json={"article": article["id"], "view": other_view}
+        )
+        assert since_view.json()["view"] == {**LIVE, "mode": "since"}
 
         # Another article without a view: its live text again.
         plain = await boss.put(f"{API}/projector", json={"article": other["id"]})
@@ -81,6 +92,7 @@ async def test_the_view_is_checked_kept_and_pushed_to_open_pages(
                 {"article": article["id"], "view": {"passage": {"start": "A" * 400, "end": "A"}}},
                 "view.passage",
             ),
+            ({"article": article["id"], "view": {"authors": "everyone"}}, "view.authors"),
         ]
         for body, field in refused:
             answer = await boss.put(f"{API}/projector", json=body)

@@ -142,7 +142,7 @@ async def test_edits_presence_and_events_cross_instances(pg: str) -> None:
                 assert json.loads(event["payload"]) == {
                     "type": "projector",
                     "article": key,
-                    "view": {"mode": "live", "amendment": None, "passage": None},
+                    "view": {"mode": "live", "amendment": None, "passage": None, "authors": None},
                 }
 
 

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from server.domain.charters import DocReader
 
 MODES = ("live", "since", "amendment")
+AUTHORS = (
+    "person",
+    "badge",
+)  # the live text coloured by who wrote it (server/domain/provenance.py)
 # A passage's ends are Yjs relative positions as the browser encodes them: a few dozen
 # bytes; the bound only keeps garbage out of the charter's row.
 _MAX_POSITION = 256
@@ -48,12 +52,14 @@ class View:
     mode: str = "live"
     amendment: int | None = None  # with mode "amendment": the one applied
     passage: Passage | None = None  # kept in view instead of following the writing
+    authors: str | None = None  # with mode "live": the text coloured by person or badge
 
     def to_json(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
             "amendment": self.amendment,
             "passage": self.passage.to_json() if self.passage else None,
+            "authors": self.authors,
         }
 
     def stored(self) -> str | None:
@@ -79,7 +85,7 @@ def _parse(raw: object) -> View:
     if raw is None:
         return View()
     if not isinstance(raw, dict):
-        raise Invalid("view must be an object: mode, amendment, passage", field="view")
+        raise Invalid("view must be an object: mode, amendment, passage, authors", field="view")
     mode = raw.get("mode", "live")
     if mode not in MODES:
         raise Invalid(f"view.mode must be one of {', '.join(MODES)}", field="view.mode")
@@ -91,9 +97,15 @@ def _parse(raw: object) -> View:
             )
     else:
         amendment = None
-    # A passage is a place in the live text: the other views show another text.
+    # A passage is a place in the live text, and its colours are its authors': the other
+    # views show another text.
     passage = _passage(raw.get("passage")) if mode == "live" else None
-    return View(mode, amendment, passage)
+    authors = raw.get("authors")
+    if authors is not None and authors not in AUTHORS:
+        raise Invalid(
+            f"view.authors must be null or one of {', '.join(AUTHORS)}", field="view.authors"
+        )
+    return View(mode, amendment, passage, authors if mode == "live" else None)
 
 
 def _passage(raw: object) -> Passage | None:

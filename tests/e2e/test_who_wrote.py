@@ -121,3 +121,44 @@ def test_on_a_phone_the_panel_stays_out_of_the_way(
     assert serious_violations(page) == []
     assert awa.errors == []
     awa.context.close()
+
+
+def test_the_projector_colours_the_live_text_as_the_facilitator_chooses(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    charter.api("PUT", "/projector", {"article": key})
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny", badge="organiser")
+    awa = join(browser, live_server, charter.invite("editor"), "Awa", badge="citizen")
+    a = open_editor(awa, charter, key)
+    type_at_end(a, " Chaque mois.")
+    expect(a.locator(".save-state")).to_have_attribute("data-state", "saved")
+    wall = fanny.context.new_page()
+    wall.set_viewport_size({"width": 1920, "height": 1080})
+    wall.goto(f"/charters/{charter.slug}/projector")
+    expect(wall.locator(".projector-body")).to_contain_text("Chaque mois.")
+    assert highlights(wall) == {}
+
+    colours = fanny.page.get_by_role("group", name="Couleurs selon qui a écrit")
+    colours.get_by_label("Par qualité").check()
+    expect(wall.locator(".projector-authors")).to_contain_text("Citoyen·ne")
+    wall.wait_for_function("() => CSS.highlights.has('who-citizen')")
+    assert "Chaque mois." in highlights(wall)["who-citizen"].replace("|", "")
+    # Typing goes on: the new words are coloured as they arrive.
+    type_at_end(a, " Sans délai.")
+    wall.wait_for_function(
+        "() => [...CSS.highlights.get('who-citizen')].some(r => r.toString().includes('délai'))"
+    )
+    wall.screenshot(path=str(artifacts / "projector-authors.png"))
+    assert serious_violations(wall) == []
+
+    colours.get_by_label("Par personne").check()
+    expect(wall.locator(".projector-authors")).to_contain_text("Awa")
+    wall.wait_for_function("() => [...CSS.highlights.keys()].some(n => /^who-p/.test(n))")
+    colours.get_by_label("Aucune").check()
+    expect(wall.locator(".projector-authors")).to_be_hidden()
+    wall.wait_for_function("() => CSS.highlights.size === 0")
+    for person in (fanny, awa):
+        assert person.errors == []
+        person.context.close()

@@ -7,6 +7,7 @@
 // never written to the text. "f" toggles full screen.
 import * as Y from 'yjs'
 import './css/projector.css'
+import './css/authors.css'
 import { api, charterPath, errorText } from './lib/api.js'
 import { formatDate } from './lib/dates.js'
 import { diffView } from './lib/diff-view.js'
@@ -15,6 +16,9 @@ import { t } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession, showDenied } from './lib/page.js'
 import { onReconnect } from './lib/reconnect.js'
 import { bindText, lineAt } from './lib/render.js'
+import {
+  authorship, highlightsSupported, paint, renderedTextNodes, runsOf, shadeOf, unpaint,
+} from './lib/authorship.js'
 import { CONNECTED } from './lib/session.js'
 
 const { slug, language } = shellData()
@@ -31,9 +35,10 @@ const viewEl = h('p', { class: 'projector-view', hidden: true })
 const statusEl = h('p', { class: 'projector-status', role: 'status' })
 const aboveEl = h('p', { class: 'projector-more above', hidden: true, 'aria-hidden': 'true' }, t('projector_more_above'))
 const belowEl = h('p', { class: 'projector-more below', hidden: true, 'aria-hidden': 'true' }, t('projector_more_below'))
+const legendEl = h('ul', { class: 'projector-authors authors-legend', hidden: true, 'aria-label': t('authors_legend') })
 
 function layout() {
-  fill($('#main'), sectionEl, titleEl, viewEl, bodyEl, aboveEl, belowEl, statusEl)
+  fill($('#main'), sectionEl, titleEl, viewEl, legendEl, bodyEl, aboveEl, belowEl, statusEl)
   document.body.classList.add('projector-page')
 }
 
@@ -150,13 +155,66 @@ function draw(entry, key, view) {
     }
   }
   const passage = view.passage ? decodePassage(view.passage) : null
+  const colours = view.authors ? colourByAuthors(entry, key, view.authors) : null
   const unbind = bindText(bodyEl, entry.text, {
     level: 1,
-    afterDraw: follow,
+    afterDraw: () => { follow(); colours?.draw() },
     passage: passage ? () => resolvePassage(passage, entry.doc) : undefined,
   })
   entry.text.observe(noteChange)
-  return () => { unbind(); entry.text.unobserve(noteChange) }
+  return () => { unbind(); entry.text.unobserve(noteChange); colours?.stop() }
+}
+
+/** The live text coloured by who wrote it (by person or by badge), with a legend in large
+ * type: the same highlights as the editor's "who wrote what". */
+function colourByAuthors(entry, key, mode) {
+  const drawn = []
+  let known = null
+  let asked = 0
+  let alive = true
+  const load = async () => {
+    asked = Date.now()
+    try {
+      const data = await api('GET', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/authors`)
+      if (!alive) return
+      known = authorship(data)
+      legendEl.hidden = false
+      fill(legendEl, legendItems(data, mode))
+      draw()
+    } catch (error) {
+      if (alive) statusEl.textContent = errorText(error)
+    }
+  }
+  const draw = () => {
+    if (!known || !alive || !highlightsSupported()) return
+    const unknown = new Set()
+    const runs = runsOf(entry.text, known, unknown)
+    paint(runs, renderedTextNodes(bodyEl, entry.text.toString()), shadeOf(known, mode), drawn)
+    if (unknown.size && Date.now() - asked > 3000) load() // someone new is writing
+  }
+  load()
+  return {
+    draw,
+    stop() {
+      alive = false
+      unpaint(drawn)
+      legendEl.hidden = true
+    },
+  }
+}
+
+function legendItems(data, mode) {
+  const sample = (name) => h('span', { class: `who-sample ${name}`, 'aria-hidden': 'true' }, 'Abc')
+  const summary = data.summary
+  if (mode === 'badge') {
+    return ['citizen', 'elected', 'organiser', 'none']
+      .filter((badge) => summary.by_badge[badge])
+      .map((badge) => h('li', null, sample(`who-${badge}`),
+        badge === 'none' ? t('authors_no_badge') : t(`badge_${badge}`)))
+  }
+  const items = summary.by_person.map((p) => h('li', null, sample(`who-p${p.shade}`), p.name))
+  if (summary.unknown) items.push(h('li', null, sample('who-unknown'), t('projector_authors_unknown')))
+  return items
 }
 
 /** The text with words added and removed marked, fetched by `load(again)` now and again

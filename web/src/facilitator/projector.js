@@ -40,10 +40,22 @@ export function projectorPanel({ state, session, base, slug, act, rerender }) {
     choice(since, t('projector_view_since')),
     choice(withAmendment, t('projector_view_amendment'), amendmentSelect, noAmendment))
 
+  // -- the live text coloured by who wrote it (person or badge), or not
+  const colourName = `${name}-authors`
+  const colours = ['none', 'person', 'badge'].map((mode) =>
+    h('input', { type: 'radio', name: colourName, value: mode }))
+  const coloursBox = h('fieldset', { class: 'projector-view-choice projector-authors', hidden: true },
+    h('legend', null, t('projector_authors_legend')),
+    colours.map((input) => choice(input, t(`authors_mode_${input.value}`))))
+  for (const input of colours) input.addEventListener('change', changeView)
+
   function chosenView() {
     if (since.checked) return { mode: 'since' }
     if (withAmendment.checked) return { mode: 'amendment', amendment: Number(amendmentSelect.value) }
-    return { mode: 'live' }
+    const authors = colours.find((input) => input.checked)?.value
+    // A passage kept in view stays so while the colours change.
+    const passage = charter().projector_view?.passage ?? null
+    return { mode: 'live', passage, authors: authors && authors !== 'none' ? authors : null }
   }
 
   function changeView() {
@@ -60,6 +72,7 @@ export function projectorPanel({ state, session, base, slug, act, rerender }) {
     h('h2', { id: 'projector-title' }, t('projector_title')),
     now,
     viewBox,
+    coloursBox,
     h('p', { class: 'button-row' },
       h('a', { class: 'button secondary', href: pagePath.projector(slug), target: '_blank', rel: 'noopener' },
         t('open_projector'), h('span', { class: 'visually-hidden' }, ` (${t('new_window')})`)),
@@ -92,11 +105,15 @@ export function projectorPanel({ state, session, base, slug, act, rerender }) {
       : t('projector_nothing'))
     setEnabled(clear, Boolean(article))
     viewBox.hidden = !article
+    coloursBox.hidden = !article
     if (!article) return
     const mode = charter().projector_view?.mode ?? 'live'
     live.checked = mode === 'live'
     since.checked = mode === 'since'
     withAmendment.checked = mode === 'amendment'
+    coloursBox.hidden = mode !== 'live'
+    const authors = charter().projector_view?.authors || 'none'
+    for (const input of colours) input.checked = input.value === authors
     listAmendments(key)
   }
 

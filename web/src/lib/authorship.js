@@ -68,3 +68,104 @@ export function runsOf(ytext, known, unknownClients = new Set()) {
 function same(a, b) {
   return a.participant === b.participant && a.amendment === b.amendment
 }
+
+// -- drawing: the runs as CSS custom highlights over the page's text nodes (nothing is
+// added to the text, so the editor and screen readers see the text as it is).
+
+export function highlightsSupported() {
+  return typeof CSS !== 'undefined' && 'highlights' in CSS && typeof Highlight === 'function'
+}
+
+/** Register the runs as highlights named by `shadeOf(origin)`, over `nodes` (from
+ * `editorTextNodes` or `renderedTextNodes`); `drawn`: the names this page registered
+ * before, cleared first (and refilled). */
+export function paint(runs, nodes, shadeOf, drawn) {
+  for (const name of drawn.splice(0)) CSS.highlights.delete(name)
+  const byShade = new Map()
+  for (const run of runs) {
+    const name = shadeOf(run.origin)
+    if (!byShade.has(name)) byShade.set(name, [])
+    byShade.get(name).push(...domRanges(nodes, run.start, run.end))
+  }
+  for (const [name, ranges] of byShade) {
+    CSS.highlights.set(name, new Highlight(...ranges))
+    drawn.push(name)
+  }
+}
+
+export function unpaint(drawn) {
+  for (const name of drawn.splice(0)) CSS.highlights.delete(name)
+}
+
+/** A Quill editor's text nodes with the index of their first character, in order. Quill's
+ * own caret guard (empty in the model) and list markers are not text. */
+export function editorTextNodes(quill) {
+  const found = []
+  const Quill = quill.constructor
+  const blocks = []
+  for (const child of quill.root.children) {
+    if (child.tagName === 'OL' || child.tagName === 'UL') blocks.push(...child.children)
+    else blocks.push(child)
+  }
+  for (const block of blocks) {
+    const blot = Quill.find(block)
+    if (!blot) continue
+    collect(block, quill.getIndex(blot), found, '.ql-ui, .ql-cursor')
+  }
+  return found
+}
+
+/** The same for text drawn by lib/render.js (each line's block carries `data-line`). */
+export function renderedTextNodes(container, text) {
+  const starts = [0]
+  for (const line of text.split('\n')) starts.push(starts[starts.length - 1] + line.length + 1)
+  const found = []
+  for (const block of container.querySelectorAll('[data-line]')) {
+    const start = starts[Number(block.dataset.line)]
+    if (start !== undefined) collect(block, start, found, null)
+  }
+  return found
+}
+
+function collect(block, start, found, skip) {
+  let index = start
+  const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT, skip
+    ? { acceptNode: (node) => (node.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT) }
+    : null)
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    found.push({ node, start: index })
+    index += node.length
+  }
+}
+
+function domRanges(nodes, start, end) {
+  const ranges = []
+  let lo = 0
+  let hi = nodes.length - 1
+  while (lo < hi) { // the last node starting at or before `start`
+    const mid = (lo + hi + 1) >> 1
+    if (nodes[mid].start <= start) lo = mid
+    else hi = mid - 1
+  }
+  for (let i = lo; i < nodes.length && nodes[i].start < end; i++) {
+    const { node, start: at } = nodes[i]
+    const from = Math.max(start - at, 0)
+    const to = Math.min(end - at, node.length)
+    if (from >= to) continue
+    const range = new Range()
+    range.setStart(node, from)
+    range.setEnd(node, to)
+    ranges.push(range)
+  }
+  return ranges
+}
+
+/** The highlight of an origin: by person (their shade) or by badge. */
+export function shadeOf(known, mode) {
+  const badges = ['citizen', 'elected', 'organiser']
+  return (origin) => {
+    const person = known.people.get(origin.participant)
+    if (mode === 'badge') return `who-${badges.includes(person?.badge) ? person.badge : 'none'}`
+    return person ? `who-p${person.shade}` : 'who-unknown'
+  }
+}

@@ -1,22 +1,20 @@
 // "Who wrote what", beside an article's text: colour the text by person or by badge
 // (citizen, elected official, organiser) — highlights drawn over the text, never written
 // into it — with a legend and the share of the words; and, for everyone including screen
-// reader users, "who wrote the selection?" said in words.
+// reader users, "where does this passage come from?" said in words.
 import '../css/authors.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
 import { t, tn } from '../lib/i18n.js'
 import { formatDate } from '../lib/dates.js'
 import { votesText } from '../amend/common.js'
-import { authorship, runsOf } from '../lib/authorship.js'
+import {
+  authorship, editorTextNodes, highlightsSupported, paint, runsOf, shadeOf, unpaint,
+} from '../lib/authorship.js'
 
 const BADGES = ['citizen', 'elected', 'organiser', 'none']
 const REFETCH_MS = 3000 // someone new typing: ask the server who they are, at most this often
 const NAMES = [] // the highlights this page registered, to clear them
-
-function supported() {
-  return typeof CSS !== 'undefined' && 'highlights' in CSS && typeof Highlight === 'function'
-}
 
 /** `me()`: the participant this page writes for ({participant_id} or null). */
 export function authorsPanel({ slug, key, language, me }) {
@@ -30,10 +28,10 @@ export function authorsPanel({ slug, key, language, me }) {
   const share = h('p', { class: 'authors-share' })
   const said = h('div', { class: 'authors-said', role: 'status' })
   const who = h('button', { type: 'button', class: 'secondary authors-who' }, t('authors_who'))
-  const note = h('p', { class: 'hint', hidden: supported() }, t('authors_unsupported'))
+  const note = h('p', { class: 'hint', hidden: highlightsSupported() }, t('authors_unsupported'))
   const el = h('details', { class: 'authors-panel' },
     h('summary', null, t('authors_title')),
-    h('fieldset', { hidden: !supported() }, h('legend', null, t('authors_colours')), modes),
+    h('fieldset', { hidden: !highlightsSupported() }, h('legend', null, t('authors_colours')), modes),
     note, legend, share, who, said)
 
   el.addEventListener('toggle', () => { if (el.open && !state.data) load() })
@@ -60,34 +58,17 @@ export function authorsPanel({ slug, key, language, me }) {
     renderLegend()
   }
 
-  function shade(origin) {
-    const person = state.known.people.get(origin.participant)
-    if (state.mode === 'badge') {
-      const badge = person?.badge
-      return `who-${BADGES.includes(badge) ? badge : 'none'}`
-    }
-    return person ? `who-p${person.shade}` : 'who-unknown'
-  }
-
   /** Draw the highlights of the text as it is now (after every change, once a frame). */
   function draw() {
-    if (!supported()) return
-    for (const name of NAMES.splice(0)) CSS.highlights.delete(name)
-    if (state.mode === 'none' || !state.known || !state.quill) return
+    if (!highlightsSupported()) return
+    if (state.mode === 'none' || !state.known || !state.quill) {
+      unpaint(NAMES)
+      return
+    }
     const started = performance.now()
     const unknown = new Set()
     const runs = runsOf(state.text, state.known, unknown)
-    const nodes = textNodes(state.quill)
-    const byShade = new Map()
-    for (const run of runs) {
-      const name = shade(run.origin)
-      if (!byShade.has(name)) byShade.set(name, [])
-      byShade.get(name).push(...domRanges(nodes, run.start, run.end))
-    }
-    for (const [name, ranges] of byShade) {
-      CSS.highlights.set(name, new Highlight(...ranges))
-      NAMES.push(name)
-    }
+    paint(runs, editorTextNodes(state.quill), shadeOf(state.known, state.mode), NAMES)
     state.drawn = performance.now() - started
     el.dataset.drawMs = state.drawn.toFixed(1) // measured by the browser tests
     askAbout(unknown)
@@ -205,51 +186,3 @@ export function authorsPanel({ slug, key, language, me }) {
 function percent(part, whole) {
   return `${whole ? Math.round((100 * part) / whole) : 0}\u00a0%`
 }
-
-/** The editor's text nodes with the index of their first character, in order. Quill's own
- * caret guard (an empty-in-the-model character) and list markers are not text. */
-function textNodes(quill) {
-  const found = []
-  const Quill = quill.constructor
-  const blocks = []
-  for (const child of quill.root.children) {
-    if (child.tagName === 'OL' || child.tagName === 'UL') blocks.push(...child.children)
-    else blocks.push(child)
-  }
-  for (const block of blocks) {
-    const blot = Quill.find(block)
-    if (!blot) continue
-    let index = quill.getIndex(blot)
-    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT, {
-      acceptNode: (node) => (node.parentElement.closest('.ql-ui, .ql-cursor') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-    })
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      found.push({ node, start: index })
-      index += node.length
-    }
-  }
-  return found
-}
-
-function domRanges(nodes, start, end) {
-  const ranges = []
-  let lo = 0
-  let hi = nodes.length - 1
-  while (lo < hi) { // the last node starting at or before `start`
-    const mid = (lo + hi + 1) >> 1
-    if (nodes[mid].start <= start) lo = mid
-    else hi = mid - 1
-  }
-  for (let i = lo; i < nodes.length && nodes[i].start < end; i++) {
-    const { node, start: at } = nodes[i]
-    const from = Math.max(start - at, 0)
-    const to = Math.min(end - at, node.length)
-    if (from >= to) continue
-    const range = new Range()
-    range.setStart(node, from)
-    range.setEnd(node, to)
-    ranges.push(range)
-  }
-  return ranges
-}
-
