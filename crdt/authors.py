@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pycrdt import Assoc, Doc, Text, get_state
@@ -30,6 +30,17 @@ from crdt.relpos import ascii_twin
 
 # A word, as the summaries count them (punctuation and emoji are not words).
 WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+def state_key(update: bytes) -> bytes:
+    """The state vector of an update: which items it holds (a cache key for its ids)."""
+    with _guard("cannot read an update's state"):
+        return get_state(update)
+
+
+def clocks_of(update: bytes) -> dict[int, int]:
+    """{client: clock} of the items an update holds (every clock below is in it)."""
+    return read_state_vector(state_key(update))
 
 
 def clients_of(update: bytes) -> list[int]:
@@ -62,6 +73,19 @@ class Authorship:
     _flat: dict[int, tuple[list[int], list[tuple[int, int, Origin]]]] = field(
         default_factory=dict, repr=False
     )
+
+    @classmethod
+    def of(
+        cls,
+        clients: Mapping[int, tuple[int | None, int | None]],
+        ranges: Iterable[tuple[int, int, int, int | None, int | None]],
+    ) -> Authorship:
+        """From what the store keeps: client → (participant, amendment), and the ranges
+        (client, clock_start, clock_end, participant, amendment), oldest first."""
+        found = cls(clients={c: Origin(p, a) for c, (p, a) in clients.items()})
+        for client, start, end, participant, amendment in ranges:
+            found.add_range(client, start, end, Origin(participant, amendment))
+        return found
 
     def origin(self, client: int, clock: int) -> Origin:
         if client in self.ranges:

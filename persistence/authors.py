@@ -6,17 +6,19 @@ that kept older authors. Compaction folds the update log, never these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Insert, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crdt.article import CrdtError
-from crdt.authors import Authorship, Origin, clients_of
-from crdt.protocol import ProtocolError
-from persistence.tables import doc_author_ranges, doc_authors
+from persistence.tables import doc_author_ranges, doc_authors, doc_updates
+
+# The Yjs clients that have items in an update (crdt/authors.py ``clients_of``): reading
+# updates is the crdt package's job, handed to this one.
+Clients = Callable[[bytes], Iterable[int]]
 
 KNOWN_KEPT = 200_000  # (document, client) pairs the writer remembers as recorded
 
@@ -26,7 +28,8 @@ class Recorder:
     recorded yet. Remembers those it recorded, so a participant typing for an hour costs
     one row, not one per commit."""
 
-    def __init__(self) -> None:
+    def __init__(self, clients: Clients) -> None:
+        self._clients = clients
         self._known: set[tuple[int, int]] = set()
 
     def new_rows(self, sent: Iterable[tuple[int, int | None, bytes]]) -> list[dict[str, Any]]:
@@ -35,8 +38,8 @@ class Recorder:
             if participant_id is None or document_id <= 0:
                 continue
             try:
-                clients = clients_of(sent_update)
-            except (CrdtError, ProtocolError):
+                clients = self._clients(sent_update)
+            except ValueError:
                 continue  # checked on arrival; an unreadable one has no author to give
             for client in clients:
                 key = (document_id, client)
@@ -71,50 +74,64 @@ def _first_wins(dialect: str) -> Insert:
     return statement
 
 
+@dataclass
+class StoredAuthors:
+    """What the store knows of documents' authors (crdt/authors.py ``Authorship`` reads it)."""
+
+    clients: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    # (client, clock_start, clock_end, participant, amendment), oldest first
+    ranges: list[tuple[int, int, int, int | None, int | None]] = field(default_factory=list)
+
+
+# A range: (client, clock_start, clock_end, participant_id, amendment_id).
+Range = tuple[int, int, int, int | None, int | None]
+
+
 class Authors:
     """Reading authors, and the writes made outside the store's writer."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def of(self, *document_ids: int) -> Authorship:
+    async def of(self, *document_ids: int) -> StoredAuthors:
         """What is known of the documents' authors, the first document's first (an
         amendment's text: its own, then the article's it was forked from)."""
-        found = Authorship()
+        found = StoredAuthors()
         async with self._engine.connect() as conn:
             for document_id in reversed(document_ids):
                 for row in await conn.execute(
                     select(doc_authors).where(doc_authors.c.document_id == document_id)
                 ):
-                    found.clients[row.client_id] = Origin(row.participant_id, row.amendment_id)
+                    found.clients[row.client_id] = (row.participant_id, row.amendment_id)
                 for row in await conn.execute(
                     select(doc_author_ranges)
                     .where(doc_author_ranges.c.document_id == document_id)
                     .order_by(doc_author_ranges.c.id)
                 ):
-                    found.add_range(
-                        row.client_id,
-                        row.clock_start,
-                        row.clock_end,
-                        Origin(row.participant_id, row.amendment_id),
+                    found.ranges.append(
+                        (
+                            row.client_id,
+                            row.clock_start,
+                            row.clock_end,
+                            row.participant_id,
+                            row.amendment_id,
+                        )
                     )
         return found
 
-    async def keep_ranges(
-        self, document_id: int, ranges: Iterable[tuple[int, int, int, Origin]]
-    ) -> None:
+    async def keep_ranges(self, document_id: int, ranges: Iterable[Range]) -> None:
         """A restored version's characters get the authors they had in it (crdt/authors.py
-        ``kept_authors``): ranges (client, clock_start, clock_end, origin), in order."""
+        ``kept_authors``), in order: the latest range wins where two overlap."""
         rows = [
             {
                 "document_id": document_id,
                 "client_id": client,
                 "clock_start": start,
                 "clock_end": end,
-                "participant_id": origin.participant_id,
-                "amendment_id": origin.amendment_id,
+                "participant_id": participant_id,
+                "amendment_id": amendment_id,
             }
-            for client, start, end, origin in ranges
+            for client, start, end, participant_id, amendment_id in ranges
         ]
         if rows:
             async with self._engine.begin() as conn:
@@ -156,3 +173,26 @@ class Authors:
                 )
                 .values(amendment_id=amendment_id)
             )
+
+    async def record_from_log(self, clients: Clients) -> int:
+        """Once, on a database that has authors to recover (upgraded from before they were
+        recorded): the first sender of each client the update log still holds, oldest row
+        first. Returns the rows recorded (0 when there is nothing to do)."""
+        async with self._engine.connect() as conn:
+            if (await conn.execute(select(doc_authors.c.client_id).limit(1))).first():
+                return 0
+            rows = await conn.execute(
+                select(
+                    doc_updates.c.document_id, doc_updates.c.participant_id, doc_updates.c.update
+                )
+                .where(doc_updates.c.participant_id.is_not(None))
+                .order_by(doc_updates.c.seq)
+            )
+            recorder = Recorder(clients)
+            found = recorder.new_rows(
+                (r.document_id, r.participant_id, bytes(r.update)) for r in rows
+            )
+        if found:
+            async with self._engine.begin() as conn:
+                await conn.execute(_first_wins(conn.dialect.name), found)
+        return len(found)

@@ -64,6 +64,7 @@ class DocStore:
         engine: AsyncEngine,
         fold: Fold,
         *,
+        clients: authors.Clients | None = None,
         compact_every: int = 500,
         max_batch: int = 5000,
         commit_interval: float = 0.0,
@@ -72,7 +73,9 @@ class DocStore:
         # Each batch is one trip to the database: on SQLite, 0.6 ms of CPU per commit instead
         # of 1.9 through aiosqlite (docs/benchmarks.md). The writer's connections are its own.
         self._trip = OneTrip(engine)
-        self._authors = authors.Recorder()
+        # ``clients`` (crdt/authors.py ``clients_of``): who wrote what is recorded with the
+        # updates. Without it (a store used alone, in tests of the store), it is not.
+        self._authors = authors.Recorder(clients) if clients is not None else None
         self._keyed = engine.url.get_backend_name() != "sqlite"  # see ``_commit``
         self._fold = fold
         self._compact_every = compact_every
@@ -221,8 +224,12 @@ class DocStore:
         if not rows:
             return
         # Who wrote which characters: the clients this batch brings that are not known yet.
-        new_authors = self._authors.new_rows(
-            (q.document_id, q.participant_id, q.update) for q in batch if q.update is not None
+        new_authors = (
+            self._authors.new_rows(
+                (q.document_id, q.participant_id, q.update) for q in batch if q.update is not None
+            )
+            if self._authors is not None
+            else []
         )
         delay = 0.05
         # On a server database the answer to COMMIT can be lost after the commit happened:
@@ -256,7 +263,8 @@ class DocStore:
                 await anyio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self.commits += 1
-        self._authors.recorded(new_authors)
+        if self._authors is not None:
+            self._authors.recorded(new_authors)
         for q in batch:
             if q.update is not None:
                 n = self._rows_since_compaction.get(q.document_id, 0)

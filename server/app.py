@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
 from crdt.article import fold
+from crdt.authors import clients_of
 from persistence.docs import DocStore
 from persistence.engine import check_durability, make_engine, migrate
 from persistence.people import People
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> Starlette:
         store = DocStore(
             engine,
             fold,
+            clients=clients_of,
             compact_every=settings.compact_every,
             commit_interval=settings.commit_interval_ms / 1000,
         )
@@ -76,6 +78,10 @@ def create_app(settings: Settings) -> Starlette:
             store.timings = metrics.observe
         app.state.metrics = metrics
         stores = Stores.over(engine, store)
+        # Upgraded from before authors were recorded: those the update log still holds.
+        recovered = await stores.authors.record_from_log(clients_of)
+        if recovered:
+            log.info("authors recorded from the update log clients=%d", recovered)
         reads = stores.reads
         identity = await make_identity(stores.people, reads, settings)
         if settings.seed_demo:

@@ -10,13 +10,16 @@ from base64 import b64encode
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from crdt.article import ArticleDoc
 from crdt.authors import Authorship, Origin, character_ids, runs, word_ids
 from crdt.relpos import RelPos
+from persistence.engine import make_engine, migrate
 from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.support import (
+    ADMIN_TOKEN,
     PyClient,
     RunningServer,
     make_token,
@@ -356,3 +359,46 @@ async def test_why_a_passage_is_there_its_authors_amendment_workshop_and_discuss
 
         bad = await http.get(f"{API}/articles/{key}/why", params={"start": "x"})
         assert bad.status_code == 422 and "start" in bad.text
+
+
+async def test_an_upgraded_database_gets_the_authors_its_log_still_holds(database_url: str) -> None:
+    """A database from before authors were recorded: at start, the first sender of each
+    Yjs client in the update log is recorded, once."""
+    first, second = ArticleDoc(client_id=11), ArticleDoc(client_id=22)
+    by_seven = first.edit(lambda t: t.insert(0, "Awa. "))
+    second.apply(first.full_update())
+    by_eight = second.edit(lambda t: t.insert(0, "Bruno. "))
+    both = second.update_since(b"\x00")  # clients 11 and 22: 11 was sent by 7 first
+    engine = make_engine(database_url)
+    try:
+        await migrate(engine)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO charters (id, slug, title, language) VALUES (1, 'c', 'C', 'fr')")
+            )
+            await conn.execute(
+                text("INSERT INTO documents (id, charter_id, kind) VALUES (5, 1, 'article')")
+            )
+            for update, sender in ((by_seven, 7), (by_eight, 8), (both, 8), (both, None)):
+                await conn.execute(
+                    text(
+                        'INSERT INTO doc_updates (document_id, "update", participant_id) '
+                        "VALUES (5, :update, :sender)"
+                    ),
+                    {"update": update, "sender": sender},
+                )
+    finally:
+        await engine.dispose()
+    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN)
+    for _ in range(2):  # the second start finds them recorded and adds nothing
+        async with running_server(settings):
+            pass
+        engine = make_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    text("SELECT client_id, participant_id FROM doc_authors WHERE document_id = 5")
+                )
+                assert dict(rows.all()) == {11: 7, 22: 8}
+        finally:
+            await engine.dispose()

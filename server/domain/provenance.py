@@ -11,9 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from pycrdt import get_state
 
-from crdt.authors import UNKNOWN, Authorship, Origin, character_ids, runs, word_ids
+from crdt.authors import (
+    UNKNOWN,
+    Authorship,
+    Origin,
+    character_ids,
+    clocks_of,
+    runs,
+    state_key,
+    word_ids,
+)
 from crdt.protocol import read_state_vector
 from persistence.amendments import AmendmentRecord
 from persistence.comments import ThreadRecord
@@ -35,7 +43,7 @@ async def _cached_ids(
 ) -> list[tuple[int, int]]:
     """Item ids read from an article's full state (``character_ids`` or ``word_ids``):
     kept for the latest states, computed off the event loop (one pycrdt lookup each)."""
-    key = (what, document_id, get_state(state))
+    key = (what, document_id, state_key(state))
     found = _ids.get(key)
     if found is None:
         found = await anyio.to_thread.run_sync(read, state)
@@ -45,6 +53,12 @@ async def _cached_ids(
     else:
         _ids.move_to_end(key)
     return found
+
+
+async def authorship_of(services: Services, *document_ids: int) -> Authorship:
+    """Who wrote the documents' characters, as the store keeps it."""
+    stored = await services.stores.authors.of(*document_ids)
+    return Authorship.of(stored.clients, stored.ranges)
 
 
 def _badge(person: ParticipantRecord | None) -> str:
@@ -106,7 +120,7 @@ async def _words(
     """The origin of each word of an article's state (live, or a version's): whoever
     began it."""
     if authorship is None:
-        authorship = await services.stores.authors.of(document_id)
+        authorship = await authorship_of(services, document_id)
     ids = await _cached_ids("words", document_id, state, word_ids)
     return [authorship.origin(client, clock) for client, clock in ids]
 
@@ -116,7 +130,7 @@ async def article_authors(
 ) -> dict[str, Any]:
     """The article's authors now: runs over its text (UTF-16 units, as the editor counts),
     the clients and ranges the editor colours live text with, the people, the summary."""
-    authorship = await services.stores.authors.of(article.document_id)
+    authorship = await authorship_of(services, article.document_id)
     people = await _people(services, charter)
     doc = await services.article_doc(article.document_id)
     state = doc.full_update()
@@ -227,7 +241,7 @@ async def why(
         start, end = _sentence(doc.text(), start)
     state = doc.full_update()
     ids = (await _cached_ids("characters", article.document_id, state, character_ids))[start:end]
-    authorship = await services.stores.authors.of(article.document_id)
+    authorship = await authorship_of(services, article.document_id)
     origins: list[Origin] = []
     for client, clock in ids:
         origin = authorship.origin(client, clock)
@@ -267,7 +281,7 @@ async def _first_version(
         return None
     found_auto = None
     for version, state in await services.stores.versions.of_article(charter.id, article.key):
-        clocks = read_state_vector(get_state(state))
+        clocks = clocks_of(state)
         if all(clocks.get(client, 0) > clock for client, clock in ids):
             if version.kind == "manual":
                 return version

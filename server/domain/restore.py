@@ -20,6 +20,7 @@ from persistence.repo import ArticleRecord, CharterRecord
 from persistence.versions import VersionArticle, VersionRecord
 from server.access import Principal
 from server.domain.charters import live_payload
+from server.domain.provenance import authorship_of
 from server.domain.versions import save_version, version_json
 from server.errors import ConflictError, NotFoundError
 from server.i18n import content_language, translate
@@ -146,7 +147,7 @@ async def _restore(
     key = article.key
     name = article_document(charter.slug, key)
     # The words brought back keep the authors they had in the version.
-    authorship = await services.stores.authors.of(article.document_id)
+    authorship = await authorship_of(services, article.document_id)
     old_ids = await anyio.to_thread.run_sync(character_ids, old.state)
     written: list[ArticleDoc] = []
 
@@ -160,9 +161,12 @@ async def _restore(
     )
     if changed is not None:  # committed: the restore's own client is recorded by now
         new_ids = await anyio.to_thread.run_sync(character_ids, written[-1].full_update())
-        now = await services.stores.authors.of(article.document_id)
+        now = await authorship_of(services, article.document_id)
         kept = kept_authors(new_ids, now, old_ids, authorship)
-        await services.stores.authors.keep_ranges(article.document_id, kept)
+        await services.stores.authors.keep_ranges(
+            article.document_id,
+            [(c, start, end, o.participant_id, o.amendment_id) for c, start, end, o in kept],
+        )
     renamed = old.article_title != article.title
     if renamed:
         await services.stores.outline.update_article(charter.id, key, title=old.article_title)

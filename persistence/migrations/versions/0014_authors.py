@@ -1,8 +1,9 @@
 """who first sent each Yjs client's items of a document, and the server's edits that kept
 older authors: every character of an article keeps its author (crdt/authors.py)
 
-The authors of what the update log still holds are recorded from it (each row knows who
-sent it); text folded into checkpoints before this revision has no known author.
+The authors of what the update log still holds are recorded from it when the server starts
+(persistence/authors.py ``record_from_log``: reading updates is the crdt package's job, not a
+migration's); text folded into checkpoints before this revision has no known author.
 
 Revision ID: 0014
 Revises: 0013
@@ -11,7 +12,6 @@ Create Date: 2026-12-05 17:30:00
 
 import sqlalchemy as sa
 from alembic import op
-from pycrdt import get_state
 
 revision = "0014"
 down_revision = "0013"
@@ -59,54 +59,6 @@ def upgrade() -> None:
     op.create_index(
         "ix_doc_author_ranges_document_id", "doc_author_ranges", ["document_id"], unique=False
     )
-    _record_from_the_log()
-
-
-def _record_from_the_log() -> None:
-    """The first sender of each client in the update log, oldest row first."""
-    conn = op.get_bind()
-    rows = conn.execute(
-        sa.text(
-            'SELECT document_id, participant_id, "update" FROM doc_updates '
-            "WHERE participant_id IS NOT NULL ORDER BY seq"
-        )
-    )
-    first: dict[tuple[int, int], int] = {}
-    for document_id, participant_id, update in rows:
-        try:
-            clients = _clients(get_state(bytes(update)))
-        except Exception:  # checked on arrival; should one not read, its authors stay unknown
-            continue
-        for client in clients:
-            first.setdefault((document_id, client), participant_id)
-    if first:
-        table = sa.table(
-            "doc_authors",
-            sa.column("document_id"),
-            sa.column("client_id"),
-            sa.column("participant_id"),
-        )
-        conn.execute(
-            table.insert(),
-            [
-                {"document_id": d, "client_id": c, "participant_id": p}
-                for (d, c), p in first.items()
-            ],
-        )
-
-
-def _clients(state_vector: bytes) -> list[int]:
-    """The clients of a state vector: varUint count, then varUint client and clock each."""
-    values = []
-    value = shift = 0
-    for byte in state_vector:
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            values.append(value)
-            value = shift = 0
-    count = values[0] if values else 0
-    return [values[1 + 2 * i] for i in range(count)]
 
 
 def downgrade() -> None:
