@@ -360,6 +360,28 @@ async def test_why_a_passage_is_there_its_authors_amendment_workshop_and_discuss
         bad = await http.get(f"{API}/articles/{key}/why", params={"start": "x"})
         assert bad.status_code == 422 and "start" in bad.text
 
+        # The annex of origins, with the charter: the same facts for every article.
+        annex = await http.get(f"{API}/export", params={"format": "md", "annex": "origins"})
+        assert annex.status_code == 200
+        assert "-origins.md" in annex.headers["content-disposition"]
+        assert f"## {article['title']}" in annex.text
+        assert "Chloé (citoyen·ne)" in annex.text and "Awa" in annex.text
+        assert (
+            f"Amendement n°\u00a0{amendment['id']} «\u00a0Publier les vidéos\u00a0», proposé par "
+            "Dora\u00a0: pour 0, contre 0, abstention 0. Motifs\u00a0: Pour tous." in annex.text
+        )
+        assert "Discussions\u00a0: 1 (résolues\u00a0: 0)." in annex.text
+        data = (
+            await http.get(f"{API}/export", params={"format": "json", "annex": "origins"})
+        ).json()
+        first = data["articles"][0]
+        assert first["amendments"][0]["title"] == "Publier les vidéos"
+        assert first["threads"] == 1
+        page = await http.get(f"{API}/export", params={"format": "html", "annex": "origins"})
+        assert page.status_code == 200 and "Publier les vidéos" in page.text
+        wrong = await http.get(f"{API}/export", params={"annex": "everything"})
+        assert wrong.status_code == 422 and "annex" in wrong.text
+
 
 async def test_an_upgraded_database_gets_the_authors_its_log_still_holds(database_url: str) -> None:
     """A database from before authors were recorded: at start, the first sender of each

@@ -11,15 +11,25 @@ from starlette.routing import Route
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.domain.open_discussion import discussion
-from server.domain.provenance import charter_authors
+from server.domain.provenance import charter_authors, origins
 from server.domain.versions import version_or_404
 from server.errors import Invalid
-from server.pages.exports import FORMATS, html, markdown, open_data, snapshot_of
+from server.pages.exports import (
+    FORMATS,
+    html,
+    markdown,
+    open_data,
+    origins_html,
+    origins_json,
+    origins_markdown,
+    snapshot_of,
+)
 from server.pages.site import PAGE_CSP
 
 
 async def export_charter(request: Request) -> Response:
-    """``?format=md|html|json`` (default md) and ``version=ID`` (default: the live text)."""
+    """``?format=md|html|json`` (default md) and ``version=ID`` (default: the live text);
+    ``annex=origins``: the charter's annex of origins instead of its text."""
     charter = await charter_or_404(request)
     await require(request, Action.READ, charter)
     fmt = request.query_params.get("format", "md")
@@ -33,6 +43,25 @@ async def export_charter(request: Request) -> Response:
     version = None if ref == "live" else await version_or_404(versions, charter.id, ref)
     snap = await snapshot_of(charter, svc.article_doc, version)
     media_type, extension, disposition = FORMATS[fmt]
+    annex = request.query_params.get("annex")
+    if annex is not None:
+        if annex != "origins":
+            raise Invalid("annex must be origins", field="annex")
+        # The annex of origins: who wrote each article, its amendments, its discussions.
+        items = await origins(svc, charter, version)
+        name = f"{snap.name}-origins.{extension}"
+        headers = {"content-disposition": f'{disposition}; filename="{name}"'}
+        if fmt == "md":
+            body = origins_markdown(charter, version, items)
+        elif fmt == "html":
+            body = origins_html(charter, version, items)
+            headers["content-security-policy"] = PAGE_CSP
+        else:
+            data = {"charter": charter.slug, "version": version.id if version else "live"}
+            body = json.dumps(
+                {**data, "articles": origins_json(items)}, ensure_ascii=False, indent=2
+            )
+        return Response(body, media_type=media_type, headers=headers)
     headers = {"content-disposition": f'{disposition}; filename="{snap.name}.{extension}"'}
     if fmt == "md":
         body = markdown(snap)

@@ -307,3 +307,55 @@ def _sentence(text: str, at: int) -> tuple[int, int]:
     if end < len(chars) and chars[end] != "\n":
         end += 1
     return start, end
+
+
+@dataclass
+class ArticleOrigins:
+    """Where one article of a charter (live, or at a version) comes from."""
+
+    key: str
+    title: str
+    summary: dict[str, Any]  # ``Summary.to_json``: words by person, badge and way
+    amendments: list[AmendmentRecord]  # accepted into it (by then), oldest first
+    threads: int  # discussions on it (by then), and how many of them are resolved
+    resolved: int
+
+
+async def origins(
+    services: Services, charter: CharterRecord, version: VersionRecord | None = None
+) -> list[ArticleOrigins]:
+    """For each article: who wrote its words (by person, badge and way), the amendments
+    accepted into it and the discussions on it — the charter's annex of origins. At a
+    version: what it held, and what had been decided and discussed by then."""
+    authors = await charter_authors(services, charter, version)
+    accepted = await services.amendments.find(charter.id, status="accepted")
+    threads = await services.stores.comments.threads(charter.id, articles_only=True)
+    ids = {a.key: a.id for _, a in charter.articles()}
+    found = []
+    for item in authors["articles"]:
+        article_id = ids.get(item["id"])
+        merged = [
+            a
+            for a in accepted
+            if a.article_id == article_id
+            and (version is None or (a.version_after_id or 0) <= version.id)
+        ]
+        talk = [
+            t
+            for t in threads
+            if t.article_id == article_id
+            and not t.hidden
+            and (version is None or t.created_at <= version.created_at)
+        ]
+        summary = {k: v for k, v in item.items() if k not in ("id", "title")}
+        found.append(
+            ArticleOrigins(
+                item["id"],
+                item["title"],
+                summary,
+                sorted(merged, key=lambda a: a.id),
+                len(talk),
+                sum(1 for t in talk if t.status == "resolved"),
+            )
+        )
+    return found

@@ -23,6 +23,7 @@ from persistence.versions import VersionRecord
 from server.domain.charters import DocReader
 from server.domain.licences import licence_of
 from server.domain.open_discussion import Discussion, iso
+from server.domain.provenance import ArticleOrigins
 from server.domain.versions import version_json
 from server.i18n import content_language, translate
 from server.names import article_document
@@ -226,6 +227,105 @@ def _authors_json(summary: dict[str, Any]) -> dict[str, Any]:
             for p in summary["by_person"]
         ],
     }
+
+
+# -- the annex of origins: who wrote each article, its amendments, its discussions --
+
+
+def origins_lines(
+    charter: CharterRecord, version: VersionRecord | None, items: list[ArticleOrigins]
+) -> tuple[str, str, list[tuple[str, list[str]]]]:
+    """The annex in words, in the charter's language: title, introduction, and for each
+    article its title and sentences (shared by the Markdown and HTML annexes)."""
+    lang = content_language(charter.language)
+
+    def say(key: str, **values: object) -> str:
+        return translate(lang, key, **values)
+
+    at = say("origins_at_version", label=version.label) if version else ""
+    articles = []
+    for item in items:
+        summary = item.summary
+        words = summary["words"]
+
+        people = [
+            say(
+                "origins_person",
+                name=p["name"],
+                badge=f" ({say('badge_' + p['badge']).lower()})" if p["badge"] else "",
+                share=_share(p["words"], words),
+            )
+            for p in summary["by_person"]
+        ]
+        if summary["unknown"]:
+            people.append(say("origins_unknown", share=_share(summary["unknown"], words)))
+        lines = [
+            say("origins_written_by", names=", ".join(people)) if words else say("origins_no_words")
+        ]
+        lines += [
+            say(
+                "origins_amendment",
+                number=a.id,
+                title=a.title,
+                author=a.author_name,
+                rationale=a.rationale or "—",
+                **a.tally(),
+            )
+            for a in item.amendments
+        ] or [say("origins_no_amendment")]
+        lines.append(say("origins_threads", count=item.threads, resolved=item.resolved))
+        articles.append((item.title, lines))
+    return (
+        say("origins_title", title=charter.title),
+        say("origins_intro", version=at),
+        articles,
+    )
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole) if whole else 0}\u00a0%"
+
+
+def origins_markdown(
+    charter: CharterRecord, version: VersionRecord | None, items: list[ArticleOrigins]
+) -> str:
+    title, intro, articles = origins_lines(charter, version, items)
+    out = [f"# {title}", "", intro, ""]
+    for article, lines in articles:
+        out += [f"## {article}", ""] + [f"- {line}" for line in lines] + [""]
+    return "\n".join(out)
+
+
+def origins_html(
+    charter: CharterRecord, version: VersionRecord | None, items: list[ArticleOrigins]
+) -> str:
+    title, intro, articles = origins_lines(charter, version, items)
+    return TEMPLATES.env.get_template("export_origins.html").render(
+        charter=charter, title=title, intro=intro, articles=articles
+    )
+
+
+def origins_json(items: list[ArticleOrigins]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": item.key,
+            "title": item.title,
+            "authors": _authors_json(item.summary),
+            "amendments": [
+                {
+                    "id": a.id,
+                    "title": a.title,
+                    "rationale": a.rationale,
+                    "author": a.author_name,
+                    "votes": a.tally(),
+                }
+                for a in item.amendments
+            ],
+            "threads": item.threads,
+            "resolved_threads": item.resolved,
+        }
+        for item in items
+    ]
 
 
 ATOM = "http://www.w3.org/2005/Atom"
