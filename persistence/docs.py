@@ -25,7 +25,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from persistence import authors, contributions
+from persistence import authors, contributions, history
 from persistence.engine import OneTrip
 from persistence.tables import doc_batches, doc_checkpoints, doc_updates
 
@@ -46,6 +46,11 @@ TRANSIENT = (DBAPIError, OSError, PoolTimeout)
 POISON = (IntegrityError, DataError)
 
 Fold = Callable[[list[bytes]], bytes]
+# The steps of the drafting history (crdt/history.py ``steps_of``): from a base state and
+# rows (seq, update, participant, time), with the positions where a step must end.
+LogRow = tuple[int, bytes, int | None, datetime]
+HistoryStep = tuple[int, datetime, bytes, tuple[int, ...]]
+History = Callable[[bytes | None, list[LogRow], list[int]], list[HistoryStep]]
 OnCommit = Callable[[], None]
 
 
@@ -65,6 +70,7 @@ class DocStore:
         fold: Fold,
         *,
         clients: authors.Clients | None = None,
+        history: History | None = None,
         compact_every: int = 500,
         max_batch: int = 5000,
         commit_interval: float = 0.0,
@@ -78,6 +84,9 @@ class DocStore:
         self._authors = authors.Recorder(clients) if clients is not None else None
         self._keyed = engine.url.get_backend_name() != "sqlite"  # see ``_commit``
         self._fold = fold
+        # ``history``: compaction keeps the drafting history of the rows it folds (without
+        # it, in tests of the store alone, the rows are folded and their history forgotten).
+        self._history = history
         self._compact_every = compact_every
         self._max_batch = max_batch
         # At most one commit per interval while updates keep coming: a busy workshop's
@@ -336,6 +345,9 @@ class DocStore:
                 self._rows_since_compaction[document_id] = 0
                 return 0
             state = await anyio.to_thread.run_sync(self._fold, [u for u, _ in found])
+            if self._history is not None:
+                base = found[0][0] if found[0][1] is None else None
+                await self._keep_history(conn, document_id, base, min(seqs), max(seqs))
             await self._write_checkpoint(conn, document_id, state, seqs)
             for start in range(0, len(seqs), 1000):  # exactly the rows folded, in chunks
                 chunk = seqs[start : start + 1000]
@@ -344,6 +356,34 @@ class DocStore:
         self.compactions += 1
         log.info("compacted document=%d rows=%d bytes=%d", document_id, len(seqs), len(state))
         return len(seqs)
+
+    async def _keep_history(
+        self, conn: AsyncConnection, document_id: int, base: bytes | None, first: int, last: int
+    ) -> None:
+        """The steps of the rows about to be folded, written in the same transaction."""
+        assert self._history is not None
+        rows = await history.log_rows(conn, document_id, first, last)
+        breaks = await history.version_positions(conn, first, last)
+        found = await anyio.to_thread.run_sync(self._history, base, rows, breaks)
+        await history.keep(conn, document_id, found)
+
+    async def history_of(
+        self, document_id: int
+    ) -> tuple[list[HistoryStep], bytes | None, list[LogRow], list[int]]:
+        """What the drafting history of a document is made of: the steps kept by earlier
+        compactions, the checkpoint, the rows not folded yet (their steps are the caller's
+        to compute) and the saved versions' positions among them."""
+        async with self._engine.connect() as conn:
+            async with conn.begin():
+                kept = await history.kept(conn, document_id)
+                found = await self._read(conn, document_id)
+                base = found[0][0] if found and found[0][1] is None else None
+                seqs = [seq for _, seq in found if seq is not None]
+                rows = (
+                    await history.log_rows(conn, document_id, min(seqs), max(seqs)) if seqs else []
+                )
+                breaks = await history.version_positions(conn, min(seqs), max(seqs)) if seqs else []
+        return kept, base, rows, breaks
 
     async def _lock_for_compaction(self, conn: AsyncConnection, document_id: int) -> bool:
         if conn.dialect.name != "postgresql":

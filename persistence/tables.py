@@ -269,6 +269,18 @@ doc_author_ranges = Table(
     Index("ix_doc_author_ranges_document_id", "document_id"),
 )
 
+# The drafting history kept when compaction folds the log (crdt/history.py): one step per
+# minute of writing (and at each saved version's position), as a snapshot of that moment.
+doc_history = Table(
+    "doc_history",
+    metadata,
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("snapshot", LargeBinary, nullable=False),
+    Column("participants", Text, nullable=False),  # JSON list of participant ids
+)
+
 # An amendment: a fork of an article (its own document, first update = the article's full
 # state at proposal) with the state vector of that moment, its base.
 amendments = Table(

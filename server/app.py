@@ -15,6 +15,7 @@ from starlette.routing import WebSocketRoute
 
 from crdt.article import fold
 from crdt.authors import clients_of
+from crdt.history import steps_of
 from persistence.docs import DocStore
 from persistence.engine import check_durability, make_engine, migrate
 from persistence.people import People
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> Starlette:
             engine,
             fold,
             clients=clients_of,
+            history=steps_of,
             compact_every=settings.compact_every,
             commit_interval=settings.commit_interval_ms / 1000,
         )

@@ -128,6 +128,8 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/api/charters/{slug}/authors"): Cell(READ),
     ("GET", "/api/charters/{slug}/articles/{key}/authors"): Cell(READ),
     ("GET", "/api/charters/{slug}/articles/{key}/why"): Cell(READ),
+    ("GET", "/api/charters/{slug}/articles/{key}/history"): Cell(READ),
+    ("GET", "/api/charters/{slug}/articles/{key}/history/{position}"): Cell(READ),
     # Versions of the whole charter, and comparisons (server/api/versions.py).
     ("GET", "/api/charters/{slug}/versions"): Cell(READ),
     ("POST", "/api/charters/{slug}/versions"): Cell(
@@ -304,6 +306,9 @@ async def fill(world: World, method: str, template: str, who: str) -> Values:
         )
         values["thread_id"] = started.json()["id"]
         values["comment_id"] = started.json()["comments"][0]["id"]
+    if "{position}" in template:  # the latest step of the article's drafting history
+        past = await world.admin("GET", f"{api}/articles/{target.key}/history")
+        values["position"] = past.json()["steps"][-1]["position"]
     if "{amendment_id}" in template:
         proposed = await world.admin(
             "POST",

@@ -8,11 +8,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from persistence.repo import ArticleRecord, CharterRecord
 from server.access import Action
 from server.api.amendments import amendment_json
 from server.api.comments import resolvers
 from server.api.common import charter_or_404, require, services
-from server.domain.provenance import article_authors, charter_authors, person_json, why
+from server.domain.provenance import (
+    article_authors,
+    charter_authors,
+    history,
+    person_json,
+    state_at_step,
+    why,
+)
 from server.errors import Invalid, NotFoundError
 
 
@@ -91,6 +99,73 @@ async def why_here(request: Request) -> Response:
     )
 
 
+async def _article(request: Request) -> tuple[CharterRecord, ArticleRecord]:
+    record = await charter_or_404(request)
+    await require(request, Action.READ, record)
+    key = request.path_params["key"]
+    found = next((a for _, a in record.articles() if a.key == key), None)
+    if found is None:
+        raise NotFoundError(f"no article {key!r} in this charter")
+    return record, found
+
+
+async def drafting(request: Request) -> Response:
+    """The article's drafting history: its steps (a minute of writing each, and one at
+    every saved version) with who wrote in each, and the versions marked on them."""
+    record, found = await _article(request)
+    svc = services(request)
+    past = await history(svc, record, found)
+    people = {p.id: p for p in await svc.people.list_participants(record.id)}
+    return JSONResponse(
+        {
+            "article": found.key,
+            "steps": [
+                {
+                    "position": position,
+                    "at": at.isoformat(),
+                    "people": [person_json(people[p]) for p in who if p in people],
+                }
+                for position, at, _, who in past.steps
+            ],
+            "marks": [
+                {
+                    "version": {
+                        "id": v.id,
+                        "label": v.label,
+                        "kind": v.kind,
+                        "created_at": v.created_at.isoformat(),
+                    },
+                    "position": position,
+                }
+                for v, position in past.marks
+            ],
+        }
+    )
+
+
+async def drafting_step(request: Request) -> Response:
+    """The article's text as it read at one step of its history."""
+    record, found = await _article(request)
+    try:
+        position = int(request.path_params["position"])
+    except ValueError:
+        raise NotFoundError("no such step in the article's history") from None
+    svc = services(request)
+    past = await history(svc, record, found)
+    doc = await state_at_step(svc, found, past.steps, position)
+    if doc is None:
+        raise NotFoundError("no such step in the article's history")
+    step = next(s for s in past.steps if s[0] == position)
+    return JSONResponse(
+        {
+            "position": position,
+            "at": step[1].isoformat(),
+            "text": doc.text(),
+            "delta": [{"insert": t, **({"attributes": a} if a else {})} for t, a in doc.ops()],
+        }
+    )
+
+
 async def charter(request: Request) -> Response:
     record = await charter_or_404(request)
     await require(request, Action.READ, record)
@@ -101,4 +176,6 @@ routes = [
     Route("/api/charters/{slug}/authors", charter, methods=["GET"]),
     Route("/api/charters/{slug}/articles/{key}/authors", article, methods=["GET"]),
     Route("/api/charters/{slug}/articles/{key}/why", why_here, methods=["GET"]),
+    Route("/api/charters/{slug}/articles/{key}/history", drafting, methods=["GET"]),
+    Route("/api/charters/{slug}/articles/{key}/history/{position}", drafting_step, methods=["GET"]),
 ]

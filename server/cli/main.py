@@ -164,11 +164,12 @@ class Tools:
 def _with_repo(args: argparse.Namespace, work: Callable[[Tools], Awaitable[int]]) -> int:
     from crdt.article import fold
     from crdt.authors import clients_of
+    from crdt.history import steps_of
 
     async def run() -> int:
         settings = _settings(args)
         engine = make_engine(settings.database_url)
-        stores = Stores.over(engine, DocStore(engine, fold, clients=clients_of))
+        stores = Stores.over(engine, DocStore(engine, fold, clients=clients_of, history=steps_of))
         try:
             await migrate(engine)
             identity = await make_identity(stores.people, stores.reads, settings)

@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import anyio
 
+from crdt.article import ArticleDoc
 from crdt.authors import (
     UNKNOWN,
     Authorship,
@@ -22,6 +24,7 @@ from crdt.authors import (
     state_key,
     word_ids,
 )
+from crdt.history import state_at, steps_of
 from crdt.protocol import read_state_vector
 from persistence.amendments import AmendmentRecord
 from persistence.comments import ThreadRecord
@@ -359,3 +362,40 @@ async def origins(
             )
         )
     return found
+
+
+@dataclass
+class History:
+    """An article's drafting history: its steps (position, time, snapshot, who wrote) and
+    the saved versions on it, each at the step that reads like it."""
+
+    steps: list[tuple[int, datetime, bytes, tuple[int, ...]]]
+    marks: list[tuple[VersionRecord, int | None]]  # a version and its step's position
+
+
+async def history(services: Services, charter: CharterRecord, article: ArticleRecord) -> History:
+    """The steps compaction kept, then those of the rows not folded yet (computed now)."""
+    kept, base, rows, breaks = await services.store.history_of(article.document_id)
+    live = await anyio.to_thread.run_sync(steps_of, base, rows, breaks) if rows else []
+    found = kept + live
+    positions = [position for position, _, _, _ in found]
+    marks = []
+    for version, _ in await services.stores.versions.of_article(charter.id, article.key):
+        at = version.log_position
+        before = [p for p in positions if at is not None and p <= at]
+        marks.append((version, before[-1] if before else None))
+    return History(found, marks)
+
+
+async def state_at_step(
+    services: Services,
+    article: ArticleRecord,
+    steps: list[tuple[int, datetime, bytes, Any]],
+    position: int,
+) -> ArticleDoc | None:
+    """The article as it read at the step ending at ``position`` (None: no such step)."""
+    step = next((s for s in steps if s[0] == position), None)
+    if step is None:
+        return None
+    live = await services.article_doc(article.document_id)
+    return await anyio.to_thread.run_sync(state_at, live.full_update(), step[2])

@@ -1,0 +1,123 @@
+"""The drafting history of an article, kept through compaction: a step per minute of writing
+and at every saved version, each with who wrote in it; the state at a version's step reads
+exactly like the version, before and after the log is folded, and after a restart; on both
+databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from crdt.article import ArticleDoc
+from crdt.history import Row, state_at, steps
+from server.domain.demo import DEMO_SLUG
+from server.settings import Settings
+from tests.support import PyClient, RunningServer, make_token, running_server, until_server_has
+
+API = f"/api/charters/{DEMO_SLUG}"
+
+
+def test_steps_follow_the_minutes_and_the_versions_and_restore_exactly() -> None:
+    """Pure: a step per minute, one more where a version was saved between two rows, and
+    each step's snapshot gives its text back from the final state (deleted words too)."""
+    doc = ArticleDoc(client_id=5)
+    start = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+    edits = [
+        (lambda t: t.insert(0, "Bonjour le monde"), 7, 0),
+        (lambda t: t.insert(len(t), " entier"), 7, 20),
+        (lambda t: t.__delitem__(slice(0, 8)), 8, 30),
+        (lambda t: t.insert(0, "Salut "), 8, 65),
+    ]
+    rows = [
+        Row(seq, doc.edit(change) or b"", who, start + timedelta(seconds=second))
+        for seq, (change, who, second) in zip((10, 20, 30, 40), edits, strict=True)
+    ]
+    found = steps(None, rows, breaks=[25])  # a version read at position 25
+    assert [(s.position, s.participants) for s in found] == [(20, (7,)), (30, (8,)), (40, (8,))]
+    final = doc.full_update()
+    assert [state_at(final, s.snapshot).text() for s in found] == [
+        "Bonjour le monde entier",
+        "le monde entier",
+        "Salut le monde entier",
+    ]
+
+
+async def version_text(http: httpx.AsyncClient, version: int) -> str:
+    data = (await http.get(f"{API}/export", params={"format": "json", "version": version})).json()
+    text: str = data["sections"][0]["articles"][0]["text"]
+    return text
+
+
+async def texts_at_marks(http: httpx.AsyncClient, key: str) -> dict[int, str]:
+    past = (await http.get(f"{API}/articles/{key}/history")).json()
+    found = {}
+    for mark in past["marks"]:
+        assert mark["position"] is not None, mark
+        step = await http.get(f"{API}/articles/{key}/history/{mark['position']}")
+        assert step.status_code == 200, step.text
+        found[mark["version"]["id"]] = step.json()["text"]
+    return found
+
+
+async def test_the_history_reads_like_each_version_through_compaction_and_restarts(
+    settings: Settings,
+) -> None:
+    async with running_server(settings) as server:
+        people = {n: await make_token(server, "editor", n) for n in ("Awa", "Bruno", "Chloé")}
+        facilitator = await make_token(server, "facilitator", "Fanny")
+        headers = {"authorization": f"Bearer {facilitator}"}
+        async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+            article: dict[str, Any] = (await http.get(API)).json()["sections"][0]["articles"][0]
+            name, key = article["document"], article["id"]
+            versions = []
+            for who, words in (("Awa", " Un."), ("Bruno", " Deux."), ("Chloé", " Trois.")):
+                async with PyClient(server.ws_url, name, people[who]) as client:
+                    await client.synced.wait()
+                    client.text.insert(len(client.text), words)
+                    await until_server_has(server.base_url, name, lambda t, w=words: t.endswith(w))
+                saved = await http.post(f"{API}/versions", json={"label": f"Après {who}"})
+                versions.append(saved.json()["id"])
+                if who == "Bruno":  # the first two are folded into a checkpoint
+                    charter = await server.services.repo.get_charter(DEMO_SLUG)
+                    document_id = charter.sections[0].articles[0].document_id
+                    assert await server.services.store.compact(document_id) > 0
+            expected = {v: await version_text(http, v) for v in versions}
+            assert [
+                expected[v].rstrip("\n").endswith(w)
+                for v, w in zip(versions, (" Un.", " Deux.", " Trois."), strict=True)
+            ] == [True, True, True]
+            assert await texts_at_marks(http, key) == expected
+            past = (await http.get(f"{API}/articles/{key}/history")).json()
+            names = [p["name"] for step in past["steps"] for p in step["people"]]
+            assert {"Awa", "Bruno", "Chloé"} <= set(names)
+            missing = await http.get(f"{API}/articles/{key}/history/123456789")
+            assert missing.status_code == 404
+    async with running_server(settings) as server:
+        async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+            assert await texts_at_marks(http, key) == expected
+
+
+async def test_a_deleted_sentence_is_still_in_the_history(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article: dict[str, Any] = (await http.get(API)).json()["sections"][0]["articles"][0]
+        name, key = article["document"], article["id"]
+        async with PyClient(server.ws_url, name, editor) as client:
+            await client.synced.wait()
+            client.text.insert(len(client.text), " Une phrase éphémère.")
+            await until_server_has(server.base_url, name, lambda t: "éphémère" in t)
+            saved = (await http.post(f"{API}/versions", json={"label": "Avec"})).json()
+            text = client.value()
+            start = len(text[: text.index(" Une phrase")].encode())
+            del client.text[start : start + len(" Une phrase éphémère.".encode())]
+            await until_server_has(server.base_url, name, lambda t: "éphémère" not in t)
+        charter = await server.services.repo.get_charter(DEMO_SLUG)
+        document_id = charter.sections[0].articles[0].document_id
+        await server.services.store.flush()
+        assert await server.services.store.compact(document_id) > 0
+        marks = await texts_at_marks(http, key)
+        assert "Une phrase éphémère." in marks[saved["id"]]
