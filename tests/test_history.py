@@ -94,6 +94,24 @@ async def test_the_history_reads_like_each_version_through_compaction_and_restar
             assert {"Awa", "Bruno", "Chloé"} <= set(names)
             missing = await http.get(f"{API}/articles/{key}/history/123456789")
             assert missing.status_code == 404
+
+            # Without JavaScript: the page's slider is a form, each version a link to its step.
+            page = await http.get(f"/charters/{DEMO_SLUG}/articles/{key}/history")
+            assert page.status_code == 200 and 'type="range"' in page.text
+            first = past["marks"][0]
+            index = [s["position"] for s in past["steps"]].index(first["position"]) + 1
+            assert f'href="?step={index}"' in page.text and "Après Awa" in page.text
+            at_mark = await http.get(
+                f"/charters/{DEMO_SLUG}/articles/{key}/history", params={"step": index}
+            )
+            assert " Un." in at_mark.text and " Deux." not in at_mark.text
+            assert 'aria-current="step"' in at_mark.text
+            odd = await http.get(
+                f"/charters/{DEMO_SLUG}/articles/{key}/history", params={"step": "x"}
+            )
+            assert odd.status_code == 200 and " Trois." in odd.text  # the latest step
+            gone = await http.get(f"/charters/{DEMO_SLUG}/articles/nope/history")
+            assert gone.status_code == 404
     async with running_server(settings) as server:
         async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
             assert await texts_at_marks(http, key) == expected

@@ -3,15 +3,18 @@ the timeline, a whole-charter comparison, one article side by side, and the Atom
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crdt.markdown import lines_of
 from persistence.repo import CharterRecord
 from server.api.common import services
 from server.domain.licences import licence_of
+from server.domain.provenance import history, state_at_step
 from server.domain.versions import comparison, timeline
 from server.errors import DomainError, Invalid, NotFoundError
 from server.pages.exports import atom
@@ -99,9 +102,51 @@ async def versions_feed(request: Request) -> Response:
     )
 
 
+async def history_page(request: Request) -> Response:
+    """An article's drafting history, without JavaScript: a slider (a form) over its steps,
+    the saved versions marked on it, and the text at the chosen step."""
+    charter = await readable_charter(request)
+    if isinstance(charter, Response):
+        return charter
+    key = request.path_params["key"]
+    article = next((a for _, a in charter.articles() if a.key == key), None)
+    if article is None:
+        return render(request, "not_found.html", _context(charter), 404)
+    svc = services(request)
+    past = await history(svc, charter, article)
+    steps = past.steps
+    try:
+        index = int(request.query_params.get("step") or len(steps)) - 1
+    except ValueError:
+        index = len(steps) - 1
+    index = max(0, min(index, len(steps) - 1))
+    people = {p.id: p.name for p in await svc.people.list_participants(charter.id)}
+    positions = [position for position, _, _, _ in steps]
+    marks = [
+        {
+            "version": version,
+            "at": _minute(version.created_at),
+            "index": positions.index(position) if position in positions else None,
+        }
+        for version, position in past.marks
+    ]
+    context = _context(charter, article=article, steps=steps, marks=marks, index=index)
+    if steps:
+        position, at, _, who = steps[index]
+        doc = await state_at_step(svc, article, steps, position)
+        context["step"] = {"at": _minute(at), "people": [people[p] for p in who if p in people]}
+        context["lines"] = lines_of(doc.ops()) if doc is not None else []
+    return render(request, "history.html", context)
+
+
+def _minute(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
 routes = [
     Route("/charters/{slug}/versions", versions_page),
     Route("/charters/{slug}/versions.atom", versions_feed),
     Route("/charters/{slug}/compare", compare_page),
     Route("/charters/{slug}/compare/{key}", compare_article_page),
+    Route("/charters/{slug}/articles/{key}/history", history_page),
 ]
