@@ -21,6 +21,7 @@ import { mayComment } from './comments/common.js'
 import { articleComments } from './comments/panel.js'
 import { projectorHere } from './facilitator/projector-here.js'
 import { authorsPanel } from './provenance/authors-panel.js'
+import { historyPlayer } from './provenance/history-player.js'
 
 const { slug, article: key, language } = shellData()
 const session = startSession()
@@ -70,6 +71,8 @@ const projector = projectorHere({
 
 // Who wrote what: the text coloured by person or badge, and "who wrote this passage?".
 const authors = authorsPanel({ slug, key, language, me: () => state.me })
+// The drafting history played back.
+const drafting = historyPlayer({ slug, key, language })
 
 function layout() {
   // Before the page's own "skip to the content": straight into the text, one Tab away.
@@ -86,7 +89,7 @@ function layout() {
       h('div', { class: 'editor-status' }, saveEl, hereEl, projector.el),
       noticeEl, amendments.el, errorEl),
     h('div', { class: 'editor-layout' },
-      h('div', { class: 'editor-main' }, toolbar.el, editorEl, authors.el),
+      h('div', { class: 'editor-main' }, toolbar.el, editorEl, authors.el, drafting.el),
       comments.el))
 }
 
