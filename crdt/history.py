@@ -13,14 +13,16 @@ position, so that the history shows each version exactly), with who wrote in it.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from difflib import SequenceMatcher
 
 from pycrdt import Doc, Snapshot, Text
 
-from crdt.article import ArticleDoc, _guard
+from crdt.article import BODY, ArticleDoc, _guard
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +102,79 @@ def steps_of(
     steps (position, time, snapshot, participants) out."""
     found = steps(base, [Row(*row) for row in rows], breaks)
     return [(s.position, s.at, s.snapshot, s.participants) for s in found]
+
+
+def texts_at(full_state: bytes, snapshots: Sequence[bytes]) -> list[str]:
+    """The article's text at each snapshot, from one later full state (read once)."""
+    with _guard("cannot restore past states"):
+        current: Doc[Text] = Doc(skip_gc=True)
+        current.apply_update(full_state)
+        return [
+            str(Doc.from_snapshot(Snapshot.decode(s), current).get(BODY, type=Text))
+            for s in snapshots
+        ]
+
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+# One change of the drafting log: keep n characters, insert a text, or delete n characters
+# (characters: Unicode code points).
+Change = tuple[str, int | str]
+
+
+def changes(before: str, after: str) -> list[Change]:
+    """What turns ``before`` into ``after``, word by word: ``("=", n)`` keeps n characters,
+    ``("+", text)`` inserts, ``("-", n)`` deletes n. Replaying them gives ``after`` exactly."""
+    start = 0
+    limit = min(len(before), len(after))
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < limit - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    # Back to word boundaries, so that words are inserted and deleted whole.
+    while start > 0 and not before[start - 1].isspace():
+        start -= 1
+    while end > 0 and not before[len(before) - end].isspace():
+        end -= 1
+    old = _TOKENS.findall(before[start : len(before) - end])
+    new = _TOKENS.findall(after[start : len(after) - end])
+    found: list[Change] = [("=", start)] if start else []
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            found.append(("=", sum(len(t) for t in old[i1:i2])))
+            continue
+        if i2 > i1:
+            found.append(("-", sum(len(t) for t in old[i1:i2])))
+        if j2 > j1:
+            found.append(("+", "".join(new[j1:j2])))
+    if end:
+        found.append(("=", end))
+    return _merged(found)
+
+
+def _merged(found: list[Change]) -> list[Change]:
+    out: list[Change] = []
+    for kind, value in found:
+        if out and out[-1][0] == kind and kind in ("=", "-"):
+            out[-1] = (kind, int(out[-1][1]) + int(value))
+        elif out and out[-1][0] == kind == "+":
+            out[-1] = ("+", str(out[-1][1]) + str(value))
+        else:
+            out.append((kind, value))
+    return out
+
+
+def replay(before: str, found: Sequence[Change]) -> str:
+    """``changes`` applied to ``before`` (what docs/replay_drafting_log.py does)."""
+    out, at = [], 0
+    for kind, value in found:
+        if kind == "=":
+            out.append(before[at : at + int(value)])
+            at += int(value)
+        elif kind == "-":
+            at += int(value)
+        else:
+            out.append(str(value))
+    return "".join(out)

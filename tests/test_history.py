@@ -5,16 +5,28 @@ databases."""
 
 from __future__ import annotations
 
+import json
+import runpy
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 
 from crdt.article import ArticleDoc
 from crdt.history import Row, state_at, steps
 from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
-from tests.support import PyClient, RunningServer, make_token, running_server, until_server_has
+from tests.support import (
+    ROOT,
+    PyClient,
+    RunningServer,
+    make_token,
+    running_server,
+    until_server_has,
+)
 
 API = f"/api/charters/{DEMO_SLUG}"
 
@@ -139,3 +151,51 @@ async def test_a_deleted_sentence_is_still_in_the_history(
         assert await server.services.store.compact(document_id) > 0
         marks = await texts_at_marks(http, key)
         assert "Une phrase éphémère." in marks[saved["id"]]
+
+
+async def test_the_open_data_drafting_log_replays_to_the_text_with_pseudonyms(
+    server: RunningServer, facilitator: str, tmp_path: Path
+) -> None:
+    awa = await make_token(server, "editor", "Awa")
+    charter = await server.services.repo.get_charter(DEMO_SLUG)
+    await server.services.people.update_participant(
+        charter.id, int(awa.split(".")[0]), badge="citizen"
+    )
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article: dict[str, Any] = (await http.get(API)).json()["sections"][0]["articles"][0]
+        name = article["document"]
+        async with PyClient(server.ws_url, name, awa) as client:
+            await client.synced.wait()
+            client.text.insert(0, "Préambule 😀 : ")
+            await until_server_has(server.base_url, name, lambda t: t.startswith("Préambule"))
+            await http.post(f"{API}/versions", json={"label": "Un"})
+            text = client.value()
+            start = len(text[: text.index("😀")].encode())
+            del client.text[start : start + len("😀".encode())]
+            await until_server_has(server.base_url, name, lambda t: "😀" not in t)
+        await server.services.store.flush()
+        export = await http.get(f"{API}/export", params={"format": "json"})
+    data = export.json()
+    log = data["drafting_log"]
+    assert log["format"] == "charter-drafting-log"
+    assert {"pseudonym": "P1", "badge": "citizen"} in log["authors"]
+    assert "Awa" not in json.dumps(log, ensure_ascii=False)
+    texts = {a["id"]: a["text"] for s in data["sections"] for a in s["articles"]}
+    replayer = runpy.run_path(str(ROOT / "docs" / "replay_drafting_log.py"))
+    for item in log["articles"]:
+        replayed = ""
+        for step in item["steps"]:
+            replayed = replayer["replay"](replayed, step["changes"])
+        assert replayed == texts[item["id"]], item["id"]
+    mine = next(a for a in log["articles"] if a["id"] == article["id"])
+    assert any(s["authors"] == ["P1"] and s["deleted_words"] == 0 for s in mine["steps"])
+    saved = tmp_path / "charter.json"
+    saved.write_text(export.text, encoding="utf-8")
+    script = ROOT / "docs" / "replay_drafting_log.py"
+    done = await anyio.run_process(
+        [sys.executable, str(script), str(saved), "--steps"], check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    printed = done.stdout.decode("utf-8")
+    assert "Préambule 😀" in printed and "P1 (citizen)" in printed

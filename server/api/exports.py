@@ -11,7 +11,7 @@ from starlette.routing import Route
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.domain.open_discussion import discussion
-from server.domain.provenance import charter_authors, origins
+from server.domain.provenance import charter_authors, drafting_log, origins
 from server.domain.versions import version_or_404
 from server.errors import Invalid
 from server.pages.exports import (
@@ -71,8 +71,9 @@ async def export_charter(request: Request) -> Response:
     else:
         talk = await discussion(svc.stores, charter) if charter.open_data_discussion else None
         authors = await charter_authors(svc, charter, snap.version)
+        drafting = await drafting_log(svc, charter, snap.version)
         data = open_data(
-            snap, await versions.list(charter.id), svc.settings.base_url, talk, authors
+            snap, await versions.list(charter.id), svc.settings.base_url, talk, authors, drafting
         )
         body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, media_type=media_type, headers=headers)

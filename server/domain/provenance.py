@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -16,6 +16,7 @@ import anyio
 from crdt.article import ArticleDoc
 from crdt.authors import (
     UNKNOWN,
+    WORD,
     Authorship,
     Origin,
     character_ids,
@@ -24,7 +25,7 @@ from crdt.authors import (
     state_key,
     word_ids,
 )
-from crdt.history import state_at, steps_of
+from crdt.history import changes, state_at, steps_of, texts_at
 from crdt.protocol import read_state_vector
 from persistence.amendments import AmendmentRecord
 from persistence.comments import ThreadRecord
@@ -399,3 +400,70 @@ async def state_at_step(
         return None
     live = await services.article_doc(article.document_id)
     return await anyio.to_thread.run_sync(state_at, live.full_update(), step[2])
+
+
+async def drafting_log(
+    services: Services, charter: CharterRecord, version: VersionRecord | None = None
+) -> dict[str, Any]:
+    """The open data's drafting log: for each article, its steps in order (time to the
+    minute, authors by pseudonym and badge, words inserted and deleted, and the changes
+    that replay it exactly from the step before: docs/drafting-log.md). At a version: the
+    steps up to it. Pseudonyms ("P1", "P2", …) are stable within one log."""
+    people = await _people(services, charter)
+    pseudonyms: dict[int, str] = {}
+    articles = []
+    for _, article in charter.articles():
+        past = await history(services, charter, article)
+        chosen = [
+            step
+            for step in past.steps
+            if version is None or version.log_position is None or step[0] <= version.log_position
+        ]
+        if not chosen:
+            continue
+        live = await services.article_doc(article.document_id)
+        texts = await anyio.to_thread.run_sync(
+            texts_at, live.full_update(), [snapshot for _, _, snapshot, _ in chosen]
+        )
+        steps = []
+        before = ""
+        for (_, at, _, who), text in zip(chosen, texts, strict=True):
+            found = changes(before, text)
+            for participant in who:
+                pseudonyms.setdefault(participant, f"P{len(pseudonyms) + 1}")
+            inserted, deleted = _words_changed(before, found)
+            steps.append(
+                {
+                    "at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ"),
+                    "authors": [pseudonyms[p] for p in who],
+                    "inserted_words": inserted,
+                    "deleted_words": deleted,
+                    "changes": [[kind, value] for kind, value in found],
+                }
+            )
+            before = text
+        articles.append({"id": article.key, "title": article.title, "steps": steps})
+    authors = [
+        {"pseudonym": name, "badge": people[p].badge if p in people else None}
+        for p, name in pseudonyms.items()
+    ]
+    return {
+        "format": "charter-drafting-log",
+        "format_version": 1,
+        "authors": authors,
+        "articles": articles,
+    }
+
+
+def _words_changed(before: str, found: list[tuple[str, int | str]]) -> tuple[int, int]:
+    """The words a step's changes insert, and those they delete from ``before``."""
+    inserted = deleted = at = 0
+    for kind, value in found:
+        if kind == "+":
+            inserted += len(WORD.findall(str(value)))
+        elif kind == "-":
+            deleted += len(WORD.findall(before[at : at + int(value)]))
+            at += int(value)
+        else:
+            at += int(value)
+    return inserted, deleted

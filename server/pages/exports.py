@@ -168,10 +168,12 @@ def open_data(
     base_url: str,
     discussion: Discussion | None = None,
     authors: dict[str, Any] | None = None,
+    drafting: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The charter as open data. ``discussion`` is included only when the charter's
     ``open_data_discussion`` setting is on; ``authors`` (server/domain/provenance.py
-    ``charter_authors``): who wrote the words, by person, badge and way."""
+    ``charter_authors``): who wrote the words, by person, badge and way; ``drafting``
+    (``drafting_log``): the steps of the writing, to replay and audit it."""
     by_article = {a["id"]: _authors_json(a) for a in authors["articles"]} if authors else {}
     charter = snap.charter
     data: dict[str, Any] = {
@@ -209,6 +211,8 @@ def open_data(
     }
     if authors is not None:
         data["authors"] = _authors_json(authors["summary"])
+    if drafting is not None:  # docs/drafting-log.md
+        data["drafting_log"] = drafting
     if charter.open_data_discussion and discussion is not None:
         data["discussion_as_of"] = iso(discussion.as_of)
         data["discussion"] = {"threads": discussion.threads, "amendments": discussion.amendments}
