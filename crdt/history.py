@@ -13,16 +13,18 @@ position, so that the history shows each version exactly), with who wrote in it.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
 
 from pycrdt import Doc, Snapshot, Text
 
 from crdt.article import BODY, ArticleDoc, _guard
+from crdt.protocol import ProtocolError, walk_update
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,9 @@ class Step:
     at: datetime  # the time of its last row
     snapshot: bytes
     participants: tuple[int, ...]  # who wrote in it (known senders), in order of first edit
+    # What each of them deleted in it: {participant: {client: [[clock, length], …]}}, so
+    # that a facilitator can revert one participant's edits (crdt/moderation.py).
+    deletions: dict[int, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)
 
 
 def steps(base: bytes | None, rows: Sequence[Row], breaks: Iterable[int] = ()) -> list[Step]:
@@ -53,19 +58,32 @@ def steps(base: bytes | None, rows: Sequence[Row], breaks: Iterable[int] = ()) -
     cut = sorted(set(breaks))
     found: list[Step] = []
     who: list[int] = []
+    deleted: dict[int, dict[int, list[tuple[int, int]]]] = {}
     for index, row in enumerate(rows):
         doc.apply(row.update)
-        if row.participant_id is not None and row.participant_id not in who:
-            who.append(row.participant_id)
+        if row.participant_id is not None:
+            if row.participant_id not in who:
+                who.append(row.participant_id)
+            _add_deletions(deleted.setdefault(row.participant_id, {}), row.update)
         following = rows[index + 1] if index + 1 < len(rows) else None
         if (
             following is None
             or _minute(following.at) != _minute(row.at)
             or _break_between(cut, row.seq, following.seq)
         ):
-            found.append(Step(row.seq, row.at, snapshot_of(doc), tuple(who)))
-            who = []
+            kept = {p: d for p, d in deleted.items() if d}
+            found.append(Step(row.seq, row.at, snapshot_of(doc), tuple(who), kept))
+            who, deleted = [], {}
     return found
+
+
+def _add_deletions(into: dict[int, list[tuple[int, int]]], update: bytes) -> None:
+    try:
+        shape = walk_update(update)
+    except ProtocolError:  # our own stored updates: not expected
+        return
+    for client, ranges in shape.deletions.items():
+        into.setdefault(client, []).extend(ranges)
 
 
 def _break_between(cut: list[int], seq: int, following: int) -> bool:
@@ -97,11 +115,29 @@ def steps_of(
     base: bytes | None,
     rows: Sequence[tuple[int, bytes, int | None, datetime]],
     breaks: Iterable[int] = (),
-) -> list[tuple[int, datetime, bytes, tuple[int, ...]]]:
+) -> list[tuple[int, datetime, bytes, tuple[int, ...], str]]:
     """``steps`` for the store, in plain tuples: rows (seq, update, participant, time) in,
-    steps (position, time, snapshot, participants) out."""
+    steps (position, time, snapshot, participants, deletions as JSON) out."""
     found = steps(base, [Row(*row) for row in rows], breaks)
-    return [(s.position, s.at, s.snapshot, s.participants) for s in found]
+    return [
+        (s.position, s.at, s.snapshot, s.participants, deletions_json(s.deletions)) for s in found
+    ]
+
+
+def deletions_json(deletions: dict[int, dict[int, list[tuple[int, int]]]]) -> str:
+    return json.dumps(
+        {
+            str(p): {str(c): [list(r) for r in ranges] for c, ranges in d.items()}
+            for p, d in deletions.items()
+        },
+        separators=(",", ":"),
+    )
+
+
+def deletions_of(raw: str, participant: int) -> dict[int, list[tuple[int, int]]]:
+    """What ``participant`` deleted in a step (``deletions_json``'s text)."""
+    found = json.loads(raw or "{}").get(str(participant), {})
+    return {int(c): [(int(a), int(b)) for a, b in ranges] for c, ranges in found.items()}
 
 
 def texts_at(full_state: bytes, snapshots: Sequence[bytes]) -> list[str]:

@@ -49,7 +49,7 @@ Fold = Callable[[list[bytes]], bytes]
 # The steps of the drafting history (crdt/history.py ``steps_of``): from a base state and
 # rows (seq, update, participant, time), with the positions where a step must end.
 LogRow = tuple[int, bytes, int | None, datetime]
-HistoryStep = tuple[int, datetime, bytes, tuple[int, ...]]
+HistoryStep = tuple[int, datetime, bytes, tuple[int, ...], str]  # …, deletions (JSON)
 History = Callable[[bytes | None, list[LogRow], list[int]], list[HistoryStep]]
 OnCommit = Callable[[], None]
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from persistence.tables import doc_history, doc_updates, versions
 
-Step = tuple[int, datetime, bytes, tuple[int, ...]]
+Step = tuple[int, datetime, bytes, tuple[int, ...], str]  # …, deletions (JSON)
 
 
 def _aware(at: datetime) -> datetime:
@@ -61,8 +61,9 @@ async def keep(conn: AsyncConnection, document_id: int, steps: Sequence[Step]) -
                     "at": at,
                     "snapshot": snapshot,
                     "participants": json.dumps(list(participants)),
+                    "deletions": deletions,
                 }
-                for position, at, snapshot, participants in steps
+                for position, at, snapshot, participants, deletions in steps
             ],
         )
 
@@ -74,6 +75,12 @@ async def kept(conn: AsyncConnection, document_id: int) -> list[Step]:
         .order_by(doc_history.c.position)
     )
     return [
-        (r.position, _aware(r.at), bytes(r.snapshot), tuple(json.loads(r.participants)))
+        (
+            r.position,
+            _aware(r.at),
+            bytes(r.snapshot),
+            tuple(json.loads(r.participants)),
+            r.deletions,
+        )
         for r in rows
     ]

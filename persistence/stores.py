@@ -13,6 +13,7 @@ from persistence.comments import Comments
 from persistence.contributions import Contributions
 from persistence.docs import DocStore
 from persistence.engine import OneTrip
+from persistence.moderation import Moderation
 from persistence.outline import Outline
 from persistence.people import People
 from persistence.repo import Repo
@@ -32,6 +33,7 @@ class Stores:
     contributions: Contributions
     outline: Outline
     authors: Authors  # who wrote which characters (crdt/authors.py)
+    moderation: Moderation  # the reverts of the public moderation log
 
     @classmethod
     def over(cls, engine: AsyncEngine, docs: DocStore) -> Stores:
@@ -47,4 +49,5 @@ class Stores:
             Contributions(engine),
             Outline(engine),
             Authors(engine),
+            Moderation(engine),
         )

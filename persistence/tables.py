@@ -279,6 +279,8 @@ doc_history = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("snapshot", LargeBinary, nullable=False),
     Column("participants", Text, nullable=False),  # JSON list of participant ids
+    # What each of them deleted in it: {participant: {client: [[clock, length], …]}}
+    Column("deletions", Text, nullable=False, server_default="{}"),
 )
 
 # An amendment: a fork of an article (its own document, first update = the article's full
@@ -444,3 +446,29 @@ __all__ = [
     "version_articles",
     "versions",
 ]
+
+
+# One participant's edits on an article reverted by a facilitator (crdt/moderation.py): the
+# public moderation log's record, with the version saved just before (restoring it undoes it).
+moderation_reverts = Table(
+    "moderation_reverts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("article_key", String(64), nullable=False),
+    Column("article_title", String(200), nullable=False),
+    Column("participant_id", BigInteger, nullable=True),
+    Column("participant_name", String(64), nullable=False),
+    Column("since_position", BigInteger, nullable=False),
+    Column("since_at", DateTime(timezone=True), nullable=False),
+    Column("by_name", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("version_before_id", BigInteger, nullable=True),
+    # The update log's position once the revert was written: what they deleted before it
+    # has been given back, a later revert starts from there.
+    Column("at_position", BigInteger, nullable=False),
+    Column("words_removed", Integer, nullable=False),
+    Column("words_restored", Integer, nullable=False),
+    _created(),
+    Index("ix_moderation_reverts_charter_id", "charter_id"),
+)

@@ -130,6 +130,19 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/api/charters/{slug}/articles/{key}/why"): Cell(READ),
     ("GET", "/api/charters/{slug}/articles/{key}/history"): Cell(READ),
     ("GET", "/api/charters/{slug}/articles/{key}/history/{position}"): Cell(READ),
+    # Reverting one participant's edits (server/api/provenance.py): facilitators.
+    ("GET", "/api/charters/{slug}/articles/{key}/revert"): Cell(
+        manage(200), query=lambda v: {"participant": v["participant_id"], "since": v["position"]}
+    ),
+    # The cell's participant has written nothing since: allowed, and nothing to revert (409).
+    ("POST", "/api/charters/{slug}/articles/{key}/revert"): Cell(
+        manage(409),
+        lambda who, v: {
+            "participant": v["participant_id"],
+            "since": v["position"],
+            "reason": "Test",
+        },
+    ),
     # Versions of the whole charter, and comparisons (server/api/versions.py).
     ("GET", "/api/charters/{slug}/versions"): Cell(READ),
     ("POST", "/api/charters/{slug}/versions"): Cell(
@@ -298,7 +311,7 @@ async def fill(world: World, method: str, template: str, who: str) -> Values:
             "POST", f"/api/charters/{target.slug}/invites", {"role": "editor"}
         )
         values["invite_id"] = invite.json()["id"]
-    if "{participant_id}" in template or template.endswith("/authors"):
+    if "{participant_id}" in template or template.endswith(("/authors", "/revert")):
         token = await make_token(world.server, "commenter", f"Cible de {who}", target.slug)
         values["participant_id"] = participant_id(token)
     if "{thread_id}" in template or "{comment_id}" in template:
@@ -307,7 +320,7 @@ async def fill(world: World, method: str, template: str, who: str) -> Values:
         )
         values["thread_id"] = started.json()["id"]
         values["comment_id"] = started.json()["comments"][0]["id"]
-    if "{position}" in template:  # the latest step of the article's drafting history
+    if "{position}" in template or template.endswith("/revert"):  # the article's latest step
         past = await world.admin("GET", f"{api}/articles/{target.key}/history")
         values["position"] = past.json()["steps"][-1]["position"]
     if "{amendment_id}" in template:

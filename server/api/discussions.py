@@ -16,6 +16,7 @@ from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object
 from server.domain import anchors
 from server.domain import comments as domain
+from server.domain.moderation import revert_json
 from server.errors import Forbidden, Invalid, NotFoundError
 
 
@@ -74,8 +75,10 @@ async def moderation(request: Request) -> Response:
     charter = await charter_or_404(request)
     await require(request, Action.READ, charter)
     log = await domain.store(services(request)).hidden(charter.id)
+    reverts = await services(request).stores.moderation.reverts(charter.id)
     return JSONResponse(
         {
+            "reverts": [revert_json(r) for r in reverts],
             "hidden": [
                 {
                     "comment": c.id,
@@ -90,7 +93,7 @@ async def moderation(request: Request) -> Response:
                     "opened_thread": t.comments[0].id == c.id,
                 }
                 for t, c in log
-            ]
+            ],
         }
     )
 

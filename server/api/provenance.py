@@ -13,6 +13,8 @@ from server.access import Action
 from server.api.amendments import amendment_json
 from server.api.comments import resolvers
 from server.api.common import charter_or_404, require, services
+from server.api.validate import json_object, text_field
+from server.domain import moderation
 from server.domain.provenance import (
     article_authors,
     charter_authors,
@@ -21,6 +23,7 @@ from server.domain.provenance import (
     state_at_step,
     why,
 )
+from server.domain.versions import version_json
 from server.errors import Invalid, NotFoundError
 
 
@@ -125,7 +128,7 @@ async def drafting(request: Request) -> Response:
                     "at": at.isoformat(),
                     "people": [person_json(people[p]) for p in who if p in people],
                 }
-                for position, at, _, who in past.steps
+                for position, at, _, who, _ in past.steps
             ],
             "marks": [
                 {
@@ -166,6 +169,55 @@ async def drafting_step(request: Request) -> Response:
     )
 
 
+def _int_field(raw: object, name: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise Invalid(f"{name} must be a number", field=name)
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be a number", field=name) from None
+
+
+async def revert_preview(request: Request) -> Response:
+    """``?participant=ID&since=POSITION`` (facilitators): what reverting that participant's
+    edits on the article since that step of its history would do, without doing it."""
+    record, found = await _article(request)
+    await require(request, Action.MANAGE, record)
+    participant = _int_field(request.query_params.get("participant"), "participant")
+    since = _int_field(request.query_params.get("since"), "since")
+    done = await moderation.plan(services(request), record, found, participant, since)
+    return JSONResponse(_plan_json(done))
+
+
+async def revert_edits(request: Request) -> Response:
+    """``{"participant": ID, "since": POSITION, "reason": "…"}`` (facilitators): revert,
+    after saving the text as a version; listed in the public moderation log."""
+    record, found = await _article(request)
+    who = await require(request, Action.MANAGE, record)
+    body = await json_object(request)
+    participant = _int_field(body.get("participant"), "participant")
+    since = _int_field(body.get("since"), "since")
+    reason = text_field(body, "reason") or ""
+    svc = services(request)
+    done, plan = await moderation.revert(svc, record, found, participant, since, reason, who)
+    version = await svc.stores.versions.get(record.id, done.version_before_id or 0)
+    svc.publish(record.id, {"type": "version", "event": "saved", "version": version_json(version)})
+    return JSONResponse({**moderation.revert_json(done), "plan": _plan_json(plan)})
+
+
+def _plan_json(plan: moderation.Plan) -> dict[str, object]:
+    return {
+        "participant": {"id": plan.participant.id, "name": plan.participant.name},
+        "since": plan.since,
+        "since_at": plan.since_at.isoformat(),
+        "hunks": plan.hunks,
+        "words_removed": plan.removed,
+        "words_restored": plan.restored,
+        "text": plan.after,
+        "changes": plan.after != plan.before,
+    }
+
+
 async def charter(request: Request) -> Response:
     record = await charter_or_404(request)
     await require(request, Action.READ, record)
@@ -177,5 +229,7 @@ routes = [
     Route("/api/charters/{slug}/articles/{key}/authors", article, methods=["GET"]),
     Route("/api/charters/{slug}/articles/{key}/why", why_here, methods=["GET"]),
     Route("/api/charters/{slug}/articles/{key}/history", drafting, methods=["GET"]),
+    Route("/api/charters/{slug}/articles/{key}/revert", revert_preview, methods=["GET"]),
+    Route("/api/charters/{slug}/articles/{key}/revert", revert_edits, methods=["POST"]),
     Route("/api/charters/{slug}/articles/{key}/history/{position}", drafting_step, methods=["GET"]),
 ]

@@ -370,7 +370,7 @@ class History:
     """An article's drafting history: its steps (position, time, snapshot, who wrote) and
     the saved versions on it, each at the step that reads like it."""
 
-    steps: list[tuple[int, datetime, bytes, tuple[int, ...]]]
+    steps: list[tuple[int, datetime, bytes, tuple[int, ...], str]]
     marks: list[tuple[VersionRecord, int | None]]  # a version and its step's position
 
 
@@ -379,7 +379,7 @@ async def history(services: Services, charter: CharterRecord, article: ArticleRe
     kept, base, rows, breaks = await services.store.history_of(article.document_id)
     live = await anyio.to_thread.run_sync(steps_of, base, rows, breaks) if rows else []
     found = kept + live
-    positions = [position for position, _, _, _ in found]
+    positions = [position for position, _, _, _, _ in found]
     marks = []
     for version, _ in await services.stores.versions.of_article(charter.id, article.key):
         at = version.log_position
@@ -391,7 +391,7 @@ async def history(services: Services, charter: CharterRecord, article: ArticleRe
 async def state_at_step(
     services: Services,
     article: ArticleRecord,
-    steps: list[tuple[int, datetime, bytes, Any]],
+    steps: list[tuple[int, datetime, bytes, tuple[int, ...], str]],
     position: int,
 ) -> ArticleDoc | None:
     """The article as it read at the step ending at ``position`` (None: no such step)."""
@@ -423,11 +423,11 @@ async def drafting_log(
             continue
         live = await services.article_doc(article.document_id)
         texts = await anyio.to_thread.run_sync(
-            texts_at, live.full_update(), [snapshot for _, _, snapshot, _ in chosen]
+            texts_at, live.full_update(), [snapshot for _, _, snapshot, _, _ in chosen]
         )
         steps = []
         before = ""
-        for (_, at, _, who), text in zip(chosen, texts, strict=True):
+        for (_, at, _, who, _), text in zip(chosen, texts, strict=True):
             found = changes(before, text)
             for participant in who:
                 pseudonyms.setdefault(participant, f"P{len(pseudonyms) + 1}")

@@ -121,7 +121,7 @@ async def history_page(request: Request) -> Response:
         index = len(steps) - 1
     index = max(0, min(index, len(steps) - 1))
     people = {p.id: p.name for p in await svc.people.list_participants(charter.id)}
-    positions = [position for position, _, _, _ in steps]
+    positions = [position for position, _, _, _, _ in steps]
     marks = [
         {
             "version": version,
@@ -132,7 +132,7 @@ async def history_page(request: Request) -> Response:
     ]
     context = _context(charter, article=article, steps=steps, marks=marks, index=index)
     if steps:
-        position, at, _, who = steps[index]
+        position, at, _, who, _ = steps[index]
         doc = await state_at_step(svc, article, steps, position)
         context["step"] = {"at": _minute(at), "people": [people[p] for p in who if p in people]}
         context["lines"] = lines_of(doc.ops()) if doc is not None else []

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("snapshot", sa.LargeBinary(), nullable=False),
         sa.Column("participants", sa.Text(), nullable=False),
+        sa.Column("deletions", sa.Text(), server_default="{}", nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"],
             ["documents.id"],
