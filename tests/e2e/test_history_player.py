@@ -66,3 +66,43 @@ def test_the_writing_played_back_step_by_step_with_the_versions_marked(
     assert serious_violations(a) == []
     assert awa.errors == []
     awa.context.close()
+
+
+def test_a_facilitator_reverts_a_vandal_from_the_history_and_the_log_says_so(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Comptes rendus", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    charter.api("POST", "/versions", {"label": "Fin de l’atelier"})
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    victor = join(browser, live_server, charter.invite("editor"), "Victor")
+    v = open_editor(victor, charter, key)
+    type_at_end(v, " N’importe quoi.")
+    expect(v.locator(".save-state")).to_have_attribute("data-state", "saved")
+
+    f = open_editor(fanny, charter, key)
+    expect(f.locator(".ql-editor")).to_contain_text("N’importe quoi.")
+    player = f.locator(".history-player")
+    player.locator("summary").click()
+    player.get_by_role("button", name="Fin de l’atelier").click()
+    expect(player.locator(".history-text")).not_to_contain_text("N’importe")
+    box = player.locator(".revert-box")
+    box.get_by_label("Personne").select_option(label="Victor")
+    box.get_by_role("button", name="Voir ce qui changerait").click()
+    expect(box.locator(".revert-preview")).to_contain_text("2 mot(s) retiré(s)")
+    expect(box.locator(".revert-preview del")).to_contain_text("N’importe quoi.")
+    assert serious_violations(f) == []
+    box.get_by_label("Motif (public)").fill("Vandalisme")
+    box.get_by_role("button", name="Annuler ces modifications").click()
+    expect(box.locator(".revert-preview")).to_contain_text("Modifications annulées.")
+    expect(v.locator(".ql-editor")).not_to_contain_text("N’importe")
+    expect(f.locator(".ql-editor")).to_have_text(TEXT)
+
+    # The public moderation log says who, since when, by whom and why.
+    f.goto(f"/charters/{charter.slug}/comments")
+    expect(f.locator(".moderation-log")).to_contain_text("Modifications de Victor")
+    expect(f.locator(".moderation-log")).to_contain_text("annulées par Fanny")
+    expect(f.locator(".moderation-log")).to_contain_text("Vandalisme")
+    for person in (fanny, victor):
+        assert person.errors == []
+        person.context.close()

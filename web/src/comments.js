@@ -22,6 +22,7 @@ const state = {
   charter: null,
   threads: [],
   hidden: [],
+  reverts: [],
   article: query.get('article') || '',
   status: query.get('status') === 'all' ? '' : query.get('status') === 'resolved' ? 'resolved' : 'open',
   author: query.get('author') || '',
@@ -133,11 +134,16 @@ function render() {
   countEl.textContent = tn('comments_count', items.length)
   fill(listEl, items.length ? items.map(item)
     : h('li', { class: 'empty' }, state.threads.length ? t('comments_none_match') : t('comments_none_charter')))
-  fill(logEl, state.hidden.length
-    ? state.hidden.map((entry) => h('li', null, t('moderation_entry', {
-      author: entry.author, article: entry.amendment ? entry.amendment.title : entry.article.title, by: entry.by, date: formatDate(entry.at), reason: entry.reason,
-    })))
-    : h('li', { class: 'empty' }, t('moderation_none')))
+  const hidden = state.hidden.map((entry) => ({ at: entry.at, el: h('li', null, t('moderation_entry', {
+    author: entry.author, article: entry.amendment ? entry.amendment.title : entry.article.title, by: entry.by, date: formatDate(entry.at), reason: entry.reason,
+  })) }))
+  // One person's edits on an article reverted (vandalism): who, since when, by whom, why.
+  const reverts = state.reverts.map((entry) => ({ at: entry.at, el: h('li', null, t('moderation_revert', {
+    author: entry.participant, article: entry.article.title, since: formatDate(entry.since_at), by: entry.by, date: formatDate(entry.at), reason: entry.reason,
+    removed: entry.words_removed, restored: entry.words_restored,
+  })) }))
+  const entries = [...hidden, ...reverts].sort((a, b) => (a.at < b.at ? -1 : 1))
+  fill(logEl, entries.length ? entries.map((e) => e.el) : h('li', { class: 'empty' }, t('moderation_none')))
 }
 
 async function loadThreads() {
@@ -147,6 +153,7 @@ async function loadThreads() {
   ])
   state.threads = found.threads
   state.hidden = log.hidden
+  state.reverts = log.reverts || []
 }
 
 async function refresh() {

@@ -72,7 +72,7 @@ const projector = projectorHere({
 // Who wrote what: the text coloured by person or badge, and "who wrote this passage?".
 const authors = authorsPanel({ slug, key, language, me: () => state.me })
 // The drafting history played back.
-const drafting = historyPlayer({ slug, key, language })
+const drafting = historyPlayer({ slug, key, language, me: () => state.me })
 
 function layout() {
   // Before the page's own "skip to the content": straight into the text, one Tab away.

@@ -98,7 +98,8 @@ export const commentsFr = {
   comment_filter_all_authors: 'Tout le monde',
   comment_status_all: 'Tous',
   moderation_title: 'Journal de modération',
-  moderation_intro: 'Les commentaires masqués par l’équipe d’animation, avec la raison, restent listés ici pour la transparence.',
+  moderation_intro: 'Les commentaires masqués par l’équipe d’animation et les modifications annulées, avec la raison, restent listés ici pour la transparence.',
+  moderation_revert: 'Modifications de {author} sur «\u00a0{article}\u00a0» depuis le {since} annulées par {by} le {date} ({removed} mot(s) retiré(s), {restored} rétabli(s))\u00a0: {reason}',
   moderation_none: 'Aucun commentaire masqué.',
   moderation_entry: 'Commentaire de {author} sur «\u00a0{article}\u00a0», masqué par {by} le {date}\u00a0: {reason}',
 }
@@ -200,7 +201,8 @@ export const commentsEn = {
   comment_filter_all_authors: 'Everyone',
   comment_status_all: 'All',
   moderation_title: 'Moderation log',
-  moderation_intro: 'Comments hidden by the facilitators, with the reason, stay listed here for transparency.',
+  moderation_intro: 'Comments hidden by the facilitators and edits reverted, with the reason, stay listed here for transparency.',
+  moderation_revert: 'Edits by {author} on “{article}” since {since} reverted by {by} on {date} ({removed} word(s) removed, {restored} restored): {reason}',
   moderation_none: 'No hidden comment.',
   moderation_entry: 'Comment by {author} on “{article}”, hidden by {by} on {date}: {reason}',
 }

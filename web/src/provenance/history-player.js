@@ -4,13 +4,14 @@
 // without JavaScript (/charters/{slug}/articles/{key}/history), linked from here.
 import { api, charterPath, errorText } from '../lib/api.js'
 import { formatDate } from '../lib/dates.js'
-import { h, fill } from '../lib/dom.js'
+import { announce, h, fill } from '../lib/dom.js'
+import { diffView } from '../lib/diff-view.js'
 import { t } from '../lib/i18n.js'
 import { renderText } from '../lib/render.js'
 
 const PLAY_MS = 900 // one step shown this long while playing
 
-export function historyPlayer({ slug, key, language }) {
+export function historyPlayer({ slug, key, language, me }) {
   const state = { steps: [], marks: [], index: 0, timer: null, texts: new Map(), asked: 0 }
   const base = `${charterPath(slug)}/articles/${encodeURIComponent(key)}/history`
   const slider = h('input', { type: 'range', min: 1, max: 1, value: 1, id: `history-${key}`, disabled: true })
@@ -26,9 +27,74 @@ export function historyPlayer({ slug, key, language }) {
       h('label', { for: slider.id }, t('history_step_label')), slider, play),
     where, marks, text)
 
+  // -- for facilitators: revert one person's edits since the step shown (vandalism)
+  const person = h('select', { id: `revert-person-${key}` })
+  const reason = h('input', { type: 'text', id: `revert-reason-${key}`, maxlength: 500, autocomplete: 'off' })
+  const preview = h('div', { class: 'revert-preview', role: 'status' })
+  const look = h('button', { type: 'button', class: 'secondary' }, t('revert_preview'))
+  const apply = h('button', { type: 'button', hidden: true }, t('revert_apply'))
+  const revertBox = h('div', { class: 'revert-box', hidden: true },
+    h('h3', null, t('revert_title')),
+    h('p', { class: 'hint' }, t('revert_hint')),
+    h('p', null, h('label', { for: person.id }, t('revert_person')), ' ', person),
+    h('p', null, look),
+    preview,
+    h('p', null, h('label', { for: reason.id }, t('revert_reason')), ' ', reason),
+    h('p', null, apply))
+  el.append(revertBox)
+  let planned = null
+
+  look.addEventListener('click', async () => {
+    apply.hidden = true
+    planned = null
+    const step = state.steps[state.index]
+    if (!step || !person.value) return
+    try {
+      const found = await api('GET', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/revert?participant=${person.value}&since=${step.position}`)
+      fill(preview,
+        h('p', null, found.changes
+          ? t('revert_summary', { removed: found.words_removed, restored: found.words_restored })
+          : t('revert_nothing')),
+        found.changes ? diffView(found.hunks, { language }) : null)
+      if (found.changes) {
+        planned = { participant: Number(person.value), since: step.position }
+        apply.hidden = false
+      }
+    } catch (error) {
+      fill(preview, errorText(error))
+    }
+  })
+  apply.addEventListener('click', async () => {
+    if (!planned) return
+    try {
+      await api('POST', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/revert`, { ...planned, reason: reason.value })
+      fill(preview, t('revert_done'))
+      announce(t('revert_done'))
+      apply.hidden = true
+      planned = null
+      reason.value = ''
+      state.texts.clear()
+      load()
+    } catch (error) {
+      fill(preview, errorText(error))
+      reason.setAttribute('aria-invalid', 'true')
+    }
+  })
+
+  async function loadPeople() {
+    if (me()?.role !== 'facilitator') return
+    try {
+      const found = (await api('GET', `${charterPath(slug)}/participants`)).participants
+      fill(person, h('option', { value: '' }, t('revert_choose')),
+        found.map((p) => h('option', { value: String(p.id) }, p.name)))
+      revertBox.hidden = false
+    } catch {
+      revertBox.hidden = true
+    }
+  }
+
   el.addEventListener('toggle', () => {
-    if (el.open) load()
-    else stop()
+    if (el.open) { load(); loadPeople() } else stop()
   })
   slider.addEventListener('input', () => { stop(); show(Number(slider.value) - 1) })
   play.addEventListener('click', () => (state.timer === null ? start() : stop()))
