@@ -7,7 +7,8 @@ interleaved. Measured, median of several runs:
 
 - server: ``GET …/articles/{key}/authors`` with the character ids computed afresh (the
   heavy part: one id per character, read in the article's ASCII twin), and again with them
-  cached (what every later request for an unchanged text costs);
+  cached (what every later request for an unchanged text costs); ``GET …/why`` for a
+  passage of 100 characters (the "where does this passage come from?" panel);
 - storage: the rows the authors take in the database (``doc_authors``), against the
   article's compacted state;
 - browser: Debian's Chromium draws the text's colours (``data-draw-ms`` of the panel: the
@@ -105,7 +106,17 @@ async def measure_server(
         started = time.perf_counter()
         (await http.get(f"{API}/articles/{key}/authors")).raise_for_status()
         cached.append((time.perf_counter() - started) * 1000)
-    return {"fresh": statistics.median(fresh), "cached": statistics.median(cached)}
+    why = []
+    for _ in range(runs):  # "where does this passage come from?" on 100 characters
+        started = time.perf_counter()
+        answer = await http.get(f"{API}/articles/{key}/why", params={"start": 2000, "end": 2100})
+        answer.raise_for_status()
+        why.append((time.perf_counter() - started) * 1000)
+    return {
+        "fresh": statistics.median(fresh),
+        "cached": statistics.median(cached),
+        "why": statistics.median(why),
+    }
 
 
 async def measure_browser(base_url: str, link: str, key: str, runs: int) -> dict[str, float]:
@@ -200,6 +211,7 @@ async def main(runs: int, words: int) -> None:
                 f"(median of {runs})"
             )
             print(f"server, GET authors with ids cached: {server_figures['cached']:.1f} ms")
+            print(f"server, GET why (100 characters): {server_figures['why']:.1f} ms")
             browser = await measure_browser(server.base_url, link, article["id"], runs)
             print(f"browser, colours by person: {browser['person']:.1f} ms")
             print(f"browser, colours by badge: {browser['badge']:.1f} ms")

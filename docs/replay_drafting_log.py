@@ -47,7 +47,7 @@ def main() -> int:
     with open(options.export, encoding="utf-8") as handle:
         data = json.load(handle)
     texts = {a["id"]: a["text"] for s in data["sections"] for a in s["articles"]}
-    badges = {a["pseudonym"]: a["badge"] for a in data["drafting_log"]["authors"]}
+    badges = {a["name"]: a["badge"] for a in data["drafting_log"]["authors"]}
     failed = 0
     for article in data["drafting_log"]["articles"]:
         print(f"# {article['title']}")

@@ -245,10 +245,18 @@ class People:
             )
 
     async def set_open_data(
-        self, charter_id: int, *, licence: str | None = None, discussion: bool | None = None
+        self,
+        charter_id: int,
+        *,
+        licence: str | None = None,
+        discussion: bool | None = None,
+        names: bool | None = None,
     ) -> None:
-        """The licence of the published text, and whether open data carries the discussion."""
+        """The licence of the published text, whether open data carries the discussion, and
+        whether its drafting log names the authors."""
         values: dict[str, object] = {}
+        if names is not None:
+            values["open_data_names"] = names
         if licence is not None:
             values["licence"] = licence
         if discussion is not None:

@@ -54,6 +54,7 @@ class CharterRecord:
     projector: str | None = None  # the key of the article on the projector
     projector_view: str | None = None  # how it shows it (JSON), None: the live text
     sections: list[SectionRecord] = field(default_factory=list)
+    open_data_names: bool = False  # the drafting log names its authors (else pseudonyms)
 
     def articles(self) -> list[tuple[SectionRecord, ArticleRecord]]:
         return [(s, a) for s in self.sections for a in s.articles]
@@ -88,6 +89,7 @@ def charter_record(row: Any) -> CharterRecord:
         row.phase,
         row.projector_article,
         row.projector_view,
+        open_data_names=bool(row.open_data_names),
     )
 
 
@@ -140,6 +142,7 @@ class Repo:
                     r.phase,
                     r.projector_article,
                     r.projector_view,
+                    open_data_names=bool(r.open_data_names),
                 )
                 for r in rows
             ]

@@ -51,6 +51,8 @@ charters = Table(
     Column("licence", String(32), nullable=False, server_default="CC-BY-SA-4.0"),
     # Whether open-data exports also carry comments and amendments (with votes, outcomes).
     Column("open_data_discussion", Boolean, nullable=False, server_default=false()),
+    # Whether the open data's drafting log names its authors (else pseudonyms: P1, P2, …).
+    Column("open_data_names", Boolean, nullable=False, server_default=false()),
     # "open": editors write directly; "amendments": they propose amendments instead.
     Column("phase", String(16), nullable=False, server_default="open"),
     # The key of the article the projector shows (None: the facilitator chose none).

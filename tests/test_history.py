@@ -179,7 +179,8 @@ async def test_the_open_data_drafting_log_replays_to_the_text_with_pseudonyms(
     data = export.json()
     log = data["drafting_log"]
     assert log["format"] == "charter-drafting-log"
-    assert {"pseudonym": "P1", "badge": "citizen"} in log["authors"]
+    assert log["authors_are"] == "pseudonyms"
+    assert {"name": "P1", "badge": "citizen"} in log["authors"]
     assert "Awa" not in json.dumps(log, ensure_ascii=False)
     texts = {a["id"]: a["text"] for s in data["sections"] for a in s["articles"]}
     replayer = runpy.run_path(str(ROOT / "docs" / "replay_drafting_log.py"))
@@ -199,3 +200,13 @@ async def test_the_open_data_drafting_log_replays_to_the_text_with_pseudonyms(
     assert done.returncode == 0, done.stderr.decode()
     printed = done.stdout.decode("utf-8")
     assert "Préambule 😀" in printed and "P1 (citizen)" in printed
+
+    # The charter's facilitators may choose to name the authors instead.
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        changed = await http.patch(f"{API}/settings", json={"open_data_names": True})
+        assert changed.status_code == 200 and changed.json()["open_data_names"] is True
+        named = (await http.get(f"{API}/export", params={"format": "json"})).json()
+        bad = await http.patch(f"{API}/settings", json={"open_data_names": "oui"})
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "open_data_names"
+    assert named["drafting_log"]["authors_are"] == "names"
+    assert {"name": "Awa", "badge": "citizen"} in named["drafting_log"]["authors"]

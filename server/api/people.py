@@ -140,6 +140,7 @@ def _settings_json(charter: CharterRecord) -> dict[str, object]:
         "public_read": charter.public_read,
         "licence": charter.licence,
         "open_data_discussion": charter.open_data_discussion,
+        "open_data_names": charter.open_data_names,
         "licences": [licence.to_json() for licence in LICENCES.values()],
     }
 
@@ -153,20 +154,26 @@ async def get_charter_settings(request: Request) -> Response:
 
 
 async def patch_charter(request: Request) -> Response:
-    """Any of ``public_read``, ``licence`` (one of LICENCES) and ``open_data_discussion``."""
+    """Any of ``public_read``, ``licence`` (one of LICENCES), ``open_data_discussion`` and
+    ``open_data_names``."""
     charter = await charter_or_404(request)
     await require(request, Action.MANAGE, charter)
     body = await json_object(request)
-    if not {"public_read", "licence", "open_data_discussion"} & set(body):
-        raise Invalid("nothing to change: give public_read, licence or open_data_discussion")
-    for name in ("public_read", "open_data_discussion"):
+    if not {"public_read", "licence", "open_data_discussion", "open_data_names"} & set(body):
+        raise Invalid(
+            "nothing to change: give public_read, licence, open_data_discussion or open_data_names"
+        )
+    for name in ("public_read", "open_data_discussion", "open_data_names"):
         if name in body and not isinstance(body[name], bool):
             raise Invalid(f"{name} must be true or false", field=name)
     if "licence" in body and body["licence"] not in LICENCES:
         raise Invalid(f"licence must be one of {', '.join(LICENCES)}", field="licence")
     svc = services(request)
     await svc.people.set_open_data(
-        charter.id, licence=body.get("licence"), discussion=body.get("open_data_discussion")
+        charter.id,
+        licence=body.get("licence"),
+        discussion=body.get("open_data_discussion"),
+        names=body.get("open_data_names"),
     )
     if "public_read" in body:
         await svc.people.set_public_read(charter.id, body["public_read"])

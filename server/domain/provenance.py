@@ -408,7 +408,8 @@ async def drafting_log(
     """The open data's drafting log: for each article, its steps in order (time to the
     minute, authors by pseudonym and badge, words inserted and deleted, and the changes
     that replay it exactly from the step before: docs/drafting-log.md). At a version: the
-    steps up to it. Pseudonyms ("P1", "P2", …) are stable within one log."""
+    steps up to it. Pseudonyms ("P1", "P2", …) are stable within one log; with the
+    charter's ``open_data_names`` setting, the authors' names instead."""
     people = await _people(services, charter)
     pseudonyms: dict[int, str] = {}
     articles = []
@@ -430,7 +431,11 @@ async def drafting_log(
         for (_, at, _, who, _), text in zip(chosen, texts, strict=True):
             found = changes(before, text)
             for participant in who:
-                pseudonyms.setdefault(participant, f"P{len(pseudonyms) + 1}")
+                named = charter.open_data_names and participant in people
+                pseudonyms.setdefault(
+                    participant,
+                    people[participant].name if named else f"P{len(pseudonyms) + 1}",
+                )
             inserted, deleted = _words_changed(before, found)
             steps.append(
                 {
@@ -444,12 +449,13 @@ async def drafting_log(
             before = text
         articles.append({"id": article.key, "title": article.title, "steps": steps})
     authors = [
-        {"pseudonym": name, "badge": people[p].badge if p in people else None}
+        {"name": name, "badge": people[p].badge if p in people else None}
         for p, name in pseudonyms.items()
     ]
     return {
         "format": "charter-drafting-log",
         "format_version": 1,
+        "authors_are": "names" if charter.open_data_names else "pseudonyms",
         "authors": authors,
         "articles": articles,
     }

@@ -52,6 +52,10 @@ def test_a_facilitator_publishes_the_discussion_and_changes_the_licence(
     expect(discussion).to_be_focused()
     f.keyboard.press("Space")
     expect(discussion).to_be_checked()
+    f.keyboard.press("Tab")  # the drafting log's names: pseudonyms unless ticked
+    names = box.get_by_label("Le journal de rédaction des données ouvertes nomme les auteur·rices")
+    expect(names).to_be_focused()
+    expect(names).not_to_be_checked()
     f.keyboard.press("Tab")
     save = box.get_by_role("button", name="Enregistrer les réglages")
     expect(save).to_be_focused()
@@ -63,6 +67,7 @@ def test_a_facilitator_publishes_the_discussion_and_changes_the_licence(
 
     after = charter.api("GET", "/export?format=json")
     assert after["charter"]["licence"]["id"] == "etalab-2.0"
+    assert after["drafting_log"]["authors_are"] == "pseudonyms"
     assert [c["author"] for t in after["discussion"]["threads"] for c in t["comments"]] == [
         "Script"
     ]

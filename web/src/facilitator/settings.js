@@ -1,5 +1,6 @@
 // The charter's settings: the licence of its published text, and whether the open-data
-// file (the JSON export) also carries the discussion, names included.
+// file (the JSON export) also carries the discussion, names included, and whether its
+// drafting log names the authors (else pseudonyms).
 import { api } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
@@ -11,6 +12,8 @@ export function settingsPanel({ base, onError }) {
   const linkLine = h('p', { class: 'licence-link', hidden: true }, licenceLink)
   const discussion = h('input', { type: 'checkbox', id: 'charter-discussion', name: 'open_data_discussion',
     disabled: true, 'aria-describedby': 'charter-discussion-warning' })
+  const names = h('input', { type: 'checkbox', id: 'charter-names', name: 'open_data_names',
+    disabled: true, 'aria-describedby': 'charter-names-hint' })
   const savedNote = h('p', { class: 'hint' }) // seen; the live region says it to screen readers
   const form = h('form', { class: 'stack' },
     h('div', null,
@@ -20,6 +23,9 @@ export function settingsPanel({ base, onError }) {
     h('div', null,
       h('label', { class: 'check', for: 'charter-discussion' }, discussion, h('span', null, t('settings_discussion'))),
       h('p', { class: 'warning-text', id: 'charter-discussion-warning' }, t('settings_discussion_warning'))),
+    h('div', null,
+      h('label', { class: 'check', for: 'charter-names' }, names, h('span', null, t('settings_names'))),
+      h('p', { class: 'warning-text', id: 'charter-names-hint' }, t('settings_names_hint'))),
     h('button', { type: 'submit' }, t('settings_save')),
     savedNote)
   const heading = h('h2', { id: 'charter-settings-title', tabindex: -1 }, t('settings_title'))
@@ -45,8 +51,10 @@ export function settingsPanel({ base, onError }) {
     fill(licence, options.map((l) => h('option', { value: l.id, selected: l.id === settings.licence }, l.name)))
     licence.value = settings.licence
     discussion.checked = settings.open_data_discussion
+    names.checked = settings.open_data_names
     licence.disabled = false
     discussion.disabled = false
+    names.disabled = false
     showLink()
   }
 
@@ -60,10 +68,11 @@ export function settingsPanel({ base, onError }) {
 
   licence.addEventListener('change', () => { showLink(); savedNote.textContent = '' })
   discussion.addEventListener('change', () => { savedNote.textContent = '' })
+  names.addEventListener('change', () => { savedNote.textContent = '' })
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
     if (busy || !current) return
-    const change = { open_data_discussion: discussion.checked }
+    const change = { open_data_discussion: discussion.checked, open_data_names: names.checked }
     if (licence.value !== current.licence) change.licence = licence.value
     busy = true
     onError(null)
