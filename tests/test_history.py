@@ -124,6 +124,24 @@ async def test_the_history_reads_like_each_version_through_compaction_and_restar
             assert odd.status_code == 200 and " Trois." in odd.text  # the latest step
             gone = await http.get(f"/charters/{DEMO_SLUG}/articles/nope/history")
             assert gone.status_code == 404
+
+            # The whole charter between the first version and now: Bruno's, then Chloé's.
+            whole = f"/charters/{DEMO_SLUG}/history"
+            between = {"from": versions[0], "to": "live"}
+            first_step = await http.get(whole, params={**between, "step": 1})
+            assert first_step.status_code == 200 and 'type="range"' in first_step.text
+            assert "Deux.</ins>" in first_step.text.replace(
+                '<span class="visually-hidden">]</span>', ""
+            )
+            assert "Bruno" in first_step.text
+            latest = await http.get(whole, params=between)
+            assert "Trois.</ins>" in latest.text.replace(
+                '<span class="visually-hidden">]</span>', ""
+            )
+            to_second = await http.get(whole, params={"from": versions[0], "to": versions[1]})
+            assert "Trois." not in to_second.text
+            wrong = await http.get(whole, params={"from": "nope"})
+            assert wrong.status_code in (404, 422)
     async with running_server(settings) as server:
         async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
             assert await texts_at_marks(http, key) == expected

@@ -166,6 +166,9 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/charters/{slug}/compare/{key}"): Cell(
         READ_PAGE, query=lambda v: {"from": v["version_id"], "to": "live"}
     ),
+    ("GET", "/charters/{slug}/history"): Cell(
+        READ_PAGE, query=lambda v: {"from": v["version_id"], "to": "live"}
+    ),
     ("GET", "/charters/{slug}/articles/{key}/history"): Cell(READ_PAGE),
     # Amendments (server/api/amendments.py); each cell's amendment is proposed by the admin.
     ("GET", "/api/charters/{slug}/amendments"): Cell(READ),
@@ -301,7 +304,11 @@ async def fill(world: World, method: str, template: str, who: str) -> Values:
             )
             values["keys"].append(made.json()["id"])
         values["key"] = values["keys"][0]
-    if "{version_id}" in template or "/compare" in template or template.endswith("/restore"):
+    if (
+        "{version_id}" in template
+        or "/compare" in template
+        or template.endswith(("/restore", "/charters/{slug}/history"))
+    ):
         version = await world.admin("POST", f"{api}/versions", {"label": f"Pour {who}"})
         values["version_id"] = version.json()["id"]
     if template.endswith("/restore"):  # something to restore: the article's title

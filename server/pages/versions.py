@@ -10,12 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crdt.diff import diff_words
 from crdt.markdown import lines_of
 from persistence.repo import CharterRecord
 from server.api.common import services
 from server.domain.licences import licence_of
 from server.domain.provenance import history, state_at_step
-from server.domain.versions import comparison, timeline
+from server.domain.versions import comparison, timeline, version_json, version_or_404
 from server.errors import DomainError, Invalid, NotFoundError
 from server.pages.exports import atom
 from server.pages.site import PAGE_CSP, readable_charter, render
@@ -139,6 +140,68 @@ async def history_page(request: Request) -> Response:
     return render(request, "history.html", context)
 
 
+async def charter_history_page(request: Request) -> Response:
+    """The whole charter's writing between two versions (``from``, ``to``: version ids or
+    ``live``), step by step across its articles, without JavaScript: a slider (a form), and
+    for the chosen step its article with the words that step added and removed."""
+    charter = await readable_charter(request)
+    if isinstance(charter, Response):
+        return charter
+    svc = services(request)
+    try:
+        first = await version_or_404(
+            svc.stores.versions, charter.id, request.query_params.get("from") or ""
+        )
+        target = request.query_params.get("to") or "live"
+        last = (
+            None
+            if target == "live"
+            else await version_or_404(svc.stores.versions, charter.id, target)
+        )
+    except DomainError as exc:
+        context = _context(charter, message=exc.message)
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return render(request, "compare_error.html", context, status)
+    low = first.log_position or 0
+    high = last.log_position if last is not None and last.log_position is not None else None
+    people = {p.id: p.name for p in await svc.people.list_participants(charter.id)}
+    merged = []
+    for _, article in charter.articles():
+        past = await history(svc, charter, article)
+        before = None
+        for step in past.steps:
+            if step[0] <= low:
+                before = step
+            elif high is None or step[0] <= high:
+                merged.append((step[0], article, step, before, past.steps))
+                before = step
+    merged.sort(key=lambda item: item[0])
+    try:
+        index = int(request.query_params.get("step") or len(merged)) - 1
+    except ValueError:
+        index = len(merged) - 1
+    index = max(0, min(index, len(merged) - 1))
+    context = _context(
+        charter, first=version_json(first), last=version_json(last) if last else "live"
+    )
+    context["steps"] = merged
+    context["index"] = index
+    if merged:
+        _, article, step, before, steps = merged[index]
+        now = await state_at_step(svc, article, steps, step[0])
+        then = await state_at_step(svc, article, steps, before[0]) if before else None
+        diff = diff_words(then.text() if then else "", now.text() if now else "")
+        context["step"] = {
+            "at": _minute(step[1]),
+            "article": article,
+            "people": [people[p] for p in step[3] if p in people],
+            "hunks": [{"kind": h.kind, "text": h.text} for h in diff.hunks],
+            "added": diff.words_added,
+            "removed": diff.words_removed,
+        }
+    return render(request, "charter_history.html", context)
+
+
 def _minute(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
@@ -149,4 +212,5 @@ routes = [
     Route("/charters/{slug}/compare", compare_page),
     Route("/charters/{slug}/compare/{key}", compare_article_page),
     Route("/charters/{slug}/articles/{key}/history", history_page),
+    Route("/charters/{slug}/history", charter_history_page),
 ]

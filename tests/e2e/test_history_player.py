@@ -24,7 +24,7 @@ def test_the_writing_played_back_step_by_step_with_the_versions_marked(
     a = open_editor(awa, charter, key)
     type_at_end(a, " Sous un mois.")
     expect(a.locator(".save-state")).to_have_attribute("data-state", "saved")
-    charter.api("POST", "/versions", {"label": "Après l’atelier Imaginer"})
+    imagine = charter.api("POST", "/versions", {"label": "Après l’atelier Imaginer"})
     type_at_end(a, " En ligne.")
     expect(a.locator(".save-state")).to_have_attribute("data-state", "saved")
 
@@ -63,6 +63,10 @@ def test_the_writing_played_back_step_by_step_with_the_versions_marked(
     a.get_by_role("link", name="Après l’atelier Imaginer").click()
     expect(a.locator(".history-text")).to_contain_text("Sous un mois.")
     expect(a.locator(".history-text")).not_to_contain_text("En ligne.")
+    assert serious_violations(a) == []
+    # The whole charter since that version, step by step.
+    a.goto(f"/charters/{charter.slug}/history?from={imagine['id']}&to=live")
+    expect(a.locator("ins")).to_contain_text("En ligne.")
     assert serious_violations(a) == []
     assert awa.errors == []
     awa.context.close()
