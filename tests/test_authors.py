@@ -271,6 +271,19 @@ async def test_the_reading_view_and_the_open_data_say_who_wrote_the_words(
         then = old["sections"][0]["articles"][0]["authors"]
         assert then["by_badge"]["citizen"] == 6 and then["by_badge"]["elected"] == 0
 
+        # The comparison page says it of the text compared to; the reading view links each
+        # article to its place in the annex of origins.
+        compared = await http.get(
+            f"/charters/{DEMO_SLUG}/compare",
+            params={"from": version["id"], "to": "live"},
+            headers={"accept-language": "fr"},
+        )
+        assert "des élu·es\u00a0: 33\u00a0%" in compared.text
+        key = article["id"]
+        assert f"annex=origins#origins-{key}" in page.text
+        annex = await http.get(f"{API}/export", params={"format": "html", "annex": "origins"})
+        assert f'id="origins-{key}"' in annex.text
+
 
 def units(text: str, words: str) -> tuple[int, int]:
     """Where ``words`` stand in ``text``, in UTF-16 units."""

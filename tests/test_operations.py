@@ -28,6 +28,7 @@ from tests.support import (
     ADMIN_TOKEN,
     ROOT,
     PyClient,
+    RunningServer,
     ServerProcess,
     cli_token,
     first_document,
@@ -278,6 +279,23 @@ async def test_check_finds_the_stored_charter_sound_then_names_what_is_broken(
     assert "its bytes no longer have its hash" in broken.stdout
 
 
+async def written_by_eli(server: RunningServer, document: str) -> None:
+    """The restored server still knows that Eli wrote the words Eli typed."""
+    token = await make_token(server, "facilitator", "Fanny")
+    headers = {"authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article = next(
+            a
+            for s in (await http.get(f"/api/charters/{DEMO_SLUG}")).json()["sections"]
+            for a in s["articles"]
+            if a["document"] == document
+        )
+        found = (
+            await http.get(f"/api/charters/{DEMO_SLUG}/articles/{article['id']}/authors")
+        ).json()
+    assert [p["name"] for p in found["summary"]["by_person"]] == ["Eli"]
+
+
 async def test_a_backup_taken_while_people_type_restores_and_they_fill_in_the_rest(
     tmp_path: Path,
 ) -> None:
@@ -308,6 +326,7 @@ async def test_a_backup_taken_while_people_type_restores_and_they_fill_in_the_re
     async with running_server(settings.with_overrides(database_url=f"sqlite:///{copy}")) as back:
         restored = await server_text(back.base_url, name)
         assert "[0]" in restored and "[39]" not in restored  # taken while typing went on
+        await written_by_eli(back, name)  # who wrote what came with the backup
         client.url = client.url.replace(server.ws_url, back.ws_url)
         await client.connect()
         final = await until_server_has(back.base_url, name, lambda t: "[39]" in t)
@@ -340,3 +359,4 @@ async def test_a_postgresql_backup_restores_with_pg_restore(pg: str, tmp_path: P
         assert restored.returncode == 0, restored.stderr
         async with running_server(settings.with_overrides(database_url=target)) as back:
             assert await server_text(back.base_url, name) == wanted
+            await written_by_eli(back, name)

@@ -304,8 +304,9 @@ def origins_html(
     charter: CharterRecord, version: VersionRecord | None, items: list[ArticleOrigins]
 ) -> str:
     title, intro, articles = origins_lines(charter, version, items)
+    keyed = [(item.key, name, lines) for item, (name, lines) in zip(items, articles, strict=True)]
     return TEMPLATES.env.get_template("export_origins.html").render(
-        charter=charter, title=title, intro=intro, articles=articles
+        charter=charter, title=title, intro=intro, articles=keyed
     )
 
 

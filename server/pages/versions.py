@@ -15,7 +15,7 @@ from crdt.markdown import lines_of
 from persistence.repo import CharterRecord
 from server.api.common import services
 from server.domain.licences import licence_of
-from server.domain.provenance import history, state_at_step
+from server.domain.provenance import charter_authors, history, shares, state_at_step
 from server.domain.versions import comparison, timeline, version_json, version_or_404
 from server.errors import DomainError, Invalid, NotFoundError
 from server.pages.exports import atom
@@ -60,6 +60,12 @@ async def compare_page(request: Request) -> Response:
     changed = [a for a in found["articles"] if a["status"] != ["unchanged"]]
     same = [a for a in found["articles"] if a["status"] == ["unchanged"]]
     context = _context(charter, c=found, changed=changed, same=same)
+    # Who wrote the words of the text compared to: shares by badge and by amendment.
+    svc = services(request)
+    side = found["to"]
+    target = None if side == "live" else await svc.stores.versions.get(charter.id, side["id"])
+    authors = await charter_authors(svc, charter, target)
+    context["shares"] = {a["id"]: shares(a) for a in authors["articles"] if a["words"]}
     return render(request, "compare.html", context)
 
 
