@@ -162,3 +162,47 @@ def test_the_projector_colours_the_live_text_as_the_facilitator_chooses(
     for person in (fanny, awa):
         assert person.errors == []
         person.context.close()
+
+
+def test_the_projector_says_where_a_selected_passage_comes_from(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    charter.api("PUT", "/projector", {"article": key})
+    charter.api("POST", "/versions", {"label": "Après l’atelier Raconter"})
+    awa = join(browser, live_server, charter.invite("editor"), "Awa", badge="citizen")
+    a = open_editor(awa, charter, key)
+    type_at_end(a, " Chaque mois.")
+    expect(a.locator(".save-state")).to_have_attribute("data-state", "saved")
+    wall = awa.context.new_page()
+    wall.set_viewport_size({"width": 1280, "height": 720})
+    wall.goto(f"/charters/{charter.slug}/projector")
+    expect(wall.locator(".projector-body")).to_contain_text("Chaque mois.")
+    button = wall.get_by_role("button", name=re.compile("D’où vient ce passage"))
+    expect(button).to_be_hidden()
+    wall.evaluate(
+        """() => {
+          const root = document.querySelector('.projector-body')
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const at = node.data.indexOf('Chaque mois.')
+            if (at < 0) continue
+            const range = document.createRange()
+            range.setStart(node, at)
+            range.setEnd(node, at + 'Chaque mois.'.length)
+            getSelection().removeAllRanges()
+            getSelection().addRange(range)
+          }
+        }"""
+    )
+    expect(button).to_be_visible()
+    button.click()
+    answer = wall.locator(".projector-why")
+    expect(answer).to_contain_text("Écrit par Awa (citoyen·ne).")
+    expect(answer).to_contain_text("Écrit depuis la dernière version enregistrée.")
+    assert serious_violations(wall) == []
+    answer.get_by_role("button", name="Fermer").click()
+    expect(answer).to_be_hidden()
+    assert awa.errors == []
+    awa.context.close()

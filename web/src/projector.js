@@ -20,6 +20,7 @@ import {
   authorship, highlightsSupported, paint, renderedTextNodes, runsOf, shadeOf, unpaint,
 } from './lib/authorship.js'
 import { CONNECTED } from './lib/session.js'
+import { fetchWhy, whyView } from './provenance/why.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -38,7 +39,7 @@ const belowEl = h('p', { class: 'projector-more below', hidden: true, 'aria-hidd
 const legendEl = h('ul', { class: 'projector-authors authors-legend', hidden: true, 'aria-label': t('authors_legend') })
 
 function layout() {
-  fill($('#main'), sectionEl, titleEl, viewEl, legendEl, bodyEl, aboveEl, belowEl, statusEl)
+  fill($('#main'), sectionEl, titleEl, viewEl, legendEl, bodyEl, aboveEl, belowEl, statusEl, whyButton, whyBox)
   document.body.classList.add('projector-page')
 }
 
@@ -156,14 +157,54 @@ function draw(entry, key, view) {
   }
   const passage = view.passage ? decodePassage(view.passage) : null
   const colours = view.authors ? colourByAuthors(entry, key, view.authors) : null
+  whyHere = { key, text: entry.text } // "where does this passage come from?" asks of it
   const unbind = bindText(bodyEl, entry.text, {
     level: 1,
     afterDraw: () => { follow(); colours?.draw() },
     passage: passage ? () => resolvePassage(passage, entry.doc) : undefined,
   })
   entry.text.observe(noteChange)
-  return () => { unbind(); entry.text.unobserve(noteChange); colours?.stop() }
+  return () => { unbind(); entry.text.unobserve(noteChange); colours?.stop(); whyHere = null; whyBox.hidden = true }
 }
+
+// -- "Where does this passage come from?": select words on the screen (the facilitator's
+// mouse, or a keyboard), the answer comes in large type at the bottom.
+
+let whyHere = null // the article's key and live text while the live text is shown
+const whyButton = h('button', { type: 'button', class: 'projector-why-button', hidden: true }, t('why_button'))
+const whyAnswer = h('div', { class: 'projector-why-answer' })
+const whyClose = h('button', { type: 'button', class: 'secondary' }, t('why_close'))
+const whyBox = h('section', { class: 'projector-why', hidden: true, role: 'status', 'aria-label': t('why_button') }, whyAnswer, whyClose)
+let whyRange = null
+
+document.addEventListener('selectionchange', () => {
+  const selection = document.getSelection()
+  const range = selection && selection.rangeCount ? selection.getRangeAt(0) : null
+  const inside = range && !range.collapsed && bodyEl.contains(range.commonAncestorContainer)
+  whyRange = inside && whyHere ? range : null
+  whyButton.hidden = !whyRange
+})
+whyButton.addEventListener('mousedown', (event) => event.preventDefault()) // keep the selection
+whyButton.addEventListener('click', async () => {
+  if (!whyRange || !whyHere) return
+  const nodes = renderedTextNodes(bodyEl, whyHere.text.toString())
+  const at = (container, offset) => {
+    const found = nodes.find((n) => n.node === container)
+    return found ? found.start + offset : null
+  }
+  const start = at(whyRange.startContainer, whyRange.startOffset)
+  const end = at(whyRange.endContainer, whyRange.endOffset)
+  if (start === null || end === null) return
+  try {
+    const { list } = whyView(await fetchWhy(slug, whyHere.key, start, end), { slug, language, links: false })
+    fill(whyAnswer, list)
+    whyBox.hidden = false
+  } catch (error) {
+    fill(whyAnswer, errorText(error))
+    whyBox.hidden = false
+  }
+})
+whyClose.addEventListener('click', () => { whyBox.hidden = true })
 
 /** The live text coloured by who wrote it (by person or by badge), with a legend in large
  * type: the same highlights as the editor's "who wrote what". */

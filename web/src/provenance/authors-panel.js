@@ -5,9 +5,8 @@
 import '../css/authors.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
-import { t, tn } from '../lib/i18n.js'
-import { formatDate } from '../lib/dates.js'
-import { votesText } from '../amend/common.js'
+import { t } from '../lib/i18n.js'
+import { fetchWhy, whyView } from './why.js'
 import {
   authorship, editorTextNodes, highlightsSupported, paint, runsOf, shadeOf, unpaint,
 } from '../lib/authorship.js'
@@ -135,39 +134,14 @@ export function authorsPanel({ slug, key, language, me }) {
       fill(said, t('authors_select'))
       return
     }
-    let found
     try {
-      const query = `start=${range.index}&end=${range.index + range.length}`
-      found = await api('GET', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/why?${query}`)
+      const found = await fetchWhy(slug, key, range.index, range.index + range.length)
+      const { who, list } = whyView(found, { slug, language })
+      fill(said, list)
+      announce(who)
     } catch (error) {
       fill(said, errorText(error))
-      return
     }
-    const names = found.people.map((p) => p.name + (p.badge ? ` (${t(`badge_${p.badge}`).toLowerCase()})` : ''))
-    if (found.unknown) names.push(t('authors_unknown'))
-    const who = t('authors_written_by', { names: names.join(', ') || t('authors_unknown') })
-    const items = [
-      h('li', null, h('q', { lang: language }, found.passage.text)),
-      h('li', null, who),
-      h('li', null, found.first_version
-        ? t('why_since_version', { label: found.first_version.label, date: formatDate(found.first_version.created_at) })
-        : t('why_since_last_version')),
-    ]
-    for (const a of found.amendments) {
-      items.push(h('li', null,
-        h('a', { href: `/charters/${encodeURIComponent(slug)}/amendments/${a.id}` },
-          t('why_amendment', { number: a.id, title: a.title })),
-        ` — ${t(`status_${a.status}`)}\u00a0; ${votesText(a.votes)}. `,
-        a.rationale ? t('why_rationale', { text: a.rationale }) : ''))
-    }
-    for (const thread of found.threads) {
-      items.push(h('li', null, t('why_thread', {
-        quote: thread.quote, author: thread.author, comments: tn('why_comments', thread.comments),
-      })))
-    }
-    if (!found.threads.length) items.push(h('li', null, t('why_no_thread')))
-    fill(said, h('ul', { class: 'why-list' }, items))
-    announce(who)
   }
 
   return {
