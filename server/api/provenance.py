@@ -27,13 +27,18 @@ from server.domain.versions import version_json
 from server.errors import Invalid, NotFoundError
 
 
-async def article(request: Request) -> Response:
-    charter = await charter_or_404(request)
-    await require(request, Action.READ, charter)
+async def _article(request: Request) -> tuple[CharterRecord, ArticleRecord]:
+    record = await charter_or_404(request)
+    await require(request, Action.READ, record)
     key = request.path_params["key"]
-    found = next((a for _, a in charter.articles() if a.key == key), None)
+    found = next((a for _, a in record.articles() if a.key == key), None)
     if found is None:
         raise NotFoundError(f"no article {key!r} in this charter")
+    return record, found
+
+
+async def article(request: Request) -> Response:
+    charter, found = await _article(request)
     return JSONResponse(await article_authors(services(request), charter, found))
 
 
@@ -54,12 +59,7 @@ async def why_here(request: Request) -> Response:
     """``?start=S&end=E`` (UTF-16 units of the live text; a caret: its sentence): who wrote
     the passage, the amendment that brought it, the first named version that held it, the
     discussions on it."""
-    record = await charter_or_404(request)
-    await require(request, Action.READ, record)
-    key = request.path_params["key"]
-    found = next((a for _, a in record.articles() if a.key == key), None)
-    if found is None:
-        raise NotFoundError(f"no article {key!r} in this charter")
+    record, found = await _article(request)
     start = _position(request, "start", 0)
     end = _position(request, "end", start)
     if end < start:
@@ -100,16 +100,6 @@ async def why_here(request: Request) -> Response:
             ],
         }
     )
-
-
-async def _article(request: Request) -> tuple[CharterRecord, ArticleRecord]:
-    record = await charter_or_404(request)
-    await require(request, Action.READ, record)
-    key = request.path_params["key"]
-    found = next((a for _, a in record.articles() if a.key == key), None)
-    if found is None:
-        raise NotFoundError(f"no article {key!r} in this charter")
-    return record, found
 
 
 async def drafting(request: Request) -> Response:
