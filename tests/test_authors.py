@@ -373,6 +373,19 @@ async def test_why_a_passage_is_there_its_authors_amendment_workshop_and_discuss
         bad = await http.get(f"{API}/articles/{key}/why", params={"start": "x"})
         assert bad.status_code == 422 and "start" in bad.text
 
+        # Without JavaScript: the reading view's sentences lead to the same answer.
+        french = {"accept-language": "fr"}
+        reading = await http.get(f"/charters/{DEMO_SLUG}/read?origins=1", headers=french)
+        start, end = units(text, "Les séances du conseil sont filmées et publiées. ")
+        link = f"/charters/{DEMO_SLUG}/articles/{key}/why?start={start}&amp;end={end}"
+        assert link in reading.text
+        page = await http.get(link.replace("&amp;", "&"), headers=french)
+        assert page.status_code == 200
+        assert "Écrit par\u00a0: Awa, Chloé (citoyen·ne)." in page.text
+        assert "Publier les vidéos" in page.text and "Sur quel site" not in page.text
+        assert "Discussion sur «\u00a0publiées\u00a0», ouverte par Bruno" in page.text
+        assert "Après l’atelier Construire" in page.text  # its last words came then
+
         # The annex of origins, with the charter: the same facts for every article.
         annex = await http.get(f"{API}/export", params={"format": "md", "annex": "origins"})
         assert annex.status_code == 200

@@ -170,6 +170,7 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
         READ_PAGE, query=lambda v: {"from": v["version_id"], "to": "live"}
     ),
     ("GET", "/charters/{slug}/articles/{key}/history"): Cell(READ_PAGE),
+    ("GET", "/charters/{slug}/articles/{key}/why"): Cell(READ_PAGE),
     # Amendments (server/api/amendments.py); each cell's amendment is proposed by the admin.
     ("GET", "/api/charters/{slug}/amendments"): Cell(READ),
     ("POST", "/api/charters/{slug}/articles/{key}/amendments"): Cell(

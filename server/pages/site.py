@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -92,6 +93,13 @@ async def read_charter(request: Request) -> Response:
     for _, article in charter.articles():
         doc = await svc.article_doc(article.document_id)
         bodies[article.id] = lines_of(doc.ops())
+    # "See where each sentence comes from": every sentence a link to its origins.
+    origins = bool(request.query_params.get("origins"))
+    sentences = {}
+    if origins:
+        for _, article in charter.articles():
+            doc = await svc.article_doc(article.document_id)
+            sentences[article.id] = sentences_of(doc.text())
     # Who wrote what: the share of the words by badge and by amendment, per article.
     authors = await charter_authors(svc, charter)
     shares_of = {a["id"]: shares(a) for a in authors["articles"] if a["words"]}
@@ -100,8 +108,30 @@ async def read_charter(request: Request) -> Response:
         "bodies": bodies,
         "shares": shares_of,
         "charter_shares": shares(authors["summary"]) if authors["summary"]["words"] else None,
+        "origins": origins,
+        "sentences": sentences,
     }
     return render(request, "charter.html", context)
+
+
+SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+|$)\s*")
+
+
+def sentences_of(text: str) -> list[list[tuple[str, int, int]]]:
+    """The text's lines, each as its sentences (text, start, end) in UTF-16 units."""
+    found = []
+    at = 0
+    for line in text.split("\n"):
+        sentences = []
+        offset = at
+        for match in SENTENCE.finditer(line):
+            units = len(match[0].encode("utf-16-le")) // 2
+            if match[0].strip():
+                sentences.append((match[0], offset, offset + units))
+            offset += units
+        found.append(sentences)
+        at += len(line.encode("utf-16-le")) // 2 + 1
+    return found
 
 
 async def _invite_and_charter(request: Request) -> tuple[Any, CharterRecord] | None:

@@ -13,11 +13,13 @@ from starlette.routing import Route
 from crdt.diff import diff_words
 from crdt.markdown import lines_of
 from persistence.repo import CharterRecord
+from server.api.comments import resolvers
 from server.api.common import services
 from server.domain.licences import licence_of
-from server.domain.provenance import charter_authors, history, shares, state_at_step
+from server.domain.provenance import charter_authors, history, shares, state_at_step, why
 from server.domain.versions import comparison, timeline, version_json, version_or_404
 from server.errors import DomainError, Invalid, NotFoundError
+from server.i18n import pick, translate
 from server.pages.exports import atom
 from server.pages.site import PAGE_CSP, readable_charter, render
 
@@ -146,6 +148,74 @@ async def history_page(request: Request) -> Response:
     return render(request, "history.html", context)
 
 
+async def why_page(request: Request) -> Response:
+    """Where a passage of the live text comes from (``start``, ``end``: UTF-16 units), as a
+    page: what the reading view's "see where each sentence comes from" links to."""
+    charter = await readable_charter(request)
+    if isinstance(charter, Response):
+        return charter
+    key = request.path_params["key"]
+    article = next((a for _, a in charter.articles() if a.key == key), None)
+    if article is None:
+        return render(request, "not_found.html", _context(charter), 404)
+    try:
+        start = max(0, int(request.query_params.get("start") or 0))
+        end = max(start, int(request.query_params.get("end") or start))
+    except ValueError:
+        start = end = 0
+    svc = services(request)
+    found = await why(svc, resolvers(request), charter, article, start, end)
+    lang = pick(request.cookies, request.headers.get("accept-language"))
+    names = [
+        found.people[o.participant_id].name
+        + (
+            f" ({translate(lang, 'badge_' + b).lower()})"
+            if (b := found.people[o.participant_id].badge)
+            else ""
+        )
+        for o in found.origins
+        if o.participant_id is not None and o.participant_id in found.people
+    ]
+    if any(o.participant_id is None for o in found.origins):
+        names.append(translate(lang, "origins_unknown", share="").rstrip(" —"))
+    amendments = [
+        translate(
+            lang,
+            "origins_amendment",
+            number=a.id,
+            title=a.title,
+            author=a.author_name,
+            rationale=a.rationale or "—",
+            **a.tally(),
+        )
+        for a in found.amendments
+    ]
+    threads = [
+        translate(
+            lang,
+            "why_thread",
+            quote=place.text or t.quote,
+            author=t.author_name,
+            comments=len(t.comments),
+            status=translate(
+                lang, f"why_thread_{'resolved' if t.status == 'resolved' else 'open'}"
+            ),
+        )
+        for t, place in found.threads
+        if not t.hidden
+    ]
+    context = _context(
+        charter,
+        article=article,
+        why=found,
+        names=list(dict.fromkeys(names)),
+        since=_minute(found.first_version.created_at) if found.first_version else "",
+        amendments=amendments,
+        threads=threads,
+    )
+    return render(request, "why.html", context)
+
+
 async def charter_history_page(request: Request) -> Response:
     """The whole charter's writing between two versions (``from``, ``to``: version ids or
     ``live``), step by step across its articles, without JavaScript: a slider (a form), and
@@ -219,4 +289,5 @@ routes = [
     Route("/charters/{slug}/compare/{key}", compare_article_page),
     Route("/charters/{slug}/articles/{key}/history", history_page),
     Route("/charters/{slug}/history", charter_history_page),
+    Route("/charters/{slug}/articles/{key}/why", why_page),
 ]

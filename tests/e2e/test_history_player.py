@@ -68,6 +68,14 @@ def test_the_writing_played_back_step_by_step_with_the_versions_marked(
     a.goto(f"/charters/{charter.slug}/history?from={imagine['id']}&to=live")
     expect(a.locator("ins")).to_contain_text("En ligne.")
     assert serious_violations(a) == []
+    # The reading view, sentence by sentence, each leading to where it comes from.
+    a.goto(f"/charters/{charter.slug}/read")
+    a.get_by_role("link", name="Voir d’où vient chaque phrase").click()
+    assert serious_violations(a) == []
+    a.get_by_role("link", name="En ligne.").click()
+    expect(a.locator("h1")).to_have_text("D’où vient ce passage")
+    expect(a.locator("main")).to_contain_text("Écrit par\u00a0: Awa.")
+    assert serious_violations(a) == []
     assert awa.errors == []
     awa.context.close()
 
