@@ -32,15 +32,10 @@ from crdt.relpos import ascii_twin
 WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 
 
-def state_key(update: bytes) -> bytes:
-    """The state vector of an update: which items it holds (a cache key for its ids)."""
-    with _guard("cannot read an update's state"):
-        return get_state(update)
-
-
 def clocks_of(update: bytes) -> dict[int, int]:
     """{client: clock} of the items an update holds (every clock below is in it)."""
-    return read_state_vector(state_key(update))
+    with _guard("cannot read an update's state"):
+        return read_state_vector(get_state(update))
 
 
 def clients_of(update: bytes) -> list[int]:

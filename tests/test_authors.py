@@ -450,3 +450,27 @@ async def test_an_upgraded_database_gets_the_authors_its_log_still_holds(databas
                 assert dict(rows.all()) == {11: 7, 22: 8}
         finally:
             await engine.dispose()
+
+
+async def test_a_deletion_alone_is_seen_by_the_next_answer(
+    server: RunningServer, facilitator: str, editor: str
+) -> None:
+    """A deletion leaves the state vector as it was: what is kept for a state of the text
+    must not be served for the next one."""
+    headers = {"authorization": f"Bearer {facilitator}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        article = await first_article(http)
+        name = article["document"]
+        async with PyClient(server.ws_url, name, editor) as client:
+            await client.synced.wait()
+            client.text.clear()
+            client.text.insert(0, "Un deux trois quatre.")
+            await until_server_has(server.base_url, name, lambda t: t == "Un deux trois quatre.")
+            before = (await http.get(f"{API}/articles/{article['id']}/authors")).json()
+            assert before["runs"][-1]["end"] == len("Un deux trois quatre.")
+            assert before["summary"]["words"] == 4
+            del client.text[0 : len(b"Un ")]
+            await until_server_has(server.base_url, name, lambda t: t == "deux trois quatre.")
+        after = (await http.get(f"{API}/articles/{article['id']}/authors")).json()
+        assert after["runs"][-1]["end"] == len("deux trois quatre.")
+        assert after["summary"]["words"] == 3

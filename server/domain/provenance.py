@@ -5,6 +5,7 @@ if it is loaded) and what the store knows of authors (crdt/authors.py)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ from crdt.authors import (
     character_ids,
     clocks_of,
     runs,
-    state_key,
     word_ids,
 )
 from crdt.history import changes, state_at, steps_of, texts_at
@@ -47,7 +47,8 @@ async def _cached_ids(
 ) -> list[tuple[int, int]]:
     """Item ids read from an article's full state (``character_ids`` or ``word_ids``):
     kept for the latest states, computed off the event loop (one pycrdt lookup each)."""
-    key = (what, document_id, state_key(state))
+    # By a digest of the whole state: a deletion leaves the state vector as it was.
+    key = (what, document_id, hashlib.blake2b(state, digest_size=16).digest())
     found = _ids.get(key)
     if found is None:
         found = await anyio.to_thread.run_sync(read, state)
