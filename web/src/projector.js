@@ -20,7 +20,7 @@ import {
   authorship, highlightsSupported, paint, renderedTextNodes, runsOf, shadeOf, unpaint,
 } from './lib/authorship.js'
 import { CONNECTED } from './lib/session.js'
-import { fetchWhy, whyView } from './provenance/why.js'
+import { fetchWhy, legendItems, whyView } from './provenance/why.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -220,7 +220,7 @@ function colourByAuthors(entry, key, mode) {
       if (!alive) return
       known = authorship(data)
       legendEl.hidden = false
-      fill(legendEl, legendItems(data, mode))
+      fill(legendEl, legendItems(data.summary, mode, { shares: false }))
       draw()
     } catch (error) {
       if (alive) statusEl.textContent = errorText(error)
@@ -242,20 +242,6 @@ function colourByAuthors(entry, key, mode) {
       legendEl.hidden = true
     },
   }
-}
-
-function legendItems(data, mode) {
-  const sample = (name) => h('span', { class: `who-sample ${name}`, 'aria-hidden': 'true' }, 'Abc')
-  const summary = data.summary
-  if (mode === 'badge') {
-    return ['citizen', 'elected', 'organiser', 'none']
-      .filter((badge) => summary.by_badge[badge])
-      .map((badge) => h('li', null, sample(`who-${badge}`),
-        badge === 'none' ? t('authors_no_badge') : t(`badge_${badge}`)))
-  }
-  const items = summary.by_person.map((p) => h('li', null, sample(`who-p${p.shade}`), p.name))
-  if (summary.unknown) items.push(h('li', null, sample('who-unknown'), t('projector_authors_unknown')))
-  return items
 }
 
 /** The text with words added and removed marked, fetched by `load(again)` now and again

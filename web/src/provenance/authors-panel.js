@@ -6,12 +6,11 @@ import '../css/authors.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
-import { fetchWhy, whyView } from './why.js'
+import { fetchWhy, legendItems, percent, whyView } from './why.js'
 import {
   authorship, editorTextNodes, highlightsSupported, paint, runsOf, shadeOf, unpaint,
 } from '../lib/authorship.js'
 
-const BADGES = ['citizen', 'elected', 'organiser', 'none']
 const REFETCH_MS = 3000 // someone new typing: ask the server who they are, at most this often
 const NAMES = [] // the highlights this page registered, to clear them
 
@@ -69,7 +68,7 @@ export function authorsPanel({ slug, key, language, me }) {
     const runs = runsOf(state.text, state.known, unknown)
     paint(runs, editorTextNodes(state.quill), shadeOf(state.known, state.mode), NAMES)
     state.drawn = performance.now() - started
-    el.dataset.drawMs = state.drawn.toFixed(1) // measured by the browser tests
+    el.dataset.drawMs = state.drawn.toFixed(1) // read by bench/authors_bench.py
     askAbout(unknown)
   }
 
@@ -89,26 +88,7 @@ export function authorsPanel({ slug, key, language, me }) {
   }
 
   function renderLegend() {
-    fill(legend)
-    if (!state.data || state.mode === 'none') return
-    const summary = state.data.summary
-    if (state.mode === 'badge') {
-      for (const badge of BADGES) {
-        const words = summary.by_badge[badge] || 0
-        if (!words) continue
-        legend.append(h('li', null, h('span', { class: `who-sample who-${badge}`, 'aria-hidden': 'true' }, 'Abc'),
-          `${badge === 'none' ? t('authors_no_badge') : t(`badge_${badge}`)} — ${percent(words, summary.words)}`))
-      }
-      return
-    }
-    for (const person of summary.by_person) {
-      legend.append(h('li', null, h('span', { class: `who-sample who-p${person.shade}`, 'aria-hidden': 'true' }, 'Abc'),
-        `${person.name} — ${percent(person.words, summary.words)}`))
-    }
-    if (summary.unknown) {
-      legend.append(h('li', null, h('span', { class: 'who-sample who-unknown', 'aria-hidden': 'true' }, 'Abc'),
-        `${t('authors_unknown')} — ${percent(summary.unknown, summary.words)}`))
-    }
+    fill(legend, state.data && state.mode !== 'none' ? legendItems(state.data.summary, state.mode) : null)
   }
 
   function renderSummary() {
@@ -155,8 +135,4 @@ export function authorsPanel({ slug, key, language, me }) {
       quill.on('text-change', schedule)
     },
   }
-}
-
-function percent(part, whole) {
-  return `${whole ? Math.round((100 * part) / whole) : 0}\u00a0%`
 }

@@ -1,6 +1,7 @@
 // "Where does this passage come from?": the server's answer (GET …/articles/{key}/why) in
 // words — the passage, who wrote it, since which saved version, the amendments that brought
-// its words, the discussions on it. The editor's panel and the projector both show it.
+// its words, the discussions on it. And the legend of the text's colours by author. The
+// editor's panel and the projector both show them.
 import { votesText } from '../amend/common.js'
 import { api, charterPath } from '../lib/api.js'
 import { formatDate } from '../lib/dates.js'
@@ -38,4 +39,26 @@ export function whyView(found, { slug, language, links = true }) {
   }
   if (!found.threads.length) items.push(h('li', null, t('why_no_thread')))
   return { who, list: h('ul', { class: 'why-list' }, items) }
+}
+
+/** The legend of the colours by author (`mode`: person or badge), from an authors summary:
+ * a sample of each highlight, the name and, with `shares`, the share of the words. */
+export function legendItems(summary, mode, { shares = true } = {}) {
+  const sample = (name) => h('span', { class: `who-sample ${name}`, 'aria-hidden': 'true' }, 'Abc')
+  const share = (words) => (shares ? ` — ${percent(words, summary.words)}` : '')
+  if (mode === 'badge') {
+    return ['citizen', 'elected', 'organiser', 'none']
+      .filter((badge) => summary.by_badge[badge])
+      .map((badge) => h('li', null, sample(`who-${badge}`),
+        (badge === 'none' ? t('authors_no_badge') : t(`badge_${badge}`)) + share(summary.by_badge[badge])))
+  }
+  const items = summary.by_person.map((p) => h('li', null, sample(`who-p${p.shade}`), p.name + share(p.words)))
+  if (summary.unknown) {
+    items.push(h('li', null, sample('who-unknown'), t('authors_unknown') + share(summary.unknown)))
+  }
+  return items
+}
+
+export function percent(part, whole) {
+  return `${whole ? Math.round((100 * part) / whole) : 0}\u00a0%`
 }
