@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from crdt.diff import diff_words
 from crdt.markdown import lines_of
-from persistence.repo import CharterRecord
+from persistence.repo import ArticleRecord, CharterRecord
 from server.api.comments import resolvers
 from server.api.common import services
 from server.domain.licences import licence_of
@@ -111,9 +111,10 @@ async def versions_feed(request: Request) -> Response:
     )
 
 
-async def history_page(request: Request) -> Response:
-    """An article's drafting history, without JavaScript: a slider (a form) over its steps,
-    the saved versions marked on it, and the text at the chosen step."""
+async def _readable_article(
+    request: Request,
+) -> tuple[CharterRecord, ArticleRecord] | Response:
+    """The charter and article of a page's path, or the page that says why not."""
     charter = await readable_charter(request)
     if isinstance(charter, Response):
         return charter
@@ -121,14 +122,29 @@ async def history_page(request: Request) -> Response:
     article = next((a for _, a in charter.articles() if a.key == key), None)
     if article is None:
         return render(request, "not_found.html", _context(charter), 404)
+    return charter, article
+
+
+def _chosen_step(request: Request, count: int) -> int:
+    """The step asked for (``?step=N``, from 1), within [0, count); the latest by default."""
+    try:
+        index = int(request.query_params.get("step") or count) - 1
+    except ValueError:
+        index = count - 1
+    return max(0, min(index, count - 1))
+
+
+async def history_page(request: Request) -> Response:
+    """An article's drafting history, without JavaScript: a slider (a form) over its steps,
+    the saved versions marked on it, and the text at the chosen step."""
+    page = await _readable_article(request)
+    if isinstance(page, Response):
+        return page
+    charter, article = page
     svc = services(request)
     past = await history(svc, charter, article)
     steps = past.steps
-    try:
-        index = int(request.query_params.get("step") or len(steps)) - 1
-    except ValueError:
-        index = len(steps) - 1
-    index = max(0, min(index, len(steps) - 1))
+    index = _chosen_step(request, len(steps))
     people = {p.id: p.name for p in await svc.people.list_participants(charter.id)}
     positions = [position for position, _, _, _, _ in steps]
     marks = [
@@ -151,13 +167,10 @@ async def history_page(request: Request) -> Response:
 async def why_page(request: Request) -> Response:
     """Where a passage of the live text comes from (``start``, ``end``: UTF-16 units), as a
     page: what the reading view's "see where each sentence comes from" links to."""
-    charter = await readable_charter(request)
-    if isinstance(charter, Response):
-        return charter
-    key = request.path_params["key"]
-    article = next((a for _, a in charter.articles() if a.key == key), None)
-    if article is None:
-        return render(request, "not_found.html", _context(charter), 404)
+    page = await _readable_article(request)
+    if isinstance(page, Response):
+        return page
+    charter, article = page
     try:
         start = max(0, int(request.query_params.get("start") or 0))
         end = max(start, int(request.query_params.get("end") or start))
@@ -252,11 +265,7 @@ async def charter_history_page(request: Request) -> Response:
                 merged.append((step[0], article, step, before, past.steps))
                 before = step
     merged.sort(key=lambda item: item[0])
-    try:
-        index = int(request.query_params.get("step") or len(merged)) - 1
-    except ValueError:
-        index = len(merged) - 1
-    index = max(0, min(index, len(merged) - 1))
+    index = _chosen_step(request, len(merged))
     context = _context(
         charter, first=version_json(first), last=version_json(last) if last else "live"
     )
