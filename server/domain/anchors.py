@@ -100,13 +100,18 @@ async def resolver_for(services: Services, resolvers: Resolvers, document_id: in
 async def places(
     services: Services, resolvers: Resolvers, threads: list[ThreadRecord]
 ) -> dict[int, Place]:
-    """Where each thread's passage is now, one resolver per article."""
+    """Where each thread's passage is now, one resolver per article (asked once per call:
+    checking that the kept one is still current reads the whole state)."""
     found: dict[int, Place] = {}
+    asked: dict[int, Resolver] = {}
     for thread in threads:
         if thread.anchor_start is None or thread.anchor_end is None:
             found[thread.id] = Place("article")
             continue
-        resolver = await resolver_for(services, resolvers, thread.document_id)
+        resolver = asked.get(thread.document_id)
+        if resolver is None:
+            resolver = await resolver_for(services, resolvers, thread.document_id)
+            asked[thread.document_id] = resolver
         try:
             start, end = decode(thread.anchor_start), decode(thread.anchor_end)
         except AnchorError:  # checked when stored: not expected
