@@ -32,7 +32,7 @@ from persistence.tables import (
 )
 
 STATUSES = ("open", "resolved")
-STANCES = ("for", "against", "mixed")
+STANCES = ("for", "against", "mixed")  # where a comment stands on its passage
 
 
 @dataclass(frozen=True)

@@ -3,21 +3,22 @@
 import { api } from '../lib/api.js'
 import { announce, h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
-import { commentApi } from './common.js'
+import { commentApi, stanceSelect } from './common.js'
 
 export function commentActions(panel) {
   const { slug } = panel
 
   /** A form in place under a comment (kept in `view.editing` until sent or cancelled):
-   * one field, checked by `check` (a problem in words, or nothing), sent by `request`. */
-  function formUnder(comment, view, { id, field, label, send, sendClass = null, check = () => null, request, said }) {
+   * one field (and `extra` controls after it), checked by `check` (a problem in words, or
+   * nothing), sent by `request`. */
+  function formUnder(comment, view, { id, field, label, extra = null, send, sendClass = null, check = () => null, request, said }) {
     const problem = h('p', { class: 'error', role: 'alert' })
     const done = () => {
       view.editing.delete(comment.id)
       panel.render()
     }
     const el = h('form', { class: 'edit-form stack' },
-      h('label', { for: id }, h('span', { class: 'label-text' }, label)), field, problem,
+      h('label', { for: id }, h('span', { class: 'label-text' }, label)), field, extra, problem,
       h('p', { class: 'button-row' }, h('button', { type: 'submit', class: sendClass }, send),
         h('button', { type: 'button', class: 'secondary', onclick: done }, t('cancel'))))
     el.addEventListener('submit', async (event) => {
@@ -44,12 +45,17 @@ export function commentActions(panel) {
     const id = `edit-${comment.id}-body`
     const body = h('textarea', { id, rows: 3 })
     body.value = comment.body
+    // Where one stands on the passage changes with what one says.
+    const stanceId = `edit-${comment.id}-stance`
+    const stance = stanceSelect(stanceId)
+    stance.value = comment.stance || ''
     formUnder(comment, view, {
       id,
       field: body,
       label: t('comment_edit_label'),
+      extra: [h('label', { for: stanceId }, h('span', { class: 'label-text' }, t('comment_stance'))), stance],
       send: t('comment_save'),
-      request: () => api('PATCH', commentApi.comment(slug, comment.id), { body: body.value }),
+      request: () => api('PATCH', commentApi.comment(slug, comment.id), { body: body.value, stance: stance.value || null }),
       said: t('comment_done_edited'),
     })
   }

@@ -8,7 +8,7 @@ import { h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 import { withBadge } from '../lib/presence.js'
 
-export const STANCES = ['for', 'against', 'mixed']
+export const STANCES = ['for', 'against', 'mixed'] // where a comment stands on its passage
 
 export const commentApi = {
   list: (slug) => `${charterPath(slug)}/threads`,

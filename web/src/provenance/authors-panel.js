@@ -14,8 +14,9 @@ import {
 const REFETCH_MS = 3000 // someone new typing: ask the server who they are, at most this often
 const NAMES = [] // the highlights this page registered, to clear them
 
-/** `me()`: the participant this page writes for ({participant_id} or null). */
-export function authorsPanel({ slug, key, language, me }) {
+/** `me()`: the participant this page writes for ({participant_id} or null); `onColour()`:
+ * the text is coloured by authors now (another colouring of the text must stop). */
+export function authorsPanel({ slug, key, language, me, onColour = () => {} }) {
   const state = { data: null, known: null, quill: null, text: null, clients: [], mode: 'none', drawn: 0, asked: 0, timer: null, last: null, tries: new Map(), retry: null }
   const modes = ['none', 'person', 'badge'].map((mode) => {
     const input = h('input', { type: 'radio', name: 'authors-mode', value: mode, checked: mode === 'none' })
@@ -51,6 +52,7 @@ export function authorsPanel({ slug, key, language, me }) {
 
   function setMode(mode) {
     state.mode = mode
+    if (mode !== 'none') onColour()
     if (mode !== 'none' && !state.data) load()
     else draw()
     renderLegend()
@@ -126,6 +128,12 @@ export function authorsPanel({ slug, key, language, me }) {
 
   return {
     el,
+    /** Stop colouring the text (another colouring of it was chosen). */
+    mute() {
+      if (state.mode === 'none') return
+      modes[0].querySelector('input').checked = true
+      setMode('none')
+    },
     /** The editor and the Yjs text it shows; `clients`: this page's own Yjs client ids. */
     attach(quill, ytext, clients) {
       state.quill = quill
