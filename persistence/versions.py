@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from persistence.contributions import log_position
@@ -90,8 +91,11 @@ class Versions:
                 ).scalars()
             )
             new = [{"hash": h, "state": s} for h, s in states.items() if h not in known]
-            if new:
-                await conn.execute(insert(doc_states), new)
+            if new:  # another version saved at the same moment may store the same states
+                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+                await conn.execute(
+                    dialect.insert(doc_states).on_conflict_do_nothing(index_elements=["hash"]), new
+                )
             version_id = (
                 await conn.execute(
                     insert(versions)

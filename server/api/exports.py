@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from server.access import Action
 from server.api.common import charter_or_404, require, services
+from server.domain import vote_readouts
 from server.domain.open_discussion import discussion
 from server.domain.provenance import charter_authors, drafting_log, origins
 from server.domain.versions import version_or_404
@@ -75,7 +76,8 @@ async def export_charter(request: Request) -> Response:
         data = open_data(
             snap, await versions.list(charter.id), svc.settings.base_url, talk, authors, drafting
         )
-        body = json.dumps(data, ensure_ascii=False, indent=2)
+        found = {**data, "votes": await vote_readouts.open_data(svc, charter, version)}
+        body = json.dumps(found, ensure_ascii=False, indent=2)
     return Response(body, media_type=media_type, headers=headers)
 
 

@@ -24,6 +24,7 @@ from server.domain.provenance import (
     why,
 )
 from server.domain.versions import version_json
+from server.domain.votes import vote_json
 from server.errors import Invalid, NotFoundError
 
 
@@ -78,6 +79,7 @@ async def why_here(request: Request) -> Response:
             "people": list({p["id"]: p for p in people}.values()),
             "unknown": any(o.participant_id is None for o in origin.origins),
             "amendments": [amendment_json(record, a) for a in origin.amendments],
+            "votes": [vote_json(v) for v in origin.votes],
             "first_version": None
             if version is None
             else {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from persistence.comments import ThreadRecord
 from persistence.people import ParticipantRecord
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from persistence.versions import VersionRecord
+from persistence.votes import VoteRecord
 from server.domain.anchors import Place, Resolvers, places
 from server.identity import PALETTE, color_for
 from server.services import Services
@@ -225,6 +226,7 @@ class Why:
     amendments: list[AmendmentRecord]
     first_version: VersionRecord | None  # the first named version holding all of it
     threads: list[tuple[ThreadRecord, Place]]
+    votes: list[VoteRecord] = field(default_factory=list)  # of the room, on it or the charter
 
 
 async def why(
@@ -272,7 +274,9 @@ async def why(
         and (where[t.id].end or 0) > start
     ]
     passage = text16[start * 2 : end * 2].decode("utf-16-le", errors="replace")
-    return Why(start, end, passage, origins, people, amendments, first, overlapping)
+    votes = await services.stores.votes.find(charter.id, status="closed")
+    on_it = [v for v in votes if v.subject == "charter" or v.article_id == article.id]
+    return Why(start, end, passage, origins, people, amendments, first, overlapping, on_it)
 
 
 async def _first_version(

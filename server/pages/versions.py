@@ -15,6 +15,7 @@ from crdt.markdown import lines_of
 from persistence.repo import ArticleRecord, CharterRecord
 from server.api.comments import resolvers
 from server.api.common import services
+from server.domain import vote_readouts, votes
 from server.domain.licences import licence_of
 from server.domain.provenance import charter_authors, history, shares, state_at_step, why
 from server.domain.versions import comparison, timeline, version_json, version_or_404
@@ -33,6 +34,9 @@ async def versions_page(request: Request) -> Response:
     if isinstance(charter, Response):
         return charter
     items = await timeline(services(request).stores, charter)
+    held = await vote_readouts.by_version(services(request), charter.id)  # the room's votes
+    for item in items:
+        item["votes"] = held.get(item["version"]["id"], [])
     return render(request, "versions.html", _context(charter, items=items[::-1]))
 
 
@@ -225,6 +229,7 @@ async def why_page(request: Request) -> Response:
         since=_minute(found.first_version.created_at) if found.first_version else "",
         amendments=amendments,
         threads=threads,
+        votes=[votes.vote_json(v) for v in found.votes],
     )
     return render(request, "why.html", context)
 

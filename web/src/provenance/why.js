@@ -7,6 +7,7 @@ import { api, charterPath } from '../lib/api.js'
 import { formatDate } from '../lib/dates.js'
 import { h } from '../lib/dom.js'
 import { t, tn } from '../lib/i18n.js'
+import { countsSentence, subjectText } from '../votes/common.js'
 
 /** The passage [start, end) of the live text (UTF-16 units; a caret: its sentence). */
 export function fetchWhy(slug, key, start, end) {
@@ -31,6 +32,10 @@ export function whyView(found, { slug, language, links = true }) {
       links ? h('a', { href: `/charters/${encodeURIComponent(slug)}/amendments/${a.id}` }, title) : title,
       ' ', t('why_amendment_status', { status: t(`status_${a.status}`), votes: votesText(a.votes) }),
       a.rationale ? ` ${t('why_rationale', { text: a.rationale })}` : ''))
+  }
+  for (const vote of found.votes || []) { // the room's votes on the article or the charter
+    items.push(h('li', { class: 'why-vote' }, t('room_vote_why', { subject: subjectText(vote.subject) }),
+      ' ', countsSentence(vote), '.', vote.text_changed ? ` ${t('room_vote_text_changed')}` : ''))
   }
   for (const thread of found.threads) {
     items.push(h('li', null, t('why_thread', {
