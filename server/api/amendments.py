@@ -14,18 +14,37 @@ from starlette.routing import Route
 
 from persistence.amendments import CHOICES, AmendmentRecord
 from persistence.repo import CharterRecord, NotFound
+from persistence.subgroups import SubgroupRecord
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
 from server.domain import amendments as domain
 from server.domain import coauthors
-from server.errors import Invalid, NotFoundError
+from server.domain.subgroups import PALETTE
+from server.errors import ConflictError, Invalid, NotFoundError
 
 MAX_RATIONALE = 10_000
 PHASES = ("open", "amendments")
 
 
-def amendment_json(charter: CharterRecord, record: AmendmentRecord) -> dict[str, Any]:
+def group_brief(group: SubgroupRecord | None) -> dict[str, Any] | None:
+    """The sub-group whose draft this amendment is (None for an ordinary amendment)."""
+    if group is None:
+        return None
+    strong, tint = PALETTE.get(group.colour, PALETTE["blue"])
+    return {
+        "id": group.id,
+        "name": group.name,
+        "letter": group.letter,
+        "hex": strong,
+        "tint": tint,
+        "status": group.status,
+    }
+
+
+def amendment_json(
+    charter: CharterRecord, record: AmendmentRecord, group: SubgroupRecord | None = None
+) -> dict[str, Any]:
     return {
         "id": record.id,
         "document": domain.document_name(charter, record),
@@ -51,6 +70,7 @@ def amendment_json(charter: CharterRecord, record: AmendmentRecord) -> dict[str,
         "choices": {str(v.participant_id): v.choice for v in record.votes},  # by participant
         "version_before": record.version_before_id,
         "version_after": record.version_after_id,
+        "group": group_brief(group),
         "history": [
             {
                 "status": e.status,
@@ -69,6 +89,18 @@ async def _record(request: Request, charter: CharterRecord) -> AmendmentRecord:
         return await services(request).amendments.get(charter.id, int(raw))
     except (ValueError, NotFound) as exc:
         raise NotFoundError(f"no amendment {raw!r}") from exc
+
+
+async def _alone(request: Request, charter: CharterRecord) -> AmendmentRecord:
+    """An amendment supported or decided on its own: not a sub-group's draft (merged with
+    the other groups' drafts, or closed with its group: server/api/subgroups.py)."""
+    record = await _record(request, charter)
+    if await services(request).stores.subgroups.of_amendments([record.id]):
+        raise ConflictError(
+            "this is a sub-group's draft: it is merged with the other drafts or closed "
+            "with its group, not supported or decided on its own"
+        )
+    return record
 
 
 async def propose(request: Request) -> Response:
@@ -108,7 +140,10 @@ async def list_amendments(request: Request) -> Response:
     found = await services(request).amendments.find(
         charter.id, article_id=article_id, status=status
     )
-    return JSONResponse({"amendments": [amendment_json(charter, r) for r in found]})
+    groups = await services(request).stores.subgroups.of_amendments(r.id for r in found)
+    return JSONResponse(
+        {"amendments": [amendment_json(charter, r, groups.get(r.id)) for r in found]}
+    )
 
 
 async def get_amendment(request: Request) -> Response:
@@ -116,7 +151,10 @@ async def get_amendment(request: Request) -> Response:
     await require(request, Action.READ, charter)
     record = await _record(request, charter)
     review = await domain.review(services(request), record)
-    return JSONResponse({**amendment_json(charter, record), "review": review})
+    groups = await services(request).stores.subgroups.of_amendments([record.id])
+    return JSONResponse(
+        {**amendment_json(charter, record, groups.get(record.id)), "review": review}
+    )
 
 
 async def open_amendment(request: Request) -> Response:
@@ -130,7 +168,7 @@ async def withdraw(request: Request) -> Response:
     charter = await charter_or_404(request)
     who = await require(request, Action.COMMENT, charter)
     reason = text_field(await json_object(request), "reason", max_length=2000, required=False)
-    record = await domain.withdraw(services(request), await _record(request, charter), who, reason)
+    record = await domain.withdraw(services(request), await _alone(request, charter), who, reason)
     return JSONResponse(amendment_json(charter, record))
 
 
@@ -143,7 +181,7 @@ async def accept(request: Request) -> Response:
     body = await json_object(request)
     reason = text_field(body, "reason", max_length=2000, required=False)
     resolutions = _resolutions(body.get("resolutions"))
-    record = await _record(request, charter)
+    record = await _alone(request, charter)
     fresh = await services(request).repo.get_charter(charter.slug)
     accepted = await domain.accept(services(request), fresh, record, who, reason, resolutions)
     return JSONResponse(amendment_json(charter, accepted))
@@ -178,7 +216,7 @@ async def reject(request: Request) -> Response:
     who = await require(request, Action.MANAGE, charter)
     body = await json_object(request)
     reason = text_field(body, "reason", max_length=2000) or ""
-    record = await domain.reject(services(request), await _record(request, charter), who, reason)
+    record = await domain.reject(services(request), await _alone(request, charter), who, reason)
     return JSONResponse(amendment_json(charter, record))
 
 
@@ -192,7 +230,7 @@ async def vote(request: Request) -> Response:
     choice = body["choice"]
     if choice is not None and choice not in CHOICES:
         raise Invalid("choice must be for, against, abstain or null", field="choice")
-    record = await domain.vote(services(request), await _record(request, charter), who, choice)
+    record = await domain.vote(services(request), await _alone(request, charter), who, choice)
     return JSONResponse(amendment_json(charter, record))
 
 

@@ -7,11 +7,13 @@
 // text). Everything follows the charter's `amendment` and `comment` events, the fork's and
 // the article's text.
 import './css/amendments.css'
+import './css/votes.css'
 import {
   CHOICES, EDITABLE, amendError, amendmentApi, amendmentPath, coAuthors, field, isAuthor,
   mayTakePart, missing, openDialog, statusBadge, votesText,
 } from './amend/common.js'
 import { forkEditor } from './amend/fork-editor.js'
+import { groupBadge, groupName } from './amend/subgroups.js'
 import { articleComments } from './comments/panel.js'
 import { api, errorText } from './lib/api.js'
 import { formatDate } from './lib/dates.js'
@@ -21,6 +23,7 @@ import { t } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
+import { ballotPanel } from './votes/panel.js'
 
 const { slug, language } = shellData()
 const id = Number(location.pathname.split('/').pop())
@@ -71,6 +74,8 @@ const voteGroup = h('div', { class: 'button-row', role: 'group', 'aria-labelledb
 const votersEl = h('div', { class: 'voters' })
 fill(votesBox, h('h2', { id: 'votes-title' }, t('votes_title')), voteCounts, voteGroup, myVote, voteNote, votersEl)
 
+const roomVote = ballotPanel({ session, slug }) // the room's vote, while one is open
+
 function layout() {
   const section = (titleId, title, ...content) =>
     h('section', { class: 'amend-part', 'aria-labelledby': titleId }, h('h2', { id: titleId }, title), content)
@@ -87,7 +92,7 @@ function layout() {
           fill(previewPart, h('h3', null, t('review_preview')), previewNote, previewEl, conflictsEl)),
         section('fork-title', t('amend_text'), forkSlot, askNote)),
       h('div', { class: 'amend-side' },
-        votesBox, actionsBox, state.comments.el,
+        roomVote.el, votesBox, actionsBox, state.comments.el,
         h('section', { class: 'box', 'aria-labelledby': 'history-title' },
           h('h2', { id: 'history-title' }, t('history_title')), historyList))))
 }
@@ -100,7 +105,7 @@ const mayEdit = (a) => EDITABLE.includes(a.status) && (isAuthor(a, me()) || me()
 
 function render() {
   const a = state.amendment
-  titleEl.textContent = a.title
+  titleEl.textContent = a.group ? t('group_draft_of', { name: groupName(a.group) }) : a.title
   document.title = `${a.title} — ${t('amendments_title')} — ${state.charter.title}`
   fill(crumbEl, t('amend_of_article'), ' ', a.article.deleted
     ? h('span', { lang: language }, a.article.title, ` (${t('article_deleted_short')})`)
@@ -114,6 +119,10 @@ function render() {
   closedNote.textContent = a.status === 'accepted' ? t('review_accepted') : t('review_closed')
   renderVotes(a)
   renderActions(a)
+  if (a.group) { // a sub-group's draft: merged with the others, not supported or decided alone
+    fill(statusLine, groupBadge(a.group), ' ', t('group_draft_banner', { name: groupName(a.group) }))
+    votesBox.hidden = actionsBox.hidden = true
+  }
   fill(historyList, a.history.map((e) => h('li', null,
     h('span', { class: 'when' }, formatDate(e.at)), ' — ', h('strong', null, t(`history_${e.status}`)), ' — ',
     t('history_by'), ' ', e.by,
@@ -429,6 +438,7 @@ async function start() {
   topBar(session, state.charter, 'amendments')
   state.comments = articleComments({ session, slug, key: state.amendment.article.id, language, amendment: id })
   layout()
+  roomVote.start(state.me)
   state.fork = forkEditor({ session, documentName: state.amendment.document, labelledBy: 'fork-title', language })
   forkSlot.append(state.fork.el)
   state.comments.attach(state.fork.quill, state.fork.entry)
@@ -443,6 +453,7 @@ onReconnect(session, async () => {
   if (!state.amendment) return
   try {
     state.me = (await loadCharter(slug)).me // a changed role takes effect here too
+    roomVote.start(state.me)
   } catch (error) {
     errorEl.textContent = errorText(error)
   }

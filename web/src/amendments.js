@@ -6,6 +6,8 @@ import {
   STATUSES, amendmentApi, amendmentPath, articlesOf, coAuthors, mayTakePart, proposeDialog,
   statusBadge, votesText,
 } from './amend/common.js'
+import { bundlePanel } from './amend/bundles.js'
+import { groupBadge, groupName, subgroupPanel } from './amend/subgroups.js'
 import { api, errorText } from './lib/api.js'
 import { formatDate } from './lib/dates.js'
 import { $, announce, h, fill } from './lib/dom.js'
@@ -36,6 +38,8 @@ const statusSelect = h('select', { id: 'filter-status', name: 'status' },
 const proposeButton = h('button', { type: 'button', hidden: true }, t('amend_propose'))
 const countEl = h('p', { class: 'amend-count' })
 const listEl = h('ul', { class: 'amendment-list' })
+const bundles = bundlePanel({ slug, language })
+const groups = subgroupPanel({ slug, language })
 
 function layout() {
   fill($('#main'),
@@ -47,7 +51,7 @@ function layout() {
         h('label', { for: 'filter-article' }, h('span', { class: 'label-text' }, t('filter_article')), articleSelect),
         h('label', { for: 'filter-status' }, h('span', { class: 'label-text' }, t('filter_status')), statusSelect)),
       proposeButton),
-    countEl, listEl)
+    groups.el, bundles.el, countEl, listEl)
 }
 
 function renderArticles() {
@@ -79,13 +83,15 @@ function item(a) {
   return h('li', { class: 'amendment-item', dataset: { id: String(a.id), status: a.status } },
     h('article', { 'aria-labelledby': titleId },
       h('h2', { class: 'amendment-title', id: titleId },
-        h('a', { href: amendmentPath.one(slug, a.id), lang: language }, a.title)),
-      h('p', { class: 'meta' }, statusBadge(a.status), ' ',
+        h('a', { href: amendmentPath.one(slug, a.id), lang: language },
+          a.group ? t('group_draft_of', { name: groupName(a.group) }) : a.title)),
+      h('p', { class: 'meta' }, a.group ? null : [statusBadge(a.status), ' '],
         t('amend_on'), ' ', h('span', { class: 'article-name', lang: language }, a.article.title),
         a.article.deleted ? ` (${t('article_deleted_short')})` : null),
       h('p', { class: 'meta' }, t('amend_by', { date: formatDate(a.created_at) }), ' ',
         withBadge(h('strong', null, a.author), a.author_badge), coAuthors(a.co_author_names)),
-      h('p', { class: 'support' }, votesText(a.votes))))
+      a.group ? h('p', { class: 'meta' }, groupBadge(a.group), ' ', t(`group_status_${a.group.status}`))
+        : h('p', { class: 'support' }, votesText(a.votes))))
 }
 
 function applyFilters() {
@@ -94,6 +100,8 @@ function applyFilters() {
   const url = amendmentPath.list(slug, { article: state.article, status: state.status })
   history.replaceState(null, '', url)
   renderList()
+  bundles.show(state.article || null, state.me)
+  groups.show(state.article || null, state.me)
   announce(countEl.textContent)
 }
 
@@ -121,6 +129,8 @@ async function refresh() {
     proposeButton.hidden = !mayTakePart(me) || articlesOf(charter).length === 0
     renderArticles()
     renderList()
+    await bundles.show(state.article || null, me)
+    await groups.show(state.article || null, me)
   } catch (error) {
     console.error(error)
     if (state.charter === null) showMessage(t('load_failed_title'), errorText(error))
@@ -135,6 +145,8 @@ function reloadSoon() {
     try {
       await loadList()
       renderList()
+      await bundles.show(state.article || null, state.me)
+      await groups.show(state.article || null, state.me)
     } catch (error) {
       errorEl.textContent = errorText(error)
     }
@@ -148,6 +160,7 @@ session.on('amendment', (event) => {
   reloadSoon()
 })
 session.on('participant', reloadSoon) // someone renamed: an author or voter, maybe
+session.on('subgroup', reloadSoon) // a sub-group made, renamed, closed or merged
 session.on('phase', (event) => {
   if (!state.charter || event.article) return
   state.charter.phase = event.phase

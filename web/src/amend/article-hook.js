@@ -4,6 +4,7 @@
 // Facilitators also get the control that sets this article's phase.
 import '../css/amendments.css'
 import { amendmentApi, amendmentPath, mayTakePart, proposeDialog } from './common.js'
+import { groupBadge, groupName } from './subgroups.js'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
 import { t, tn } from '../lib/i18n.js'
@@ -23,6 +24,7 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
     h('label', { for: 'article-phase' }, h('span', { class: 'label-text' }, t('phase_article_label')), phaseSelect),
     h('button', { type: 'submit', class: 'secondary' }, t('phase_apply')))
   const errorEl = h('p', { class: 'error', role: 'alert' })
+  const groupLink = h('p', { class: 'group-draft-link', hidden: true }) // "your group's draft"
   const el = h('div', { class: 'article-amendments' },
     banner, h('p', { class: 'amend-row' }, countLink, ' ', propose), phaseForm, errorEl)
 
@@ -83,9 +85,20 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
     try {
       const { amendments } = await api('GET', `${amendmentApi.list(slug)}?article=${encodeURIComponent(key)}`)
       state.count = { all: amendments.length, open: amendments.filter((a) => a.status === 'open').length }
+      showGroupDraft(amendments)
       render()
     } catch {
       // the link still leads to the list
+    }
+  }
+
+  function showGroupDraft(amendments) {
+    const mine = state.me && state.me.participant_id
+    const draft = amendments.find((a) => a.group && a.group.status === 'open' && a.co_authors.includes(mine))
+    groupLink.hidden = !draft
+    if (draft) {
+      fill(groupLink, groupBadge(draft.group), ' ',
+        h('a', { href: amendmentPath.one(slug, draft.id) }, t('group_your_draft', { name: groupName(draft.group) })))
     }
   }
 
@@ -116,6 +129,7 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
 
   return {
     el,
+    groupEl: groupLink, // placed after the editor (the text stays within a few Tab presses)
     locked,
     gone() {
       state.gone = true
