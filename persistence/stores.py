@@ -17,7 +17,9 @@ from persistence.moderation import Moderation
 from persistence.outline import Outline
 from persistence.people import People
 from persistence.repo import Repo
+from persistence.subgroups import Subgroups
 from persistence.versions import Versions
+from persistence.votes import Votes
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Stores:
     outline: Outline
     authors: Authors  # who wrote which characters (crdt/authors.py)
     moderation: Moderation  # the reverts of the public moderation log
+    subgroups: Subgroups  # sub-groups' drafts; bundles of amendments claimed at once
+    votes: Votes  # live votes of the room and their ballots
 
     @classmethod
     def over(cls, engine: AsyncEngine, docs: DocStore) -> Stores:
@@ -50,4 +54,6 @@ class Stores:
             Outline(engine),
             Authors(engine),
             Moderation(engine),
+            Subgroups(engine),
+            Votes(engine),
         )

@@ -474,3 +474,62 @@ moderation_reverts = Table(
     _created(),
     Index("ix_moderation_reverts_charter_id", "charter_id"),
 )
+
+# A live vote of the room (server/domain/votes.py) on an article, the whole charter or a
+# bundle of amendments of one article, with the versions of the text it was about.
+votes = Table(
+    "votes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("subject", String(16), nullable=False),  # article | charter | bundle
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=True),
+    Column("amendments", Text, nullable=True),  # a bundle's amendment ids, as JSON
+    Column("question", Text, nullable=True),
+    Column("scale", String(16), nullable=False),  # simple | consent
+    Column("secret", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("opened_by", String(64), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closes_at", DateTime(timezone=True), nullable=True),  # None: until closed
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("version_before_id", Id, ForeignKey("versions.id"), nullable=True),
+    Column("version_after_id", Id, ForeignKey("versions.id"), nullable=True),
+    Column("text_changed", Boolean, nullable=True),  # known once closed
+    Index("ix_votes_charter_id", "charter_id"),
+)
+
+# One ballot per participant and vote, changeable (or withdrawn) while the vote is open.
+vote_ballots = Table(
+    "vote_ballots",
+    metadata,
+    Column("vote_id", Id, ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("choice", String(16), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# A sub-group drafting an article in parallel: a named, coloured set of members whose branch
+# is an amendment fork (its authors are the members). Merged into the article as one bundle.
+subgroups = Table(
+    "subgroups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "amendment_id",
+        Id,
+        ForeignKey("amendments.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("name", String(80), nullable=False),
+    Column("letter", String(4), nullable=False),  # A, B, C…: the cue that is not a colour
+    Column("colour", String(16), nullable=False),  # a key of the fixed accessible palette
+    Column("status", String(16), nullable=False),  # open | merged | closed
+    _created(),
+    Index("ix_subgroups_article_id", "article_id"),
+)

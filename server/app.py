@@ -23,6 +23,7 @@ from persistence.repo import Repo
 from persistence.stores import Stores
 from server.access import Role
 from server.api import amendments as amendments_api
+from server.api import bundles as bundles_api
 from server.api import charters as charters_api
 from server.api import comments as comments_api
 from server.api import discussions as discussions_api
@@ -31,11 +32,15 @@ from server.api import outline as outline_api
 from server.api import people as people_api
 from server.api import projector as projector_api
 from server.api import provenance as provenance_api
+from server.api import stances as stances_api
+from server.api import subgroups as subgroups_api
 from server.api import versions as versions_api
+from server.api import votes as votes_api
 from server.api.errors import domain_error_handler
 from server.domain import autoversion
 from server.domain.demo import DEMO_SLUG, seed_demo
 from server.domain.participation import create_invite, make_identity
+from server.domain.votes import close_at_their_end
 from server.errors import DomainError
 from server.identity import Identity
 from server.live import closecodes
@@ -113,6 +118,7 @@ def create_app(settings: Settings) -> Starlette:
                 app.state.services.watch_peers()
                 if metrics is not None:
                     metrics.watch(app.state.services)
+                tg.start_soon(close_at_their_end, app.state.services)  # votes with an end
                 if settings.auto_version_minutes > 0:
                     tg.start_soon(
                         autoversion.every, app.state.services, settings.auto_version_minutes
@@ -144,8 +150,12 @@ def create_app(settings: Settings) -> Starlette:
             *exports_api.routes,
             *version_pages.routes,
             *amendments_api.routes,
+            *bundles_api.routes,
+            *subgroups_api.routes,
             *comments_api.routes,
+            *stances_api.routes,
             *discussions_api.routes,
+            *votes_api.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
             WebSocketRoute("/collab", collab_endpoint),
         ],

@@ -204,11 +204,43 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
     ("PUT", "/api/charters/{slug}/articles/{key}/phase"): Cell(
         manage(200), lambda who, _: {"phase": "amendments" if who == "admin" else None}
     ),
+    # Bundles of amendments (server/api/bundles.py): each cell's amendment is the admin's.
+    ("GET", "/api/charters/{slug}/articles/{key}/bundles"): Cell(READ),
+    ("GET", "/api/charters/{slug}/articles/{key}/bundles/preview"): Cell(
+        READ, query=lambda v: {"amendments": str(v["amendment_id"])}
+    ),
+    ("POST", "/api/charters/{slug}/articles/{key}/bundles/accept"): Cell(
+        manage(200), lambda _, v: {"amendments": [v["amendment_id"]]}
+    ),
+    # Sub-groups (server/api/subgroups.py): each cell's group is made by the admin.
+    ("GET", "/api/charters/{slug}/articles/{key}/subgroups"): Cell(READ),
+    ("POST", "/api/charters/{slug}/articles/{key}/subgroups"): Cell(
+        manage(201), lambda who, _: {"name": f"Groupe de {who}", "colour": "green", "members": []}
+    ),
+    ("GET", "/api/charters/{slug}/articles/{key}/subgroups/board"): Cell(READ),
+    ("POST", "/api/charters/{slug}/articles/{key}/subgroups/merge"): Cell(manage(200)),
+    ("PATCH", "/api/charters/{slug}/subgroups/{group_id}"): Cell(
+        manage(200), lambda who, _: {"name": f"Renommé par {who}"}
+    ),
+    ("POST", "/api/charters/{slug}/subgroups/{group_id}/close"): Cell(manage(200)),
+    # Live votes of the room (server/api/votes.py); each cell's vote is opened by the admin
+    # (one open vote per charter: fill() closes the one before). The admin is no participant.
+    ("GET", "/api/charters/{slug}/votes"): Cell(READ),
+    ("POST", "/api/charters/{slug}/votes"): Cell(
+        manage(201), lambda *_: {"subject": {"kind": "charter"}, "scale": "simple"}
+    ),
+    ("GET", "/api/charters/{slug}/votes/{vote_id}"): Cell(READ),
+    ("PUT", "/api/charters/{slug}/votes/{vote_id}/ballot"): Cell(
+        cells(403, 200, 200, 200, 403, 401, 403, 403, 403), lambda *_: {"choice": "for"}
+    ),
+    ("POST", "/api/charters/{slug}/votes/{vote_id}/close"): Cell(manage(200)),
     # Comment threads (server/api/comments.py); each cell's thread is started by the admin.
     ("GET", "/api/charters/{slug}/threads"): Cell(READ),
     ("GET", "/api/charters/{slug}/threads/{thread_id}"): Cell(READ),
     ("GET", "/api/charters/{slug}/articles/{key}/threads"): Cell(READ),
     ("GET", "/api/charters/{slug}/moderation"): Cell(READ),
+    # Where participants stand on the passages, for the heat-map (server/api/stances.py).
+    ("GET", "/api/charters/{slug}/articles/{key}/stances"): Cell(READ),
     ("POST", "/api/charters/{slug}/articles/{key}/threads"): Cell(
         comment(201), lambda who, _: {"body": f"Fil de {who}"}
     ),
@@ -331,7 +363,21 @@ async def fill(world: World, method: str, template: str, who: str) -> Values:
     if "{position}" in template or template.endswith("/revert"):  # the article's latest step
         past = await world.admin("GET", f"{api}/articles/{target.key}/history")
         values["position"] = past.json()["steps"][-1]["position"]
-    if "{amendment_id}" in template:
+    if "/votes" in template:  # one open vote per charter: each cell opens its own
+        for vote in (await world.admin("GET", f"{api}/votes")).json()["votes"]:
+            if vote["status"] == "open":
+                await world.admin("POST", f"{api}/votes/{vote['id']}/close")
+    if "{vote_id}" in template:
+        body = {"subject": {"kind": "charter"}, "scale": "simple"}
+        values["vote_id"] = (await world.admin("POST", f"{api}/votes", body)).json()["id"]
+    if "{group_id}" in template or template.endswith("/subgroups/merge"):
+        group = await world.admin(
+            "POST",
+            f"{api}/articles/{target.key}/subgroups",
+            {"name": f"Pour {who}", "colour": "blue", "members": []},
+        )
+        values["group_id"] = group.json()["id"]
+    if "{amendment_id}" in template or "/bundles" in template:
         proposed = await world.admin(
             "POST",
             f"{api}/articles/{target.key}/amendments",
@@ -453,8 +499,19 @@ async def test_ids_of_another_charter_are_not_found_through_ones_own(world: Worl
         ("DELETE", f"{own}/comments/{comment_id}", None),
         ("POST", f"{own}/comments/{comment_id}/hide", {"reason": "Intrus"}),
         ("GET", f"{own}/articles/{demo.key}/threads", None),
+        ("GET", f"{own}/articles/{demo.key}/stances", None),
         ("POST", f"{own}/articles/{demo.key}/threads", {"body": "Intrus"}),
         ("PUT", f"{own}/articles/{demo.key}/seen", {"through": comment_id}),
+    ]
+    votes = f"/api/charters/{DEMO_SLUG}/votes"
+    for vote in (await world.admin("GET", votes)).json()["votes"]:
+        if vote["status"] == "open":
+            await world.admin("POST", f"{votes}/{vote['id']}/close")
+    vote = (await world.admin("POST", votes, {"subject": {"kind": "charter"}})).json()
+    attempts += [
+        ("GET", f"{own}/votes/{vote['id']}", None),
+        ("PUT", f"{own}/votes/{vote['id']}/ballot", {"choice": "agree"}),
+        ("POST", f"{own}/votes/{vote['id']}/close", None),
     ]
     before = await world.snapshot()
     for method, path, body in attempts:

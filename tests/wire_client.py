@@ -301,6 +301,9 @@ SNAPSHOT = {
     "comment_reads": (
         "SELECT participant_id, article_id, seen_through FROM comment_reads ORDER BY 1, 2"
     ),
+    "votes": "SELECT id, charter_id, status, version_after_id FROM votes ORDER BY id",
+    "vote_ballots": "SELECT vote_id, participant_id, choice FROM vote_ballots ORDER BY 1, 2",
+    "subgroups": "SELECT id, name, colour, status FROM subgroups ORDER BY id",
 }
 
 

@@ -22,17 +22,22 @@ from crdt.article import ArticleDoc
 from crdt.diff import diff_words
 from persistence.repo import CharterRecord, NotFound
 from persistence.stores import Stores
+from server.access import BADGES
 from server.domain.versions import version_json
 from server.errors import Invalid
 
 if TYPE_CHECKING:
     from server.domain.charters import DocReader
 
-MODES = ("live", "since", "amendment")
+MODES = ("live", "since", "amendment", "vote", "groups")  # vote: a live vote's result (votes.py)
+# groups: the article's sub-groups' drafts side by side, then merged (subgroup_board.py)
 AUTHORS = (
     "person",
     "badge",
 )  # the live text coloured by who wrote it (server/domain/provenance.py)
+# The live text shaded by where people stand on its passages (server/domain/stances.py):
+# everyone's stances, or those of one badge's participants.
+HEATMAP = ("all", *BADGES)
 # A passage's ends are Yjs relative positions as the browser encodes them: a few dozen
 # bytes; the bound only keeps garbage out of the charter's row.
 _MAX_POSITION = 256
@@ -53,14 +58,21 @@ class View:
     amendment: int | None = None  # with mode "amendment": the one applied
     passage: Passage | None = None  # kept in view instead of following the writing
     authors: str | None = None  # with mode "live": the text coloured by person or badge
+    vote: int | None = None  # with mode "vote": the vote whose result it shows
+    heatmap: str | None = None  # with mode "live": shaded by stances (not with authors)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "mode": self.mode,
             "amendment": self.amendment,
             "passage": self.passage.to_json() if self.passage else None,
             "authors": self.authors,
         }
+        if self.mode == "vote":
+            found["vote"] = self.vote
+        if self.heatmap is not None:  # only when asked, like the vote
+            found["heatmap"] = self.heatmap
+        return found
 
     def stored(self) -> str | None:
         """The charter row's value: None for the plain live text."""
@@ -69,12 +81,13 @@ class View:
 
 def stored_view(charter: CharterRecord) -> View:
     """The view kept with the charter (a row written by an older release reads as live)."""
-    if not charter.projector or not charter.projector_view:
+    if not charter.projector_view:
         return View()
     try:
-        return _parse(json.loads(charter.projector_view))
+        view = _parse(json.loads(charter.projector_view))
     except (Invalid, ValueError):
         return View()
+    return view if charter.projector or view.mode == "vote" else View()
 
 
 def view_json(charter: CharterRecord) -> dict[str, Any]:
@@ -89,6 +102,11 @@ def _parse(raw: object) -> View:
     mode = raw.get("mode", "live")
     if mode not in MODES:
         raise Invalid(f"view.mode must be one of {', '.join(MODES)}", field="view.mode")
+    if mode == "vote":
+        vote = raw.get("vote")
+        if isinstance(vote, bool) or not isinstance(vote, int):
+            raise Invalid("view.vote must be the id of a vote", field="view.vote")
+        return View("vote", vote=vote)
     amendment = raw.get("amendment")
     if mode == "amendment":
         if isinstance(amendment, bool) or not isinstance(amendment, int):
@@ -105,7 +123,23 @@ def _parse(raw: object) -> View:
         raise Invalid(
             f"view.authors must be null or one of {', '.join(AUTHORS)}", field="view.authors"
         )
-    return View(mode, amendment, passage, authors if mode == "live" else None)
+    heatmap = _heatmap(raw.get("heatmap"), authors) if mode == "live" else None
+    return View(mode, amendment, passage, authors if mode == "live" else None, heatmap=heatmap)
+
+
+def _heatmap(raw: object, authors: object) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or raw not in HEATMAP:
+        raise Invalid(
+            f"view.heatmap must be null or one of {', '.join(HEATMAP)}", field="view.heatmap"
+        )
+    if authors is not None:
+        raise Invalid(
+            "view.heatmap and view.authors: one colouring of the text at a time",
+            field="view.heatmap",
+        )
+    return raw
 
 
 def _passage(raw: object) -> Passage | None:
@@ -128,7 +162,15 @@ def _passage(raw: object) -> Passage | None:
 
 async def choose_view(stores: Stores, charter: CharterRecord, key: str | None, raw: object) -> View:
     """The view asked for ``key``, checked: an amendment must be an open one of that
-    article. No article: nothing to show, so the plain view."""
+    article. No article: nothing to show, so the plain view (but a vote's result, which
+    may be on the whole charter)."""
+    if isinstance(raw, dict) and raw.get("mode") == "vote":
+        view = _parse(raw)
+        try:
+            await stores.votes.get(charter.id, view.vote or 0)
+        except NotFound as exc:
+            raise Invalid(f"no vote {view.vote} in this charter", field="view.vote") from exc
+        return view
     if key is None:
         return View()
     view = _parse(raw)

@@ -79,6 +79,12 @@ def test_every_page_passes_axe_and_fits_a_phone(
     assert serious_violations(e) == []
     no_sideways_scroll(e)
     e.screenshot(path=str(artifacts / "editor-phone.png"))
+    # The heat-map of stances, open and shading the text (no passage discussed yet).
+    e.locator(".heatmap-panel summary").click()
+    e.get_by_label("Colorer le texte selon les avis").check()
+    expect(e.locator(".heatmap-panel .empty")).to_be_visible()
+    assert serious_violations(e) == []
+    no_sideways_scroll(e)
     assert serious_violations(a) == []
     # Tab leaves the text area (no keyboard trap) and the text gets no tab character.
     a.locator(".ql-editor").click()
@@ -114,3 +120,87 @@ def test_every_page_passes_axe_and_fits_a_phone(
     for person in (fanny, awa):
         assert person.errors == []
         person.context.close()
+
+
+def test_the_room_vote_panels_pass_axe_on_a_phone_and_in_english(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The ballot panel (open, then its result) on the charter, editor and amendment pages
+    of a phone, the facilitator's vote controls, and a vote on the projector; in English."""
+    charter = new_charter(live_server, [("Transparence", [("Données", RICH)])])
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny", locale="en-GB")
+    awa = join(
+        browser, live_server, charter.invite("editor"), "Awa", viewport=PHONE, locale="en-GB"
+    )
+    amendment = charter.api(
+        "POST", f"/articles/{key}/amendments", {"title": "Plus court", "rationale": "Oui."}
+    )
+    vote = charter.api("POST", "/votes", {"subject": {"kind": "charter"}, "secret": True})
+    charter.api(
+        "PUT", "/projector", {"article": None, "view": {"mode": "vote", "vote": vote["id"]}}
+    )
+    phone = awa.page
+    panel = phone.locator(".vote-panel")
+    phone.reload()
+    panel.get_by_role("button", name="Can live with it").click()
+    expect(panel.get_by_role("button", name="Can live with it")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert serious_violations(phone) == []
+    no_sideways_scroll(phone)
+    open_editor(awa, charter, key)
+    expect(panel).to_be_visible()
+    assert serious_violations(phone) == []
+    no_sideways_scroll(phone)
+    phone.goto(f"/charters/{charter.slug}/amendments/{amendment['id']}")
+    expect(panel).to_be_visible()
+    assert serious_violations(phone) == []
+    expect(fanny.page.locator(".votes-tools .vote-status")).to_contain_text("1 ballot")
+    assert serious_violations(fanny.page) == []
+    fanny.page.locator(".votes-tools").get_by_role("button", name="Close the vote").click()
+    expect(panel.locator(".vote-title")).to_contain_text("Result of the vote")
+    assert serious_violations(phone) == []
+    wall = fanny.context.new_page()
+    wall.set_viewport_size({"width": 1920, "height": 1080})
+    wall.goto(f"/charters/{charter.slug}/projector")
+    expect(wall.locator(".vote-screen .vote-count[data-choice='live_with']")).to_contain_text("1")
+    assert serious_violations(wall) == []
+    for person in (fanny, awa):
+        assert person.errors == []
+        person.context.close()
+
+
+def test_bundles_and_sub_groups_pass_axe(
+    browser: Browser, live_server: LiveServer, artifacts: Path
+) -> None:
+    """The amendments page of an article with its sets and sub-groups (a facilitator, on a
+    phone), a group's draft, and the projector showing the drafts side by side."""
+    charter = new_charter(live_server, [("Transparence", [("Données", "Les données sont là.")])])
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny", viewport=PHONE)
+    for title in ("Un", "Deux"):
+        charter.api("POST", f"/articles/{key}/amendments", {"title": title, "rationale": "R."})
+    group = charter.api(
+        "POST", f"/articles/{key}/subgroups", {"name": "Vélo", "colour": "teal", "members": []}
+    )
+    f = fanny.page
+    f.goto(f"/charters/{charter.slug}/amendments?article={key}")
+    expect(f.locator(".group-item")).to_have_count(1)
+    f.locator(".bundle-sets button").first.click()
+    expect(f.locator(".bundle-preview h3")).to_be_visible()
+    assert serious_violations(f) == []
+    no_sideways_scroll(f)
+    f.screenshot(path=str(artifacts / "bundles-groups-phone.png"), full_page=True)
+    f.goto(f"/charters/{charter.slug}/amendments/{group['amendment']}")
+    expect(f.locator(".status-line .group-letter")).to_have_text("A")
+    assert serious_violations(f) == []
+    no_sideways_scroll(f)
+    f.screenshot(path=str(artifacts / "group-draft-phone.png"), full_page=True)
+    charter.api("PUT", "/projector", {"article": key, "view": {"mode": "groups"}})
+    f.set_viewport_size({"width": 1920, "height": 1080})
+    f.goto(f"/charters/{charter.slug}/projector")
+    expect(f.locator(".group-column")).to_have_count(1)
+    assert serious_violations(f) == []
+    assert fanny.errors == []
+    fanny.context.close()

@@ -1,6 +1,7 @@
 // The charter page: sections and articles in order, each article's live text, who is here
 // and where, the connection state; facilitators also get the tools to shape the charter.
 import './css/charter.css'
+import './css/votes.css'
 import { errorText } from './lib/api.js'
 import { $, announce, h, fill, reorder } from './lib/dom.js'
 import { t } from './lib/i18n.js'
@@ -10,6 +11,7 @@ import { people, personLabel, renderPeople } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 import { bindText } from './lib/render.js'
 import { discussionMarks } from './comments/charter-marks.js'
+import { ballotPanel } from './votes/panel.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -34,6 +36,7 @@ const side = h('div', { class: 'side' }, peopleBox)
 const roleNote = h('p', { class: 'role-note' })
 const versionNote = h('p', { class: 'version-note', hidden: true }) // the latest saved version
 const errorBox = h('p', { class: 'error', role: 'alert' })
+const roomVote = ballotPanel({ session, slug }) // the room's vote, while one is open
 
 function layout() {
   fill($('#main'),
@@ -41,7 +44,8 @@ function layout() {
       h('h1', { lang: language, tabindex: -1 }, state.charter.title),
       roleNote,
       versionNote,
-      errorBox),
+      errorBox,
+      roomVote.el),
     h('div', { class: 'charter-layout' }, outlineColumn, side))
 }
 
@@ -183,6 +187,7 @@ async function refresh() {
       topBar(session, charter, 'charter')
       layout()
     }
+    roomVote.start(me)
     document.title = charter.title
     updateRoleNote()
     renderPresence() // my own entry: a facilitator may have renamed me

@@ -5,6 +5,7 @@
 import { charterEditor } from './lib/quill.js'
 import { QuillBinding } from 'y-quill'
 import './css/editor.css'
+import './css/votes.css'
 import { api, charterPath, errorText } from './lib/api.js'
 import { $, announce, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
@@ -21,7 +22,9 @@ import { mayComment } from './comments/common.js'
 import { articleComments } from './comments/panel.js'
 import { projectorHere } from './facilitator/projector-here.js'
 import { authorsPanel } from './provenance/authors-panel.js'
+import { ballotPanel } from './votes/panel.js'
 import { historyPlayer } from './provenance/history-player.js'
+import { heatmapPanel } from './stances/panel.js'
 
 const { slug, article: key, language } = shellData()
 const session = startSession()
@@ -70,7 +73,10 @@ const projector = projectorHere({
 })
 
 // Who wrote what: the text coloured by person or badge, and "who wrote this passage?".
-const authors = authorsPanel({ slug, key, language, me: () => state.me })
+const roomVote = ballotPanel({ session, slug }) // the room's vote, while one is open
+const authors = authorsPanel({ slug, key, language, me: () => state.me, onColour: () => heatmap.mute() })
+// Where people stand on the passages: the text shaded by stance (one colouring at a time).
+const heatmap = heatmapPanel({ slug, key, language, session, onShow: () => authors.mute() })
 // The drafting history played back.
 const drafting = historyPlayer({ slug, key, language, me: () => state.me })
 
@@ -89,7 +95,7 @@ function layout() {
       h('div', { class: 'editor-status' }, saveEl, hereEl, projector.el),
       noticeEl, amendments.el, errorEl),
     h('div', { class: 'editor-layout' },
-      h('div', { class: 'editor-main' }, toolbar.el, editorEl, authors.el, drafting.el),
+      h('div', { class: 'editor-main' }, toolbar.el, editorEl, amendments.groupEl, roomVote.el, authors.el, heatmap.el, drafting.el),
       comments.el))
 }
 
@@ -111,6 +117,7 @@ function startEditor() {
   comments.attach(quill, shown)
   projector.attach(quill, shown.text)
   authors.attach(quill, shown.text, [shown.doc.clientID, entry.doc.clientID])
+  heatmap.attach(quill, shown.doc)
   // Show a person's name for a few seconds whenever their cursor moves (not only on hover).
   const cursors = quill.getModule('cursors')
   entry.provider.awareness.on('change', ({ added, updated }) => {
@@ -278,6 +285,7 @@ async function refresh() {
       layout()
     }
     applyCharter(charter)
+    roomVote.start(me)
     if (!state.gone) comments.update(charter, me) // again after a reconnection
     if (first && !state.gone) startEditor()
     updateWritable()

@@ -14,6 +14,7 @@ import { participantsPanel } from './facilitator/people.js'
 import { projectorPanel } from './facilitator/projector.js'
 import { settingsPanel } from './facilitator/settings.js'
 import { versionsPanel } from './facilitator/versions.js'
+import { votesPanel } from './votes/facilitator.js'
 
 export function installTools({ state, session, side, outlineEnd, onChange, onError }) {
   const { slug } = shellData()
@@ -44,12 +45,14 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
   const phase = phasePanel({ base, state, session, onError })
   const settings = settingsPanel({ base, onError })
   const versions = versionsPanel({ slug, session, onError })
-  side.append(projector.el, versions.el, phase.el, invites.el, participants.el, settings.el)
+  const votes = votesPanel({ state, session, slug, onError })
+  side.append(projector.el, votes.el, versions.el, phase.el, invites.el, participants.el, settings.el)
 
   tools.render = (current) => {
     outline.render(current)
     projector.render()
     phase.render()
+    votes.render()
   }
   tools.remove = () => {
     outline.remove()
@@ -59,6 +62,7 @@ export function installTools({ state, session, side, outlineEnd, onChange, onErr
     phase.remove()
     settings.el.remove()
     versions.remove()
+    votes.remove()
   }
   return tools
 }

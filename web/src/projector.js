@@ -8,6 +8,7 @@
 import * as Y from 'yjs'
 import './css/projector.css'
 import './css/authors.css'
+import './css/votes.css'
 import { api, charterPath, errorText } from './lib/api.js'
 import { formatDate } from './lib/dates.js'
 import { diffView } from './lib/diff-view.js'
@@ -21,6 +22,9 @@ import {
 } from './lib/authorship.js'
 import { CONNECTED } from './lib/session.js'
 import { fetchWhy, legendItems, whyView } from './provenance/why.js'
+import { voteScreen } from './votes/projector-view.js'
+import { heatEl, shadeByStances } from './stances/projector-heat.js'
+import { drawGroups } from './amend/groups-board.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -36,10 +40,12 @@ const viewEl = h('p', { class: 'projector-view', hidden: true })
 const statusEl = h('p', { class: 'projector-status', role: 'status' })
 const aboveEl = h('p', { class: 'projector-more above', hidden: true, 'aria-hidden': 'true' }, t('projector_more_above'))
 const belowEl = h('p', { class: 'projector-more below', hidden: true, 'aria-hidden': 'true' }, t('projector_more_below'))
+const votesEl = voteScreen({ session, slug }) // a vote's result, instead of an article
 const legendEl = h('ul', { class: 'projector-authors authors-legend', hidden: true, 'aria-label': t('authors_legend') })
 
 function layout() {
-  fill($('#main'), sectionEl, titleEl, viewEl, legendEl, bodyEl, aboveEl, belowEl, statusEl, whyButton, whyBox)
+  fill($('#main'), sectionEl, titleEl, viewEl, legendEl, heatEl, bodyEl, aboveEl, belowEl, statusEl, whyButton, whyBox)
+  $('#main').append(votesEl.el)
   document.body.classList.add('projector-page')
 }
 
@@ -101,6 +107,15 @@ function find(key) {
 }
 
 function show(key, view = LIVE) {
+  const voting = votesEl.show(view)
+  document.body.classList.toggle('showing-vote', voting)
+  if (voting) {
+    if (state.shown) stopShowing()
+    state.key = key
+    state.view = view
+    document.title = `${t('room_vote_open_title')} — ${t('nav_projector')}`
+    return
+  }
   state.key = key
   const found = key ? find(key) : null
   if (!found) {
@@ -138,6 +153,9 @@ function draw(entry, key, view) {
       return { label, hunks: found.hunks }
     })
   }
+  if (view.mode === 'groups') { // the sub-groups' drafts side by side, then merged
+    return drawGroups({ slug, key, session, entry, bodyEl, viewEl, language, onError: (error) => { viewEl.textContent = errorText(error) } })
+  }
   if (view.mode === 'amendment') {
     let fork = null
     const stop = drawChanges(entry, async (again) => {
@@ -157,14 +175,17 @@ function draw(entry, key, view) {
   }
   const passage = view.passage ? decodePassage(view.passage) : null
   const colours = view.authors ? colourByAuthors(entry, key, view.authors) : null
+  const heat = view.heatmap // the text shaded by stances (stances/projector-heat.js)
+    ? shadeByStances({ slug, key, session, entry, bodyEl, filter: view.heatmap, language, onError: (text) => { statusEl.textContent = text } })
+    : null
   whyHere = { key, text: entry.text } // "where does this passage come from?" asks of it
   const unbind = bindText(bodyEl, entry.text, {
     level: 1,
-    afterDraw: () => { follow(); colours?.draw() },
+    afterDraw: () => { follow(); colours?.draw(); heat?.draw() },
     passage: passage ? () => resolvePassage(passage, entry.doc) : undefined,
   })
   entry.text.observe(noteChange)
-  return () => { unbind(); entry.text.unobserve(noteChange); colours?.stop(); whyHere = null; whyBox.hidden = true }
+  return () => { unbind(); entry.text.unobserve(noteChange); colours?.stop(); heat?.stop(); whyHere = null; whyBox.hidden = true }
 }
 
 // -- "Where does this passage come from?": select words on the screen (the facilitator's

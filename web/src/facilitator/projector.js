@@ -31,6 +31,7 @@ export function projectorPanel({ state, session, base, slug, act, rerender }) {
   const live = radio('live')
   const since = radio('since')
   const withAmendment = radio('amendment')
+  const withGroups = radio('groups') // the sub-groups' drafts side by side (amend/groups-board.js)
   const amendmentSelect = h('select', { 'aria-label': t('projector_view_which') })
   const noAmendment = h('p', { class: 'hint', hidden: true }, t('projector_view_no_amendment'))
   const choice = (input, text, ...more) => h('div', { class: 'choice' }, h('label', null, input, ' ', text), ...more)
@@ -38,7 +39,8 @@ export function projectorPanel({ state, session, base, slug, act, rerender }) {
     h('legend', null, t('projector_view_legend')),
     choice(live, t('projector_view_live')),
     choice(since, t('projector_view_since')),
-    choice(withAmendment, t('projector_view_amendment'), amendmentSelect, noAmendment))
+    choice(withAmendment, t('projector_view_amendment'), amendmentSelect, noAmendment),
+    choice(withGroups, t('projector_view_groups')))
 
   // -- the live text coloured by who wrote it (person or badge), or not
   const colourName = `${name}-authors`
@@ -49,20 +51,42 @@ export function projectorPanel({ state, session, base, slug, act, rerender }) {
     colours.map((input) => choice(input, t(`authors_mode_${input.value}`))))
   for (const input of colours) input.addEventListener('change', changeView)
 
+  // -- or shaded by where people stand on its passages (the heat-map), for everyone or a
+  // badge: one colouring at a time (stances/projector-heat.js draws it)
+  const heatName = `${name}-heatmap`
+  const heats = ['none', 'all', 'citizen', 'elected', 'organiser'].map((filter) =>
+    h('input', { type: 'radio', name: heatName, value: filter }))
+  const heatBox = h('fieldset', { class: 'projector-view-choice projector-heatmap', hidden: true },
+    h('legend', null, t('projector_heat_choice')),
+    heats.map((input) => choice(input, t(input.value === 'none' ? 'authors_mode_none' : `heat_filter_${input.value}`))))
+  for (const input of heats) {
+    input.addEventListener('change', () => {
+      if (input.value !== 'none') colours[0].checked = true
+      changeView()
+    })
+  }
+  for (const input of colours.slice(1)) input.addEventListener('change', () => { heats[0].checked = true })
+
   function chosenView() {
     if (since.checked) return { mode: 'since' }
+    if (withGroups.checked) return { mode: 'groups' }
     if (withAmendment.checked) return { mode: 'amendment', amendment: Number(amendmentSelect.value) }
     const authors = colours.find((input) => input.checked)?.value
+    const heatmap = heats.find((input) => input.checked)?.value
     // A passage kept in view stays so while the colours change.
     const passage = charter().projector_view?.passage ?? null
-    return { mode: 'live', passage, authors: authors && authors !== 'none' ? authors : null }
+    const byAuthors = authors && authors !== 'none' ? authors : null
+    return { // colours by authors just chosen win over the heat-map (one at a time)
+      mode: 'live', passage, authors: byAuthors,
+      heatmap: !byAuthors && heatmap && heatmap !== 'none' ? heatmap : null,
+    }
   }
 
   function changeView() {
     if (withAmendment.checked && !amendmentSelect.value) return // nothing to apply yet
     project(charter().projector, chosenView())
   }
-  for (const input of [live, since, withAmendment]) input.addEventListener('change', changeView)
+  for (const input of [live, since, withAmendment, withGroups]) input.addEventListener('change', changeView)
   amendmentSelect.addEventListener('change', () => {
     withAmendment.checked = true
     changeView()
@@ -73,6 +97,7 @@ export function projectorPanel({ state, session, base, slug, act, rerender }) {
     now,
     viewBox,
     coloursBox,
+    heatBox,
     h('p', { class: 'button-row' },
       h('a', { class: 'button secondary', href: pagePath.projector(slug), target: '_blank', rel: 'noopener' },
         t('open_projector'), h('span', { class: 'visually-hidden' }, ` (${t('new_window')})`)),
@@ -106,14 +131,19 @@ export function projectorPanel({ state, session, base, slug, act, rerender }) {
     setEnabled(clear, Boolean(article))
     viewBox.hidden = !article
     coloursBox.hidden = !article
+    heatBox.hidden = !article
     if (!article) return
     const mode = charter().projector_view?.mode ?? 'live'
     live.checked = mode === 'live'
     since.checked = mode === 'since'
     withAmendment.checked = mode === 'amendment'
+    withGroups.checked = mode === 'groups'
     coloursBox.hidden = mode !== 'live'
+    heatBox.hidden = mode !== 'live'
     const authors = charter().projector_view?.authors || 'none'
     for (const input of colours) input.checked = input.value === authors
+    const heatmap = charter().projector_view?.heatmap || 'none'
+    for (const input of heats) input.checked = input.value === heatmap
     listAmendments(key)
   }
 

@@ -1,7 +1,9 @@
 // Every word of the interface, in French (the default) and English. The language is the
 // one the server chose for the page (<html lang>): the `lang` cookie set by the switch,
 // else the browser's Accept-Language.
+import { bundlesEn, bundlesFr } from './i18n-bundles.js'
 import { commentsEn, commentsFr } from './i18n-comments.js'
+import { votesEn, votesFr } from './i18n-votes.js'
 
 const fr = {
   skip_to_content: 'Aller au contenu',
@@ -881,7 +883,10 @@ const en = {
   error_invalid: 'This value is not accepted.',
 }
 
-export const MESSAGES = { fr: { ...fr, ...commentsFr }, en: { ...en, ...commentsEn } }
+export const MESSAGES = {
+  fr: { ...fr, ...commentsFr, ...bundlesFr, ...votesFr },
+  en: { ...en, ...commentsEn, ...bundlesEn, ...votesEn },
+}
 export const lang = document.documentElement.lang === 'en' ? 'en' : 'fr'
 
 function format(text, values) {
