@@ -17,7 +17,7 @@ from persistence.repo import CharterRecord, NotFound
 from persistence.subgroups import SubgroupRecord
 from server.access import Action
 from server.api.common import charter_or_404, require, services
-from server.api.validate import json_object, text_field
+from server.api.validate import json_object, resolution_items, text_field
 from server.domain import amendments as domain
 from server.domain import coauthors
 from server.domain.subgroups import PALETTE
@@ -190,25 +190,9 @@ async def accept(request: Request) -> Response:
 def _resolutions(raw: object) -> list[domain.Resolution] | None:
     if raw is None:
         return None
-    problem = (
-        'resolutions must be a list of {"choose": "amendment" | "live" | "both" | "text", "text"}'
-    )
-    if not isinstance(raw, list) or len(raw) > 500:
-        raise Invalid(problem, field="resolutions")
-    found = []
-    for item in raw:
-        if not isinstance(item, dict) or item.get("choose") not in (
-            "amendment",
-            "live",
-            "both",
-            "text",
-        ):
-            raise Invalid(problem, field="resolutions")
-        text = item.get("text", "")
-        if not isinstance(text, str) or len(text) > 2000 or "\x00" in text:
-            raise Invalid("a resolution's text is at most 2000 characters", field="resolutions")
-        found.append(domain.Resolution(item["choose"], text.strip()))
-    return found
+    return [
+        domain.Resolution(choose, text) for choose, _, text in resolution_items(raw, with_ids=False)
+    ]
 
 
 async def reject(request: Request) -> Response:

@@ -17,7 +17,7 @@ from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from server.access import Action
 from server.api.amendments import amendment_json
 from server.api.common import charter_or_404, require, services
-from server.api.validate import json_object, text_field
+from server.api.validate import json_object, resolution_items, text_field
 from server.domain import bundles as domain
 from server.errors import Invalid, NotFoundError
 
@@ -56,28 +56,10 @@ def choices(raw: object) -> list[domain.Choice]:
     ("live": the live text's words, where an amendment met words changed since its base)."""
     if raw is None:
         return []
-    problem = 'resolutions must be a list of {"choose": "amendment" | "live" | "both" | "text"}'
-    if not isinstance(raw, list) or len(raw) > 500:
-        raise Invalid(problem, field="resolutions")
-    found = []
-    for item in raw:
-        if not isinstance(item, dict) or item.get("choose") not in (
-            "amendment",
-            "live",
-            "both",
-            "text",
-        ):
-            raise Invalid(problem, field="resolutions")
-        amendment = item.get("amendment")
-        if item["choose"] == "amendment" and (
-            not isinstance(amendment, int) or isinstance(amendment, bool)
-        ):
-            raise Invalid("choose amendment needs the amendment's id", field="resolutions")
-        text = item.get("text", "")
-        if not isinstance(text, str) or len(text) > 2000 or "\x00" in text:
-            raise Invalid("a resolution's text is at most 2000 characters", field="resolutions")
-        found.append(domain.Choice(item["choose"], amendment, text.strip()))
-    return found
+    return [
+        domain.Choice(choose, amendment, text)
+        for choose, amendment, text in resolution_items(raw, with_ids=True)
+    ]
 
 
 async def list_bundles(request: Request) -> Response:

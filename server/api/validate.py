@@ -52,3 +52,31 @@ def pattern_field(body: dict[str, Any], name: str, pattern: re.Pattern[str], hin
     if not pattern.match(value):
         raise Invalid(f"{name} must be {hint}", field=name)
     return value
+
+
+CHOOSE = ("amendment", "live", "both", "text")
+
+
+def resolution_items(raw: object, *, with_ids: bool) -> list[tuple[str, int | None, str]]:
+    """``[{"choose": "amendment" | "live" | "both" | "text", "amendment"?, "text"?}]``: the
+    words to keep where a merge meets other words, one per place, as (choose, amendment id,
+    text). ``with_ids``: "amendment" names which one (a bundle has several)."""
+    problem = 'resolutions must be a list of {"choose": "amendment" | "live" | "both" | "text"}'
+    if not isinstance(raw, list) or len(raw) > 500:
+        raise Invalid(problem, field="resolutions")
+    found: list[tuple[str, int | None, str]] = []
+    for item in raw:
+        if not isinstance(item, dict) or item.get("choose") not in CHOOSE:
+            raise Invalid(problem, field="resolutions")
+        amendment = item.get("amendment") if with_ids else None
+        if (
+            with_ids
+            and item["choose"] == "amendment"
+            and (not isinstance(amendment, int) or isinstance(amendment, bool))
+        ):
+            raise Invalid("choose amendment needs the amendment's id", field="resolutions")
+        text = item.get("text", "")
+        if not isinstance(text, str) or len(text) > 2000 or "\x00" in text:
+            raise Invalid("a resolution's text is at most 2000 characters", field="resolutions")
+        found.append((item["choose"], amendment, text.strip()))
+    return found
