@@ -19,7 +19,7 @@ from crdt.diff import diff_words
 from persistence.amendments import EDITABLE, AmendmentRecord, NewAmendment
 from persistence.repo import ArticleRecord, CharterRecord
 from server.access import Action, Principal, Scope, decide
-from server.domain.versions import save_version
+from server.domain.versions import auto_version
 from server.errors import ConflictError, Forbidden, Invalid
 from server.i18n import content_language, translate
 from server.live.rooms import ServerEdit
@@ -206,15 +206,7 @@ async def accept(
         return [chosen.get((c.base, c.ours), c.ours) for c in now]
 
     changes = own_changes(fork, record.base_state_vector)
-    before = await save_version(
-        services.stores.versions,
-        charter,
-        services.article_doc,
-        _label(charter, "before", record),
-        principal,
-        kind="auto",
-        flush=services.store.flush,
-    )
+    before = await auto_version(services, charter, _label(charter, "before", record), principal)
     # Claim the amendment first: a second "accept" finds it closed and changes nothing.
     moved = await services.amendments.change_status(
         record.id,
@@ -242,15 +234,7 @@ async def accept(
         await services.stores.authors.through_amendment(
             record.article_document_id, clients_of(merged), record.id
         )
-    after = await save_version(
-        services.stores.versions,
-        charter,
-        services.article_doc,
-        _label(charter, "after", record),
-        principal,
-        kind="auto",
-        flush=services.store.flush,
-    )
+    after = await auto_version(services, charter, _label(charter, "after", record), principal)
     await services.amendments.set_version_after(record.id, after)
     return await changed(services, record, "accepted")
 

@@ -1,7 +1,7 @@
 """Automatic versions on a schedule (``CHARTER_AUTO_VERSION_MINUTES``): every period, each
 charter whose text or outline changed since its last version gets a version of kind
 "auto". Other automatic versions (before a restore, around an accepted amendment) call
-``server.domain.versions.save_version(..., kind="auto")`` directly."""
+``server.domain.versions.auto_version`` directly."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from crdt.article import ArticleDoc
 from persistence.repo import CharterRecord
 from persistence.versions import VersionArticle
-from server.domain.versions import live_articles, save_version
+from server.domain.versions import auto_version, live_articles
 from server.i18n import content_language, translate
 from server.services import Services
 
@@ -60,10 +60,7 @@ async def save_changed(services: Services) -> list[int]:
         if not await changed_since_last_version(services, charter):
             continue
         label = auto_label(charter.language, datetime.now(UTC))
-        versions = services.stores.versions
-        version_id = await save_version(
-            versions, charter, services.article_doc, label, None, "auto", services.store.flush
-        )
+        version_id = await auto_version(services, charter, label, None)
         log.info("automatic version charter=%s version=%d", charter.slug, version_id)
         services.publish(charter.id, {"type": "version", "event": "saved", "version": version_id})
         saved.append(version_id)

@@ -37,7 +37,7 @@ from persistence.amendments import AmendmentRecord
 from persistence.repo import ArticleRecord, CharterRecord
 from server.access import Principal
 from server.domain.amendments import changed, texts
-from server.domain.versions import save_version
+from server.domain.versions import auto_version
 from server.errors import ConflictError, Invalid
 from server.i18n import content_language, translate
 from server.live.rooms import ServerEdit
@@ -227,7 +227,7 @@ async def accept(
     _check(bundle, given)
     words = {o.key: c.words(o, bundle.ids) for o, c in zip(bundle.overlaps(), given, strict=True)}
     before_label, after_label = label or _labels(charter, bundle.ids)
-    before = await _version(services, charter, before_label, principal)
+    before = await auto_version(services, charter, before_label, principal)
     # Claim every amendment first: a second "accept" finds them closed and changes nothing.
     claimed = await services.stores.subgroups.claim_bundle(
         bundle.ids,
@@ -240,7 +240,7 @@ async def accept(
         raise ConflictError("one of these amendments was decided meanwhile")
     credited = next((c.amendment for c in given if c.amendment is not None), records[0].id)
     await _merge_into_live(services, charter, bundle, words, credited)
-    after = await _version(services, charter, after_label, principal)
+    after = await auto_version(services, charter, after_label, principal)
     await services.stores.subgroups.set_version_after(bundle.ids, after)
     done = [await changed(services, record, "accepted") for record in records]
     services.publish(
@@ -283,18 +283,6 @@ async def _merge_into_live(
         await services.stores.authors.through_amendment(
             first.article_document_id, clients_of(update), credited
         )
-
-
-async def _version(services: Services, charter: CharterRecord, label: str, who: Principal) -> int:
-    return await save_version(
-        services.stores.versions,
-        charter,
-        services.article_doc,
-        label,
-        who,
-        kind="auto",
-        flush=services.store.flush,
-    )
 
 
 def _labels(charter: CharterRecord, ids: Sequence[int]) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from server.access import Principal
 from server.domain.provenance import authorship_of, history
 from server.domain.restore import restore_label
-from server.domain.versions import save_version
+from server.domain.versions import auto_version
 from server.errors import ConflictError, Invalid
 from server.live.rooms import ServerEdit
 from server.names import article_document
@@ -127,15 +127,7 @@ async def revert(
     if found.after == found.before:
         raise ConflictError("nothing to revert: this participant changed nothing since then")
     label = restore_label(charter.language, "revert", found.participant.name, article.title)
-    version = await save_version(
-        services.stores.versions,
-        charter,
-        services.article_doc,
-        label,
-        who,
-        "auto",
-        services.store.flush,
-    )
+    version = await auto_version(services, charter, label, who)
     await services.registry.server_edit(
         article.document_id,
         article_document(charter.slug, article.key),

@@ -21,7 +21,7 @@ from persistence.versions import VersionArticle, VersionRecord
 from server.access import Principal
 from server.domain.charters import live_payload
 from server.domain.provenance import authorship_of
-from server.domain.versions import save_version, version_json
+from server.domain.versions import auto_version, version_json
 from server.errors import ConflictError, NotFoundError
 from server.i18n import content_language, translate
 from server.live.rooms import ServerEdit
@@ -130,11 +130,8 @@ async def restore_charter(
 async def _save_before(
     services: Services, charter: CharterRecord, label: str, who: Principal
 ) -> VersionRecord:
-    versions = services.stores.versions
-    saved = await save_version(
-        versions, charter, services.article_doc, label, who, "auto", services.store.flush
-    )
-    return await versions.get(charter.id, saved)
+    saved = await auto_version(services, charter, label, who)
+    return await services.stores.versions.get(charter.id, saved)
 
 
 async def _restore(

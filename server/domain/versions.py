@@ -17,6 +17,7 @@ from persistence.versions import VersionArticle, VersionRecord, Versions
 from server.access import Principal
 from server.domain.charters import DocReader
 from server.errors import Invalid, NotFoundError
+from server.services import Services
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,22 @@ async def save_version(
         created_by=who.participant_id if who else None,
         created_by_name=who.name if who and who.participant_id else None,
         log_position=position,
+    )
+
+
+async def auto_version(
+    services: Services, charter: CharterRecord, label: str, who: Principal | None
+) -> int:
+    """An automatic version of the charter as it stands, what is live committed first
+    (around an amendment, a bundle, a vote, a restore or a revert)."""
+    return await save_version(
+        services.stores.versions,
+        charter,
+        services.article_doc,
+        label,
+        who,
+        "auto",
+        services.store.flush,
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from persistence.repo import CharterRecord, NotFound
 from persistence.votes import SCALES, NewVote, VoteRecord
 from server.access import Principal
-from server.domain.versions import entries, live_articles, save_version
+from server.domain.versions import auto_version, entries, live_articles
 from server.errors import ConflictError, Forbidden, Invalid, NotFoundError
 from server.i18n import content_language, translate
 from server.services import Services
@@ -107,14 +107,11 @@ async def open_vote(
         if await services.stores.votes.find(charter.id, status="open"):
             raise ConflictError("a vote is already open: close it first")
     words = _subject_words(charter, subject.kind, subject.title)
-    before = await save_version(
-        services.stores.versions,
+    before = await auto_version(
+        services,
         charter,
-        services.article_doc,
         translate(content_language(charter.language), "version_before_vote", subject=words),
         principal,
-        kind="auto",
-        flush=services.store.flush,
     )
     opened = now()
     record = await services.stores.votes.create(
@@ -202,14 +199,11 @@ async def close(
     after = None
     if changed:
         words = _subject_words(full, record.subject, record.article_title or full.title)
-        after = await save_version(
-            services.stores.versions,
+        after = await auto_version(
+            services,
             full,
-            services.article_doc,
             translate(content_language(full.language), "version_after_vote", subject=words),
             principal,
-            kind="auto",
-            flush=services.store.flush,
         )
     await services.stores.votes.set_outcome(record.id, changed, after)
     fresh = await services.stores.votes.get(charter.id, record.id)
