@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio
-from sqlalchemy.exc import DBAPIError
 
 from crdt.article import ArticleDoc
+from persistence.docs import TRANSIENT
 from persistence.repo import CharterRecord
 from persistence.versions import VersionArticle
 from server.domain.versions import auto_version, live_articles
@@ -74,5 +74,5 @@ async def every(services: Services, minutes: float) -> None:
         await services.store.flush()  # what was typed so far is in the version
         try:
             await save_changed(services)
-        except DBAPIError as exc:  # the database is away: try again next period
+        except (*TRANSIENT, TimeoutError) as exc:  # the database is away: try again next period
             log.error("automatic versions failed error=%s", exc)

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy.exc import DBAPIError
 
+from persistence.docs import TRANSIENT
 from persistence.repo import CharterRecord, NotFound
 from persistence.votes import SCALES, NewVote, VoteRecord
 from server.access import Principal
@@ -298,7 +298,7 @@ async def close_at_their_end(services: Services, every: float = 1.0) -> None:
         await anyio.sleep(every)
         try:
             await _close_ended(services)
-        except DBAPIError as exc:  # the database is away: next round
+        except (*TRANSIENT, TimeoutError) as exc:  # the database is away: next round
             log.error("closing ended votes failed error=%s", exc)
 
 
