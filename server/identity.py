@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import Connection
 
 from persistence import lookups
@@ -92,6 +92,11 @@ class Identity:
         self._key = secret_key.encode()
         self._cookies = URLSafeSerializer(secret_key, salt="charter-session")
         self._admin_hash = hash_secret(settings.admin_token) if settings.admin_token else None
+
+    def timed(self, salt: str) -> URLSafeTimedSerializer:
+        """Signs values with the server key and a date (links that expire, such as the
+        verification of an e-mail address)."""
+        return URLSafeTimedSerializer(self._key.decode(), salt=salt)
 
     # -- invitation links: the secret is an HMAC, so a facilitator can show a link again --
 

@@ -113,6 +113,19 @@ class Settings:
         "New comments (threads and replies) one participant may post per minute; more are "
         "refused (429). Facilitators are exempt; 0: no limit. Counted by each instance.",
     )
+    smtp_url: str = _setting(
+        "",
+        "SMTP server that sends e-mail to participants: smtp://USER:PASSWORD@HOST:587"
+        "?starttls=true, or smtps://HOST:465 (TLS from the start); empty: no e-mail.",
+    )
+    mail_from: str = _setting(
+        "", "From address of the e-mails, e.g. Charte <charte@example.org> (with SMTP)."
+    )
+    mail_retry_seconds: float = _setting(
+        60.0,
+        "Wait this long before sending again an e-mail the SMTP server refused or could not "
+        "take; twice as long after each further failure, at most an hour; given up after 10.",
+    )
     seed_demo: bool = _setting(
         False, "Create the demo charter when the database has no charter yet."
     )

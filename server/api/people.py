@@ -12,6 +12,7 @@ from persistence.repo import CharterRecord, NotFound
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
+from server.domain import mail
 from server.domain.licences import LICENCES
 from server.domain.participation import (
     ParticipationError,
@@ -24,6 +25,7 @@ from server.domain.participation import (
 )
 from server.errors import Invalid, NotFoundError
 from server.live import closecodes
+from server.services import Services
 
 
 def _invalid(exc: ParticipationError) -> Invalid:
@@ -134,8 +136,9 @@ async def patch_participant(request: Request) -> Response:
     return JSONResponse(participant_json(updated, svc.connections_of(participant_id)))
 
 
-def _settings_json(charter: CharterRecord) -> dict[str, object]:
+def _settings_json(charter: CharterRecord, svc: Services) -> dict[str, object]:
     return {
+        "mail": {"configured": mail.configured(svc.settings)},  # whether e-mail can be sent
         "slug": charter.slug,
         "public_read": charter.public_read,
         "licence": charter.licence,
@@ -150,7 +153,7 @@ async def get_charter_settings(request: Request) -> Response:
     form)."""
     charter = await charter_or_404(request)
     await require(request, Action.MANAGE, charter)
-    return JSONResponse(_settings_json(charter))
+    return JSONResponse(_settings_json(charter, services(request)))
 
 
 async def patch_charter(request: Request) -> Response:
@@ -181,7 +184,7 @@ async def patch_charter(request: Request) -> Response:
             svc.disconnect_public(
                 charter.id, closecodes.PERMISSIONS_CHANGED, "charter made private"
             )
-    return JSONResponse(_settings_json(await svc.repo.get_charter(charter.slug)))
+    return JSONResponse(_settings_json(await svc.repo.get_charter(charter.slug), svc))
 
 
 routes = [

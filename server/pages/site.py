@@ -20,6 +20,8 @@ from crdt.protocol import link_allowed
 from persistence.repo import CharterRecord, NotFound
 from server.access import Action, decide
 from server.api.common import bearer, services
+from server.domain import mail
+from server.domain.account import clean_address, start_email
 from server.domain.charters import visible_charters
 from server.domain.licences import licence_of
 from server.domain.participation import (
@@ -30,8 +32,10 @@ from server.domain.participation import (
     name_in_use,
 )
 from server.domain.provenance import charter_authors, shares
+from server.errors import Invalid
 from server.i18n import LANGUAGES, pick, translate
 from server.identity import COOKIE, COOKIE_MAX_AGE
+from server.services import Services
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -165,7 +169,14 @@ async def join_page(request: Request) -> Response:
     return render(
         request,
         "join.html",
-        {"charter": charter, "role": invite.role, "current": current, "error": None, "name": ""},
+        {
+            "charter": charter,
+            "role": invite.role,
+            "current": current,
+            "error": None,
+            "name": "",
+            "mail_configured": mail.configured(svc.settings),
+        },
     )
 
 
@@ -188,6 +199,7 @@ async def join_submit(request: Request) -> Response:
     form = await _form(request, wants_json)
     try:
         name, badge = clean_name(form.get("name")), clean_badge(form.get("badge"))
+        address = _join_address(svc, form)
         # A name already in use: a gentle hint, once; the same name again joins.
         if (
             not wants_json
@@ -202,9 +214,13 @@ async def join_submit(request: Request) -> Response:
                 "taken": name,
                 "name": name,
                 "badge": badge or "",
+                "mail_configured": mail.configured(svc.settings),
+                "email": str(form.get("email") or ""),
             }
             return render(request, "join.html", context)
         joined = await join(svc.people, invite, name, badge)
+        if address is not None:  # a link to confirm it is on its way
+            await start_email(svc, charter, joined.participant.id, address)
     except ParticipationError as exc:
         if wants_json:
             error = {"code": "invalid", "message": str(exc), "field": exc.field}
@@ -215,6 +231,8 @@ async def join_submit(request: Request) -> Response:
             "current": None,
             "error": str(exc),
             "name": str(form.get("name") or ""),
+            "mail_configured": mail.configured(svc.settings),
+            "email": str(form.get("email") or ""),
         }
         return render(request, "join.html", context, 422)
     response: Response
@@ -241,6 +259,17 @@ async def join_submit(request: Request) -> Response:
         secure=svc.settings.base_url.startswith("https://"),
     )
     return response
+
+
+def _join_address(svc: Services, form: dict[str, Any]) -> str | None:
+    """The optional e-mail address typed on the join page (when this server sends mail)."""
+    raw = str(form.get("email") or "").strip()
+    if not raw or not mail.configured(svc.settings):
+        return None
+    try:
+        return clean_address(raw)
+    except Invalid as exc:
+        raise ParticipationError("this e-mail address does not look valid", "email") from exc
 
 
 async def _form(request: Request, wants_json: bool) -> dict[str, Any]:

@@ -33,6 +33,8 @@ def test_a_facilitator_publishes_the_discussion_and_changes_the_licence(
     expect(discussion).to_be_enabled()
     expect(discussion).not_to_be_checked()
     expect(licence).to_have_value("CC-BY-SA-4.0")
+    # This server sends no e-mail (no CHARTER_SMTP_URL): the settings say so.
+    expect(box.locator("#charter-mail")).to_contain_text("n’envoie pas d’e-mails")
     # The warning is read with the checkbox.
     expect(discussion).to_have_accessible_description(
         "Attention\u00a0: les noms des participant·es deviennent alors publics, avec ce "

@@ -15,6 +15,8 @@ export function settingsPanel({ base, onError }) {
   const names = h('input', { type: 'checkbox', id: 'charter-names', name: 'open_data_names',
     disabled: true, 'aria-describedby': 'charter-names-hint' })
   const savedNote = h('p', { class: 'hint' }) // seen; the live region says it to screen readers
+  // Whether this server sends e-mail (CHARTER_SMTP_URL): participants' addresses and digests.
+  const mailNote = h('p', { class: 'hint', id: 'charter-mail' })
   const form = h('form', { class: 'stack' },
     h('div', null,
       h('label', { for: 'charter-licence' }, h('span', { class: 'label-text' }, t('settings_licence'))),
@@ -30,7 +32,7 @@ export function settingsPanel({ base, onError }) {
     savedNote)
   const heading = h('h2', { id: 'charter-settings-title', tabindex: -1 }, t('settings_title'))
   const el = h('section', { class: 'box charter-settings', 'aria-labelledby': 'charter-settings-title' },
-    heading, form)
+    heading, form, mailNote)
   let current = null
   let busy = false
 
@@ -55,6 +57,7 @@ export function settingsPanel({ base, onError }) {
     licence.disabled = false
     discussion.disabled = false
     names.disabled = false
+    mailNote.textContent = t(settings.mail?.configured ? 'settings_mail_on' : 'settings_mail_off')
     showLink()
   }
 

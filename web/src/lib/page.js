@@ -40,8 +40,9 @@ export function languageLink() {
     t('switch_language'))
 }
 
-/** Fill the shell's <header> with the top bar. `current` names the page for aria-current. */
-export function topBar(session, charter, current) {
+/** Fill the shell's <header> with the top bar. `current` names the page for aria-current;
+ * `me`, when given, a participant's link to their own account (server-rendered page). */
+export function topBar(session, charter, current, me = null) {
   const { slug, language } = shellData()
   const link = (name, href, text) =>
     h('a', { href, 'aria-current': current === name ? 'page' : null }, text)
@@ -57,6 +58,7 @@ export function topBar(session, charter, current) {
         link('amendments', `/charters/${encodeURIComponent(slug)}/amendments`, t('nav_amendments')),
         link('comments', `/charters/${encodeURIComponent(slug)}/comments`, t('nav_comments')),
         link('projector', pagePath.projector(slug), t('nav_projector')),
+        me?.participant_id ? link('account', `/charters/${encodeURIComponent(slug)}/account`, t('account_link')) : null,
         languageLink())))
 }
 
