@@ -15,18 +15,23 @@ are checked here, as for amendments. New comments are limited per participant an
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from persistence.amendments import AmendmentRecord
 from persistence.comments import STANCES, Author, CommentRecord, Comments, NewThread, ThreadRecord
+from persistence.docs import TRANSIENT
 from persistence.repo import ArticleRecord, CharterRecord, NotFound
 from server.access import Action, Principal, Scope, decide
+from server.domain import digest_sending
 from server.domain.amendments import discussion_scope
 from server.domain.anchors import MAX_QUOTE, Anchor, Resolvers, place_of, positions, resolver_for
 from server.errors import ConflictError, Forbidden, Invalid, RateLimited
 from server.services import Services
+
+log = logging.getLogger("charter.comments")
 
 
 def store(services: Services) -> Comments:
@@ -141,6 +146,7 @@ async def start_thread(
     services.publish(
         charter.id, event("created", target.article.key, thread_id, None, target.amendment_id)
     )
+    await notices(services, charter.id, thread_id, None)
     return thread_id
 
 
@@ -155,7 +161,19 @@ async def reply(
     admit(services, thread.charter_id, who)
     comment_id = await store(services).add_comment(thread.id, author(who), body, stance)
     services.publish(thread.charter_id, _event("replied", thread, comment_id))
+    await notices(services, thread.charter_id, thread.id, comment_id)
     return comment_id
+
+
+async def notices(
+    services: Services, charter_id: int, thread_id: int, comment_id: int | None
+) -> None:
+    """E-mail the replied-to and the mentioned who asked for it (digest_sending.py); the
+    comment is posted whatever happens to the mail."""
+    try:
+        await digest_sending.notify_comment(services, charter_id, thread_id, comment_id)
+    except (*TRANSIENT, TimeoutError) as exc:
+        log.error("queueing reply notices failed thread=%d error=%s", thread_id, exc)
 
 
 def may_set_status(who: Principal, thread: ThreadRecord, scope: Scope | None = None) -> bool:

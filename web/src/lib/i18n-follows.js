@@ -1,0 +1,48 @@
+// The words of following and "since your last visit" (web/src/follows/), in French and
+// English; merged into MESSAGES by i18n.js.
+
+export const followsFr = {
+  follow: 'Suivre',
+  following: 'Suivi',
+  follow_charter_hint: 'Suivre toute la charte\u00a0: chaque article, dans vos résumés.',
+  follow_article_hint: 'Suivre cet article\u00a0: ses changements dans vos résumés.',
+  follow_amendment_hint: 'Suivre cet amendement\u00a0: sa décision dans vos résumés.',
+  follow_on: 'Vous suivez maintenant ceci.',
+  follow_off: 'Vous ne suivez plus ceci.',
+  since_title: 'Depuis votre dernière visite',
+  since_words: '{added} mot(s) ajouté(s), {removed} retiré(s)',
+  since_who: 'Par {names}.',
+  since_seen: 'Vu',
+  mail_title: 'Résumés par e-mail',
+  mail_frequency: 'Recevoir un résumé',
+  mail_none: 'Jamais',
+  mail_daily: 'Chaque jour',
+  mail_weekly: 'Chaque semaine (le lundi)',
+  mail_instant: 'Tout de suite pour les réponses et les mentions',
+  mail_save: 'Enregistrer',
+  mail_saved: 'Préférences enregistrées.',
+  mail_hint: 'Les e-mails partent vers l’adresse vérifiée de votre compte.',
+}
+
+export const followsEn = {
+  follow: 'Follow',
+  following: 'Following',
+  follow_charter_hint: 'Follow the whole charter: every article, in your digests.',
+  follow_article_hint: 'Follow this article: its changes in your digests.',
+  follow_amendment_hint: 'Follow this amendment: its decision in your digests.',
+  follow_on: 'You now follow this.',
+  follow_off: 'You no longer follow this.',
+  since_title: 'Since your last visit',
+  since_words: '{added} word(s) added, {removed} removed',
+  since_who: 'By {names}.',
+  since_seen: 'Seen',
+  mail_title: 'Digests by e-mail',
+  mail_frequency: 'Receive a digest',
+  mail_none: 'Never',
+  mail_daily: 'Every day',
+  mail_weekly: 'Every week (on Monday)',
+  mail_instant: 'At once for replies and mentions',
+  mail_save: 'Save',
+  mail_saved: 'Preferences saved.',
+  mail_hint: 'E-mails go to the verified address of your account.',
+}
