@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from persistence.accounts import Accounts
 from persistence.amendments import Amendments
 from persistence.authors import Authors
 from persistence.comments import Comments
 from persistence.contributions import Contributions
 from persistence.docs import DocStore
 from persistence.engine import OneTrip
+from persistence.follows import Follows
+from persistence.mail import Outbox
 from persistence.moderation import Moderation
 from persistence.outline import Outline
 from persistence.people import People
@@ -38,6 +41,9 @@ class Stores:
     moderation: Moderation  # the reverts of the public moderation log
     subgroups: Subgroups  # sub-groups' drafts; bundles of amendments claimed at once
     votes: Votes  # live votes of the room and their ballots
+    outbox: Outbox  # e-mails to send (server/domain/mail.py)
+    accounts: Accounts  # participants' e-mail addresses, their data, deleting an account
+    follows: Follows  # what participants follow, their mail preferences, their last look
 
     @classmethod
     def over(cls, engine: AsyncEngine, docs: DocStore) -> Stores:
@@ -56,4 +62,7 @@ class Stores:
             Moderation(engine),
             Subgroups(engine),
             Votes(engine),
+            Outbox(engine),
+            Accounts(engine),
+            Follows(engine),
         )

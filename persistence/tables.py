@@ -176,6 +176,13 @@ participants = Table(
     Column("kind", String(16), nullable=False, server_default="person"),
     _created(),
     Column("last_seen_at", DateTime(timezone=True), nullable=True),
+    # Their e-mail address (server/domain/account.py): never shown to others. ``email`` is
+    # the verified one in use; ``email_pending`` waits for its link to be followed.
+    Column("email", String(254), nullable=True),
+    Column("email_verified_at", DateTime(timezone=True), nullable=True),
+    Column("email_pending", String(254), nullable=True),
+    Column("email_sent", Integer, nullable=False, server_default="0"),  # verification links
+    Column("deleted_at", DateTime(timezone=True), nullable=True),  # the account was deleted
     Index("ix_participants_charter", "charter_id"),
 )
 
@@ -532,4 +539,72 @@ subgroups = Table(
     Column("status", String(16), nullable=False),  # open | merged | closed
     _created(),
     Index("ix_subgroups_article_id", "article_id"),
+)
+
+
+# E-mails to send (persistence/mail.py): one row per message, ``key`` unique so that the
+# same message enqueued twice (two instances) is one row; sent once by whoever claims it.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("participant_id", Id, ForeignKey("participants.id", ondelete="SET NULL"), nullable=True),
+    Column("to_address", String(254), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text, nullable=True),
+    Column("unsubscribe_url", Text, nullable=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # pending | sending | sent | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    _created(),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+# What a participant follows beyond what they follow by default (what they wrote in,
+# commented on or voted on: server/domain/follows.py), and the defaults they muted.
+follows = Table(
+    "follows",
+    metadata,
+    Column(
+        "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("kind", String(16), primary_key=True),  # charter | section | article | amendment
+    Column("target_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("charter_id", Id, ForeignKey("charters.id", ondelete="CASCADE"), nullable=False),
+    Column("origin", String(16), nullable=False),  # explicit | default
+    Column("muted", Boolean, nullable=False, server_default=false()),
+    Index("ix_follows_charter_id", "charter_id"),
+)
+
+# How often a participant wants a digest, and which digest period they last had.
+mail_preferences = Table(
+    "mail_preferences",
+    metadata,
+    Column(
+        "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("frequency", String(8), nullable=False, server_default="none"),  # none|daily|weekly
+    Column("instant_replies", Boolean, nullable=False, server_default=false()),
+    Column("last_digest_at", DateTime(timezone=True), nullable=True),
+    Column("last_digest_period", String(16), nullable=True),
+)
+
+# The article as a participant last saw it (a visit, or a digest that showed its changes):
+# a snapshot of the text (crdt/history.py) and the update log's position at that moment.
+text_marks = Table(
+    "text_marks",
+    metadata,
+    Column(
+        "participant_id", Id, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("snapshot", LargeBinary, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )

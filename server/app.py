@@ -22,12 +22,14 @@ from persistence.people import People
 from persistence.repo import Repo
 from persistence.stores import Stores
 from server.access import Role
+from server.api import account as account_api
 from server.api import amendments as amendments_api
 from server.api import bundles as bundles_api
 from server.api import charters as charters_api
 from server.api import comments as comments_api
 from server.api import discussions as discussions_api
 from server.api import exports as exports_api
+from server.api import follows as follows_api
 from server.api import outline as outline_api
 from server.api import people as people_api
 from server.api import projector as projector_api
@@ -37,7 +39,7 @@ from server.api import subgroups as subgroups_api
 from server.api import versions as versions_api
 from server.api import votes as votes_api
 from server.api.errors import domain_error_handler
-from server.domain import autoversion
+from server.domain import autoversion, digest_sending, mail
 from server.domain.demo import DEMO_SLUG, seed_demo
 from server.domain.participation import create_invite, make_identity
 from server.domain.votes import close_at_their_end
@@ -55,7 +57,8 @@ from server.live.ws_yjs import yjs_endpoint
 from server.ops import health
 from server.ops.metrics import Metrics
 from server.ops.metrics import routes as metrics_routes
-from server.pages import guide, shells, site
+from server.pages import account as account_pages
+from server.pages import guide, shells, site, unsubscribe
 from server.pages import versions as version_pages
 from server.services import Services
 from server.settings import Settings
@@ -67,6 +70,10 @@ def create_app(settings: Settings) -> Starlette:
     if settings.metrics and not settings.metrics_token:
         raise SystemExit("CHARTER_METRICS needs CHARTER_METRICS_TOKEN: metrics are never public")
     metrics = Metrics() if settings.metrics else None
+    try:
+        mail.parse_smtp_url(settings.smtp_url)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -119,6 +126,9 @@ def create_app(settings: Settings) -> Starlette:
                 if metrics is not None:
                     metrics.watch(app.state.services)
                 tg.start_soon(close_at_their_end, app.state.services)  # votes with an end
+                tg.start_soon(digest_sending.every_period, app.state.services)  # digests
+                if settings.smtp_url:
+                    tg.start_soon(mail.sender, app.state.services)  # the outbox, over SMTP
                 if settings.auto_version_minutes > 0:
                     tg.start_soon(
                         autoversion.every, app.state.services, settings.auto_version_minutes
@@ -143,6 +153,8 @@ def create_app(settings: Settings) -> Starlette:
             *guide.routes,
             *charters_api.routes,
             *people_api.routes,
+            *account_api.routes,
+            *account_pages.routes,
             *outline_api.routes,
             *projector_api.routes,
             *provenance_api.routes,
@@ -156,6 +168,8 @@ def create_app(settings: Settings) -> Starlette:
             *stances_api.routes,
             *discussions_api.routes,
             *votes_api.routes,
+            *follows_api.routes,
+            *unsubscribe.routes,
             WebSocketRoute("/ws/{document:path}", yjs_endpoint),
             WebSocketRoute("/collab", collab_endpoint),
         ],

@@ -64,6 +64,14 @@ def comment(ok: int) -> dict[str, int]:
     return cells(ok, ok, ok, ok, 403, 401, 403, 403, 403)
 
 
+def OWN(ok: int) -> dict[str, int]:  # a participant's own account
+    return cells(403, ok, ok, ok, ok, 401, 403, 403, 403)
+
+
+def OWN_PAGE(ok: int) -> dict[str, int]:  # pages answer 403, never 401
+    return cells(403, ok, ok, ok, ok, 403, 403, 403, 403)
+
+
 # What only an amendment's author may do; the cells' amendments are the administrator's.
 AUTHOR = cells(200, 403, 403, 403, 403, 401, 403, 403, 403)
 
@@ -263,6 +271,31 @@ HTTP_MATRIX: dict[tuple[str, str], Cell] = {
         cells(403, 200, 200, 200, 200, 401, 403, 403, 403), lambda *_: {"through": 10**9}
     ),
     ("GET", "/api/charters/{slug}/me"): Cell(READ),
+    # What a participant follows, their mail preferences, their last look at a text
+    # (server/api/follows.py): participants' own, like unread markers.
+    ("GET", "/api/charters/{slug}/me/follows"): Cell(OWN(200)),
+    ("PUT", "/api/charters/{slug}/me/follows"): Cell(
+        OWN(200), lambda *_: {"kind": "charter", "follow": True}
+    ),
+    ("PUT", "/api/charters/{slug}/me/mail-preferences"): Cell(
+        OWN(200), lambda *_: {"frequency": "daily", "instant_replies": True}
+    ),
+    ("GET", "/api/charters/{slug}/me/since"): Cell(OWN(200)),
+    ("PUT", "/api/charters/{slug}/me/visit"): Cell(OWN(200)),
+    ("GET", "/api/charters/{slug}/articles/{key}/since"): Cell(OWN(200)),
+    ("PUT", "/api/charters/{slug}/articles/{key}/visit"): Cell(OWN(200)),
+    # One's own account (server/api/account.py): participants only, never the administrator
+    # or an anonymous reader. This server sends no e-mail: an address is refused (409); there
+    # is none to remove (404); deleting needs {"confirm": true} (422 without).
+    ("GET", "/api/charters/{slug}/me/email"): Cell(OWN(200)),
+    ("PUT", "/api/charters/{slug}/me/email"): Cell(
+        OWN(409), lambda who, _: {"email": f"{who}@example.org"}
+    ),
+    ("DELETE", "/api/charters/{slug}/me/email"): Cell(OWN(404)),
+    ("GET", "/api/charters/{slug}/me/export"): Cell(OWN(200)),
+    ("DELETE", "/api/charters/{slug}/me"): Cell(OWN(422)),
+    ("GET", "/charters/{slug}/account"): Cell(OWN_PAGE(200)),
+    ("POST", "/charters/{slug}/account"): Cell(OWN_PAGE(422)),
     # Flips public_read: a private charter would open, the public one would close.
     ("GET", "/api/charters/{slug}/settings"): Cell(manage(200)),
     ("PATCH", "/api/charters/{slug}/settings"): Cell(
@@ -284,6 +317,7 @@ UNGUARDED_ROUTES = {
     ("GET", "/healthz"): "a health probe with no charter data",
     ("GET", "/readyz"): "a readiness probe with no charter data",
     ("GET", "/metrics"): "operators' figures, behind their own token (tests/test_operations.py)",
+    ("GET", "/mail/verify/{token}"): "the signed link is the credential: test_mail",
     ("GET", "/join/{token}"): "the invitation link is the credential: test_identity",
     ("POST", "/join/{token}"): "the invitation link is the credential: test_identity",
     ("GET", "/lang/{lang}"): "sets the interface language cookie: test_identity",
@@ -291,6 +325,8 @@ UNGUARDED_ROUTES = {
     ("GET", "/favicon.ico"): "the browser app's icon",
     ("GET", "/guide"): "the participants' guide, the same for everyone: test_participant_guide",
     ("GET", "/guide/img/{name}"): "the guide's screenshots: test_participant_guide",
+    ("GET", "/mail/unsubscribe/{token}"): "the signed link is the credential: test_digests",
+    ("POST", "/mail/unsubscribe/{token}"): "the signed link is the credential: test_digests",
 }
 
 
@@ -502,6 +538,10 @@ async def test_ids_of_another_charter_are_not_found_through_ones_own(world: Worl
         ("GET", f"{own}/articles/{demo.key}/stances", None),
         ("POST", f"{own}/articles/{demo.key}/threads", {"body": "Intrus"}),
         ("PUT", f"{own}/articles/{demo.key}/seen", {"through": comment_id}),
+        ("GET", f"{own}/articles/{demo.key}/since", None),
+        ("PUT", f"{own}/articles/{demo.key}/visit", None),
+        ("PUT", f"{own}/me/follows", {"kind": "article", "id": demo.key, "follow": True}),
+        ("PUT", f"{own}/me/follows", {"kind": "amendment", "id": amendment["id"], "follow": True}),
     ]
     votes = f"/api/charters/{DEMO_SLUG}/votes"
     for vote in (await world.admin("GET", votes)).json()["votes"]:

@@ -304,6 +304,11 @@ SNAPSHOT = {
     "votes": "SELECT id, charter_id, status, version_after_id FROM votes ORDER BY id",
     "vote_ballots": "SELECT vote_id, participant_id, choice FROM vote_ballots ORDER BY 1, 2",
     "subgroups": "SELECT id, name, colour, status FROM subgroups ORDER BY id",
+    "follows": "SELECT participant_id, kind, target_id, muted FROM follows ORDER BY 1, 2, 3",
+    "mail_preferences": (
+        "SELECT participant_id, frequency, instant_replies FROM mail_preferences ORDER BY 1"
+    ),
+    "text_marks": "SELECT participant_id, article_id, at FROM text_marks ORDER BY 1, 2",
 }
 
 

@@ -204,3 +204,46 @@ def test_bundles_and_sub_groups_pass_axe(
     assert serious_violations(f) == []
     assert fanny.errors == []
     fanny.context.close()
+
+
+def test_the_account_pages_pass_axe_on_a_phone_in_english(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The "my account" page on a server that sends no e-mail (it says so), reached from
+    the charter page's menu, and a verification link that is not valid
+    (tests/e2e/test_account_ui.py checks the pages of a server that sends e-mail)."""
+    charter = new_charter(live_server, [("Transparence", [("Données", "Les données.")])])
+    ines = join(
+        browser, live_server, charter.invite("commenter"), "Ines", locale="en-GB", viewport=PHONE
+    )
+    page = ines.page
+    page.get_by_role("link", name="My account").click()
+    expect(page.locator("#mail-off")).to_be_visible()
+    assert serious_violations(page) == []
+    no_sideways_scroll(page)
+    page.goto("/mail/verify/not-a-real-token")
+    expect(page.locator("#verify-problem")).to_be_visible()
+    assert serious_violations(page) == []
+    no_sideways_scroll(page)
+    assert ines.errors == []
+    ines.context.close()
+
+
+def test_following_mail_preferences_and_unsubscribe_pass_axe_on_a_phone(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The charter page's follow toggle and mail preferences (open), and the unsubscribe
+    page of an e-mail (here a link that is not valid), on a phone."""
+    charter = new_charter(live_server, [("Transparence", [("Données", RICH)])])
+    awa = join(browser, live_server, charter.invite("commenter"), "Awa", viewport=PHONE)
+    page = awa.page
+    expect(page.locator(".follow-toggle")).to_be_visible()
+    page.locator(".mail-panel summary").click()
+    expect(page.get_by_label("Recevoir un résumé")).to_be_visible()
+    assert serious_violations(page) == []
+    no_sideways_scroll(page)
+    page.goto("/mail/unsubscribe/not-a-valid-link")
+    expect(page.locator("#unsubscribe-problem")).to_be_visible()
+    assert serious_violations(page) == []
+    assert awa.errors == []
+    awa.context.close()

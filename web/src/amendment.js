@@ -24,6 +24,7 @@ import { loadCharter, pagePath, shellData, showMessage, startSession, topBar, sh
 import { withBadge } from './lib/presence.js'
 import { onReconnect } from './lib/reconnect.js'
 import { ballotPanel } from './votes/panel.js'
+import { followToggle } from './follows/panel.js'
 
 const { slug, language } = shellData()
 const id = Number(location.pathname.split('/').pop())
@@ -92,7 +93,7 @@ function layout() {
           fill(previewPart, h('h3', null, t('review_preview')), previewNote, previewEl, conflictsEl)),
         section('fork-title', t('amend_text'), forkSlot, askNote)),
       h('div', { class: 'amend-side' },
-        roomVote.el, votesBox, actionsBox, state.comments.el,
+        roomVote.el, votesBox, actionsBox, followToggle({ slug, kind: 'amendment', id }).el, state.comments.el,
         h('section', { class: 'box', 'aria-labelledby': 'history-title' },
           h('h2', { id: 'history-title' }, t('history_title')), historyList))))
 }

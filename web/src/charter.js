@@ -12,6 +12,7 @@ import { onReconnect } from './lib/reconnect.js'
 import { bindText } from './lib/render.js'
 import { discussionMarks } from './comments/charter-marks.js'
 import { ballotPanel } from './votes/panel.js'
+import { charterSincePanel, followToggle, mailPreferences } from './follows/panel.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -32,7 +33,10 @@ const outlineColumn = h('div', { class: 'outline-column' }, outlineEl, outlineEn
 const peopleBox = h('section', { class: 'people box', 'aria-labelledby': 'people-title' },
   h('h2', { id: 'people-title', class: 'people-count' }),
   h('ul', { class: 'people-list' }))
-const side = h('div', { class: 'side' }, peopleBox)
+const follow = followToggle({ slug, kind: 'charter' }) // participants only
+const mail = mailPreferences({ slug })
+const since = charterSincePanel({ slug, language }) // what changed since the last visit
+const side = h('div', { class: 'side' }, peopleBox, follow.el, mail.el)
 const roleNote = h('p', { class: 'role-note' })
 const versionNote = h('p', { class: 'version-note', hidden: true }) // the latest saved version
 const errorBox = h('p', { class: 'error', role: 'alert' })
@@ -45,7 +49,8 @@ function layout() {
       roleNote,
       versionNote,
       errorBox,
-      roomVote.el),
+      roomVote.el,
+      since.el),
     h('div', { class: 'charter-layout' }, outlineColumn, side))
 }
 
@@ -184,7 +189,7 @@ async function refresh() {
     state.charter = charter
     state.me = me
     if (first) {
-      topBar(session, charter, 'charter')
+      topBar(session, charter, 'charter', me)
       layout()
     }
     roomVote.start(me)

@@ -25,6 +25,7 @@ import { authorsPanel } from './provenance/authors-panel.js'
 import { ballotPanel } from './votes/panel.js'
 import { historyPlayer } from './provenance/history-player.js'
 import { heatmapPanel } from './stances/panel.js'
+import { followToggle, sincePanel } from './follows/panel.js'
 
 const { slug, article: key, language } = shellData()
 const session = startSession()
@@ -79,6 +80,9 @@ const authors = authorsPanel({ slug, key, language, me: () => state.me, onColour
 const heatmap = heatmapPanel({ slug, key, language, session, onShow: () => authors.mute() })
 // The drafting history played back.
 const drafting = historyPlayer({ slug, key, language, me: () => state.me })
+// Following the article, and its text's change since this participant's last visit.
+const follow = followToggle({ slug, kind: 'article', id: key })
+const since = sincePanel({ slug, key, language })
 
 function layout() {
   // Before the page's own "skip to the content": straight into the text, one Tab away.
@@ -95,7 +99,7 @@ function layout() {
       h('div', { class: 'editor-status' }, saveEl, hereEl, projector.el),
       noticeEl, amendments.el, errorEl),
     h('div', { class: 'editor-layout' },
-      h('div', { class: 'editor-main' }, toolbar.el, editorEl, amendments.groupEl, roomVote.el, authors.el, heatmap.el, drafting.el),
+      h('div', { class: 'editor-main' }, toolbar.el, editorEl, amendments.groupEl, roomVote.el, authors.el, heatmap.el, drafting.el, since.el, follow.el),
       comments.el))
 }
 

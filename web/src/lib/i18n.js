@@ -4,6 +4,7 @@
 import { bundlesEn, bundlesFr } from './i18n-bundles.js'
 import { commentsEn, commentsFr } from './i18n-comments.js'
 import { votesEn, votesFr } from './i18n-votes.js'
+import { followsEn, followsFr } from './i18n-follows.js'
 
 const fr = {
   skip_to_content: 'Aller au contenu',
@@ -217,6 +218,9 @@ const fr = {
   settings_discussion_warning: 'Attention\u00a0: les noms des participant·es deviennent alors publics, avec ce qu’ils et elles ont écrit et voté.',
   settings_save: 'Enregistrer les réglages',
   settings_saved: 'Réglages enregistrés.',
+  settings_mail_on: 'Ce serveur envoie des e-mails\u00a0: les participants peuvent donner une adresse (page «\u00a0Mon compte\u00a0») et recevoir des nouvelles entre les ateliers.',
+  settings_mail_off: 'Ce serveur n’envoie pas d’e-mails (CHARTER_SMTP_URL n’est pas réglé)\u00a0: les participants ne peuvent pas donner d’adresse.',
+  account_link: 'Mon compte',
 
   participants_title: 'Participant·es',
   participants_hint: 'Un changement de rôle prend effet tout de suite.',
@@ -656,6 +660,9 @@ const en = {
   settings_discussion_warning: 'Warning: participants’ names then become public, with what they wrote and how they voted.',
   settings_save: 'Save the settings',
   settings_saved: 'Settings saved.',
+  settings_mail_on: 'This server sends e-mail: participants may give an address (“My account” page) and get news between workshops.',
+  settings_mail_off: 'This server sends no e-mail (CHARTER_SMTP_URL is not set): participants cannot give an address.',
+  account_link: 'My account',
 
   participants_title: 'Participants',
   participants_hint: 'A change of role takes effect at once.',
@@ -884,8 +891,8 @@ const en = {
 }
 
 export const MESSAGES = {
-  fr: { ...fr, ...commentsFr, ...bundlesFr, ...votesFr },
-  en: { ...en, ...commentsEn, ...bundlesEn, ...votesEn },
+  fr: { ...fr, ...commentsFr, ...bundlesFr, ...votesFr, ...followsFr },
+  en: { ...en, ...commentsEn, ...bundlesEn, ...votesEn, ...followsEn },
 }
 export const lang = document.documentElement.lang === 'en' ? 'en' : 'fr'
 
