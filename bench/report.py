@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from scenarios import CEILING_MAX_P99_MS, FANOUT, OURS, PEERS, PROTOCOL, Json
+from capacity import capacity_table, workshops
+from scenarios import CAPACITY_MAX_P99_MS, CEILING_MAX_P99_MS, FANOUT, OURS, PEERS, PROTOCOL, Json
 from stats import measured, med, medof, spread, values_of
 from targets import targets
 
@@ -239,6 +240,18 @@ def render(report: Json, args: argparse.Namespace) -> list[str]:
             "",
             *ratios,
         ]
+    if report.get("capacity"):
+        out += [
+            "",
+            f"## Capacity: rooms of 10 (2 typists × 1 edit/s, everyone's presence) on one core, "
+            f"raised through {', '.join(str(x) for x in args.capacity_rooms)} rooms "
+            f"({args.capacity_warmup:g} s warm-up + {args.capacity_duration:g} s measured per "
+            f"step, a fresh server each) until p99 > {CAPACITY_MAX_P99_MS:g} ms or an edit is lost",
+            "",
+            *capacity_table(report["capacity"]),
+            "",
+            *operator_line(report["capacity"]),
+        ]
     if report["ceiling"]:
         steps = ", ".join(f"{x:g}" for x in args.ceiling_steps)
         out += [
@@ -264,3 +277,16 @@ def render(report: Json, args: argparse.Namespace) -> list[str]:
         *targets(report),
     ]
     return out
+
+
+def operator_line(by_server: dict[str, list[Json]]) -> list[str]:
+    """The answer an operator wants, for each of our endpoints."""
+    lines = []
+    for name in OURS:
+        n = workshops(by_server, name)
+        if n is not None:
+            lines.append(
+                f"- {name}: one core holds {n} workshop(s) of 50 participants typing as in a "
+                "workshop (five rooms of ten)."
+            )
+    return lines

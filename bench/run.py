@@ -5,6 +5,7 @@
     .venv/bin/python bench/run.py --quick    # smoke run: short windows, 1 repeat (~11 min)
     .venv/bin/python bench/run.py --scenarios 1x50 --servers ours-ws,y-websocket --repeats 5
     .venv/bin/python bench/run.py --servers null --scenarios 1x50,ceiling   # the harness's floor
+    .venv/bin/python bench/run.py --scenarios capacity --servers ours-ws,y-websocket  # per core
 
 Servers (``--servers``, default all): ``ours-ws`` (our ``/ws/{document}``, y-websocket
 protocol), ``ours-collab`` (our ``/collab``, Hocuspocus protocol, SyncStatus only after the
@@ -40,12 +41,15 @@ from pathlib import Path
 # The runner's modules sit next to it; `python bench/run.py` finds them, so does an import.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from capacity import capacity_search, print_capacity
 from chart import chart
 from environment import ensure_node_modules, ensure_peers, machine
 from report import print_fanout, print_history, render
 from runs import build_history, fanout_attempts, join_run, peer_history_run
 from scenarios import (
     BENCH,
+    CAPACITY,
+    CAPACITY_ROOMS,
     CEILING,
     CEILING_SPEC,
     CEILING_STEPS,
@@ -107,6 +111,20 @@ def parse_args() -> argparse.Namespace:
         default="presence",
         help="presence: every client announces itself and renews every 15 s, as y-websocket "
         "clients do (default); cursor: typists also send a cursor with every edit",
+    )
+    add(
+        "--capacity-rooms",
+        default=",".join(str(x) for x in CAPACITY_ROOMS),
+        help="rooms of 10 of the capacity search's steps, each on a fresh server",
+    )
+    add(
+        "--capacity-warmup", type=float, default=None, help="a capacity step's warm-up (3; quick 1)"
+    )
+    add(
+        "--capacity-duration",
+        type=float,
+        default=None,
+        help="measured window of a capacity step (10; quick 3)",
     )
     add("--inserts", type=int, default=None, help="cold-join history inserts (20000; quick 2000)")
     add("--deletes", type=int, default=None, help="cold-join history deletions (2000; quick 200)")
@@ -184,6 +202,11 @@ def parse_args() -> argparse.Namespace:
     if args.ceiling_duration is None:
         args.ceiling_duration = 2.0 if quick else 5.0
     args.ceiling_steps = [float(x) for x in args.ceiling_steps.split(",") if x.strip()]
+    args.capacity_rooms = [int(x) for x in args.capacity_rooms.split(",") if x.strip()]
+    if args.capacity_warmup is None:
+        args.capacity_warmup = 1.0 if quick else 3.0
+    if args.capacity_duration is None:
+        args.capacity_duration = 3.0 if quick else 10.0
     args.inserts = args.inserts if args.inserts is not None else (2000 if quick else 20000)
     args.deletes = args.deletes if args.deletes is not None else (200 if quick else 2000)
     args.join_samples = args.join_samples or (3 if quick else 10)
@@ -236,6 +259,7 @@ def main() -> int:
         },
         "fanout": {},
         "ceiling": {},
+        "capacity": {},
         "history": {},
     }
     print(f"machine: {json.dumps(report['machine'])}", flush=True)
@@ -246,11 +270,12 @@ def main() -> int:
     started_all = time.monotonic()
     fan_servers = args.servers
     history_servers = [s for s in args.servers if s != "null"]
+    capacity_servers = [s for s in args.servers if s != "null"]
     expected_runs = 0
     ok = False
     try:
         for scenario in args.scenarios:
-            if scenario not in FANOUT and scenario != CEILING:
+            if scenario not in FANOUT and scenario != CEILING:  # capacity: below
                 continue
             if scenario == CEILING:
                 spec = {**CEILING_SPEC, "steps": args.ceiling_steps}
@@ -272,6 +297,27 @@ def main() -> int:
                     by_server[name].append(result)
                     expected_runs += 1
                     print_fanout(scenario, name, i, args.repeats, result, started, workdir)
+        if CAPACITY in args.scenarios:
+            capacity = report["capacity"] = {name: [] for name in capacity_servers}
+            for i in range(args.repeats):
+                for name in capacity_servers:
+                    workdir = tmp / f"capacity-{name}-{i}"
+                    workdir.mkdir()
+                    try:
+                        result = capacity_search(
+                            name,
+                            args,
+                            workdir,
+                            lambda spec, a, d, name=name: fanout_attempts(name, spec, a, d),
+                        )
+                    except Exception as exc:  # one broken run must not lose the others
+                        result = {"ok": False, "error": repr(exc), "server_name": name}
+                    capacity[name].append(result)
+                    expected_runs += 1
+                    if result.get("steps") is not None:
+                        print_capacity(name, i, args.repeats, result)
+                    else:
+                        print(f"capacity {name} run {i + 1}: {result.get('error')}", flush=True)
         if (JOIN in args.scenarios or STORM in args.scenarios) and history_servers:
             history = report["history"]
             history["runs"] = {name: [] for name in history_servers}

@@ -35,12 +35,20 @@ def run_generator(
     workdir: Path,
     on_event: Callable[[Json, int], None],
     timeout: float,
+    cpus: str | None = None,
 ) -> Json:
     cfg_path = workdir / f"{mode}-config.json"
     cfg_path.write_text(json.dumps(config))
     with open(workdir / "loadgen.log", "a") as err:
         proc = subprocess.Popen(
-            ["node", str(BENCH / "loadgen.mjs"), mode, "--config", str(cfg_path)],
+            [
+                *(["taskset", "-c", cpus] if cpus else []),
+                "node",
+                str(BENCH / "loadgen.mjs"),
+                mode,
+                "--config",
+                str(cfg_path),
+            ],
             cwd=BENCH,
             stdout=subprocess.PIPE,
             stderr=err,
@@ -117,7 +125,8 @@ def fanout_run(name: str, spec: Json, args: argparse.Namespace, workdir: Path) -
             timeout = per_step * len(spec["steps"]) + 120
         else:
             timeout = args.warmup + args.duration + args.drain + 120
-        result = run_generator("fanout", config, workdir, on_event, timeout)
+        cpus = getattr(args, "generator_cpus", None)
+        result = run_generator("fanout", config, workdir, on_event, timeout, cpus)
         peak = peak_mb(server.pids)
         if peak != peak:
             result["ok"] = False

@@ -24,10 +24,16 @@ CEILING = "ceiling"  # 1 x 50, 5 typists, total edits/s raised step by step
 CEILING_SPEC = {"rooms": 1, "clients": 50, "typists": 5, "rate": 10}
 CEILING_STEPS = [100, 200, 300, 500, 700, 1000, 1500, 2000, 2500, 3000, 4000, 6000]
 CEILING_MAX_P99_MS = 100.0
+# Workshops one core holds: rooms of 10 (2 typists at 1 edit/s, everyone's presence), the
+# number of rooms raised until p99 > 50 ms or a loss (bench/capacity.py).
+CAPACITY = "capacity"
+CAPACITY_SPEC = {"clients": 10, "typists": 2, "rate": 1}
+CAPACITY_ROOMS = [10, 20, 40, 80, 120, 160, 240, 320, 400]
+CAPACITY_MAX_P99_MS = 50.0
 JOIN = "join20k"
 STORM = "storm200"
 STORM_CLIENTS = 200
-SCENARIOS = [*FANOUT, CEILING, JOIN, STORM]
+SCENARIOS = [*FANOUT, CEILING, CAPACITY, JOIN, STORM]
 TARGET_P99_MS = 20.0  # issue 2: 1x50, 5 typists at 10 edits/s
 TARGET_JOIN_MS = 20.0
 
@@ -55,6 +61,12 @@ def estimate_seconds(args: argparse.Namespace) -> float:
         step = args.ceiling_warmup + args.ceiling_duration + 1.5
         typical_steps = 8
         total += len(args.servers) * args.repeats * (8 + typical_steps * step)
+    if CAPACITY in args.scenarios:  # a fresh server per step; set-up grows with the rooms
+        step = 8 + args.capacity_warmup + args.capacity_duration + args.drain / 2
+        typical = args.capacity_rooms[:6]
+        clients = sum(typical) * CAPACITY_SPEC["clients"]
+        total += len(args.servers) * args.repeats * len(typical) * step
+        total += len([s for s in args.servers if s in OURS]) * args.repeats * clients * 0.01
     if JOIN in args.scenarios or STORM in args.scenarios:
         history = [s for s in args.servers if s != "null"]
         per_ours = 25 + 2 * args.join_samples * 0.1

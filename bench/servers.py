@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,13 @@ class Process:
         self.log_path = log
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
+        self.cpus: str | None = None  # pinned to these cores (``taskset -c``), or not
 
     def start(self, timeout: float = 30.0) -> None:
         self.log = open(self.log_path, "a")
+        pin = ["taskset", "-c", self.cpus] if self.cpus else []
         self.proc = subprocess.Popen(
-            self.command,
+            [*pin, *self.command],
             cwd=self.cwd,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -205,7 +208,11 @@ class CharterServer(Process):
         if invite:  # a server with people and roles
             invite_body: Json = {"role": "editor", "label": "bench", "max_uses": clients}
             editors = self._request("POST", f"{base}/invites", invite_body, facilitator)
-            self.tokens = [self._join(editors["link"], f"Client {i + 1}") for i in range(clients)]
+            link = editors["link"]
+            with ThreadPoolExecutor(8) as pool:  # a few at once: the rooms of a capacity step
+                self.tokens = list(
+                    pool.map(lambda i: self._join(link, f"Client {i + 1}"), range(clients))
+                )
         return names, self.tokens
 
 
@@ -357,6 +364,14 @@ def server_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
 
 def make_server(
     name: str, args: argparse.Namespace, workdir: Path, extra_env: dict[str, str] | None = None
+) -> Process:
+    server = _server(name, args, workdir, extra_env)
+    server.cpus = getattr(args, "server_cpus", None)
+    return server
+
+
+def _server(
+    name: str, args: argparse.Namespace, workdir: Path, extra_env: dict[str, str] | None
 ) -> Process:
     log = workdir / "server.log"
     if name == "null":
