@@ -10,6 +10,7 @@ from pathlib import Path
 
 from capacity import capacity_table, workshops
 from scenarios import CAPACITY_MAX_P99_MS, CEILING_MAX_P99_MS, FANOUT, OURS, PEERS, PROTOCOL, Json
+from soak import soak_table
 from stats import measured, med, medof, spread, values_of
 from targets import targets
 
@@ -251,6 +252,14 @@ def render(report: Json, args: argparse.Namespace) -> list[str]:
             *capacity_table(report["capacity"]),
             "",
             *operator_line(report["capacity"]),
+        ]
+    if report.get("soak"):
+        out += [
+            "",
+            f"## Soak: 20 rooms × 10 clients typing for {args.soak_minutes:g} min, the server's "
+            "memory sampled every 30 s",
+            "",
+            *soak_table(report["soak"]),
         ]
     if report["ceiling"]:
         steps = ", ".join(f"{x:g}" for x in args.ceiling_steps)

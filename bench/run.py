@@ -45,7 +45,7 @@ from capacity import capacity_search, print_capacity
 from chart import chart
 from environment import ensure_node_modules, ensure_peers, machine
 from report import print_fanout, print_history, render
-from runs import build_history, fanout_attempts, join_run, peer_history_run
+from runs import build_history, fanout_attempts, fanout_run, join_run, peer_history_run
 from scenarios import (
     BENCH,
     CAPACITY,
@@ -55,17 +55,20 @@ from scenarios import (
     CEILING_STEPS,
     FANOUT,
     JOIN,
+    KNOWN,
     OURS,
     PEERS,
     REPO,
     SCENARIOS,
     SERVERS,
+    SOAK,
     STORM,
     STORM_CLIENTS,
     Json,
     estimate_seconds,
 )
 from servers import PROBES
+from soak import soak_run
 from targets import all_ok
 
 
@@ -125,6 +128,12 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=None,
         help="measured window of a capacity step (10; quick 3)",
+    )
+    add(
+        "--soak-minutes",
+        type=float,
+        default=120.0,
+        help="length of the soak (--scenarios soak, never by default): 20x10 typing steadily",
     )
     add("--inserts", type=int, default=None, help="cold-join history inserts (20000; quick 2000)")
     add("--deletes", type=int, default=None, help="cold-join history deletions (2000; quick 200)")
@@ -218,9 +227,9 @@ def parse_args() -> argparse.Namespace:
         args.json.parent.mkdir(exist_ok=True)
     args.server_dir = args.server_dir.resolve()
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    unknown = [s for s in args.scenarios if s not in KNOWN]
     if unknown:
-        parser.error(f"unknown scenarios {unknown}; known: {SCENARIOS}")
+        parser.error(f"unknown scenarios {unknown}; known: {KNOWN}")
     if args.target:
         args.servers = "null" if args.target == "null" else "ours-ws"
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
@@ -260,6 +269,7 @@ def main() -> int:
         "fanout": {},
         "ceiling": {},
         "capacity": {},
+        "soak": {},
         "history": {},
     }
     print(f"machine: {json.dumps(report['machine'])}", flush=True)
@@ -318,6 +328,19 @@ def main() -> int:
                         print_capacity(name, i, args.repeats, result)
                     else:
                         print(f"capacity {name} run {i + 1}: {result.get('error')}", flush=True)
+        if SOAK in args.scenarios:
+            soak = report["soak"] = {name: [] for name in capacity_servers}
+            for i in range(args.repeats):
+                for name in capacity_servers:
+                    workdir = tmp / f"soak-{name}-{i}"
+                    workdir.mkdir()
+                    try:
+                        result = soak_run(name, args, workdir, fanout_run)
+                    except Exception as exc:  # one broken run must not lose the others
+                        result = {"ok": False, "error": repr(exc), "server_name": name}
+                    soak[name].append(result)
+                    expected_runs += 1
+                    print(f"soak {name} run {i + 1}: {result.get('soak')}", flush=True)
         if (JOIN in args.scenarios or STORM in args.scenarios) and history_servers:
             history = report["history"]
             history["runs"] = {name: [] for name in history_servers}

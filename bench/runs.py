@@ -73,8 +73,15 @@ def run_generator(
 # ---------------------------------------------------------------- scenarios
 
 
-def fanout_run(name: str, spec: Json, args: argparse.Namespace, workdir: Path) -> Json:
-    """One fan-out run (or one ceiling search, when ``spec`` has steps) on a fresh server."""
+def fanout_run(
+    name: str,
+    spec: Json,
+    args: argparse.Namespace,
+    workdir: Path,
+    watch: Callable[[list[int]], Callable[[], None]] | None = None,
+) -> Json:
+    """One fan-out run (or one ceiling search, when ``spec`` has steps) on a fresh server.
+    ``watch(pids)`` starts watching the server during the run and returns how to stop."""
     background = wait_quiet(args.quiet_below, args.quiet_wait)
     ceiling = "steps" in spec
     server = make_server(name, args, workdir, UNLIMITED if ceiling else None)
@@ -126,7 +133,12 @@ def fanout_run(name: str, spec: Json, args: argparse.Namespace, workdir: Path) -
         else:
             timeout = args.warmup + args.duration + args.drain + 120
         cpus = getattr(args, "generator_cpus", None)
-        result = run_generator("fanout", config, workdir, on_event, timeout, cpus)
+        stop_watching = watch(server.pids) if watch else None
+        try:
+            result = run_generator("fanout", config, workdir, on_event, timeout, cpus)
+        finally:
+            if stop_watching:
+                stop_watching()
         peak = peak_mb(server.pids)
         if peak != peak:
             result["ok"] = False

@@ -30,10 +30,12 @@ CAPACITY = "capacity"
 CAPACITY_SPEC = {"clients": 10, "typists": 2, "rate": 1}
 CAPACITY_ROOMS = [10, 20, 40, 80, 120, 160, 240, 320, 400]
 CAPACITY_MAX_P99_MS = 50.0
+SOAK = "soak"  # 20x10 for --soak-minutes, memory sampled (bench/soak.py); never by default
 JOIN = "join20k"
 STORM = "storm200"
 STORM_CLIENTS = 200
 SCENARIOS = [*FANOUT, CEILING, CAPACITY, JOIN, STORM]
+KNOWN = [*SCENARIOS, SOAK]
 TARGET_P99_MS = 20.0  # issue 2: 1x50, 5 typists at 10 edits/s
 TARGET_JOIN_MS = 20.0
 
@@ -67,6 +69,8 @@ def estimate_seconds(args: argparse.Namespace) -> float:
         clients = sum(typical) * CAPACITY_SPEC["clients"]
         total += len(args.servers) * args.repeats * len(typical) * step
         total += len([s for s in args.servers if s in OURS]) * args.repeats * clients * 0.01
+    if SOAK in args.scenarios:
+        total += len(args.servers) * args.repeats * (10 + args.soak_minutes * 60)
     if JOIN in args.scenarios or STORM in args.scenarios:
         history = [s for s in args.servers if s != "null"]
         per_ours = 25 + 2 * args.join_samples * 0.1

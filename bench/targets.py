@@ -88,6 +88,7 @@ def all_ok(report: Json, expected_runs: int) -> bool:
     runs = [r for by in report["fanout"].values() for rs in by.values() for r in rs]
     runs += [r for rs in report["ceiling"].values() for r in rs]
     runs += [r for rs in report.get("capacity", {}).values() for r in rs]
+    runs += [r for rs in report.get("soak", {}).values() for r in rs]
     runs += [
         r for rs in report["history"].get("runs", {}).values() for r in rs if r.get("historyIntact")
     ]

@@ -1,0 +1,79 @@
+"""The soak: 20 rooms × 10 clients typing steadily (the 20x10 fan-out) for ``--soak-minutes``
+(default 120) on one server, its memory sampled every 30 s. Memory must not grow: the RSS at
+the end is compared with the RSS after 10 minutes (``--soak-minutes`` below 20 compares with
+the RSS at half time). Not in the default scenarios: ``--scenarios soak``."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sampling import status_mb
+from scenarios import FANOUT, Json
+
+EVERY_S = 30.0
+
+
+def soak_run(name: str, args: argparse.Namespace, workdir: Path, run: Callable[..., Json]) -> Json:
+    """``run`` is runs.fanout_run (passed in, as for the capacity search)."""
+    soak_args = argparse.Namespace(**vars(args))
+    soak_args.duration = args.soak_minutes * 60
+    samples: list[tuple[float, float]] = []
+
+    def watch(pids: list[int]) -> Callable[[], None]:
+        stop = threading.Event()
+        started = time.monotonic()
+
+        def sample() -> None:
+            while not stop.wait(EVERY_S):
+                try:
+                    rss = sum(status_mb(pid, "VmRSS") for pid in pids)
+                except (OSError, KeyError):
+                    return
+                samples.append((time.monotonic() - started, rss))
+
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        return lambda: (stop.set(), thread.join())[0]
+
+    result = run(name, FANOUT["20x10"], soak_args, workdir, watch)
+    result["soak"] = summary(samples, args.soak_minutes)
+    return result
+
+
+def summary(samples: list[tuple[float, float]], minutes: float) -> Json:
+    if not samples:
+        return {"samples": []}
+    mark = 600.0 if minutes >= 20 else minutes * 30.0
+    early = next((rss for t, rss in samples if t >= mark), samples[0][1])
+    end = samples[-1][1]
+    return {
+        "samples": [[round(t), round(rss, 1)] for t, rss in samples],
+        "referenceS": mark,
+        "rssReferenceMb": early,
+        "rssEndMb": end,
+        "growthPct": 100 * (end - early) / early,
+    }
+
+
+def soak_table(by_server: dict[str, list[Json]]) -> list[str]:
+    lines = [
+        "| server | minutes | RSS at the reference | RSS at the end | growth | p99 ms | lost |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, runs in by_server.items():
+        for r in runs:
+            s = r.get("soak", {})
+            if "rssEndMb" not in s:
+                lines.append(f"| {name} | run failed: {r.get('error')} | | | | | |")
+                continue
+            lines.append(
+                f"| {name} | {s['samples'][-1][0] / 60:.0f} | {s['rssReferenceMb']:.0f} MB "
+                f"(at {s['referenceS'] / 60:g} min) | {s['rssEndMb']:.0f} MB "
+                f"| {s['growthPct']:+.1f} % | {r.get('latencyMs', {}).get('p99')} "
+                f"| {r.get('delivery', {}).get('lost')} |"
+            )
+    return lines
