@@ -46,6 +46,11 @@ def capacity_search(name: str, args: argparse.Namespace, workdir: Path, run: obj
                 "lost": lost,
                 "serverCpuPct": result.get("server", {}).get("cpuPct"),
                 "rssMb": result.get("server", {}).get("peakRssMb"),
+                # the generator's own state: a busy generator measures itself, not the server
+                "generatorCpuPct": result.get("generatorProc", {}).get("cpuPct"),
+                "generatorLoopDelayP99": result.get("generator", {})
+                .get("loopDelayMs", {})
+                .get("p99"),
                 "error": result.get("error"),
             }
         )
@@ -84,7 +89,7 @@ def print_capacity(name: str, i: int, repeats: int, result: Json) -> None:
 def capacity_table(by_server: dict[str, list[Json]]) -> list[str]:
     lines = [
         "| server | rooms of 10 held | clients | stopped by | steps of the median run "
-        "(rooms: p99 ms, server CPU) |",
+        "(rooms: p99 ms, server CPU, generator CPU) |",
         "|---|---|---|---|---|",
     ]
     for name, runs in by_server.items():
@@ -94,7 +99,8 @@ def capacity_table(by_server: dict[str, list[Json]]) -> list[str]:
             continue
         middle = sorted(ok, key=lambda r: r["rooms"])[len(ok) // 2]
         steps = "; ".join(
-            f"{s['rooms']}: {s['p99']:.1f} ms, {s['serverCpuPct']:.0f} %"
+            f"{s['rooms']}: {s['p99']:.1f} ms, {s['serverCpuPct']:.0f} %, "
+            f"{s.get('generatorCpuPct') or float('nan'):.0f} %"
             if s["p99"] is not None and s["serverCpuPct"] is not None
             else f"{s['rooms']}: failed"
             for s in middle["steps"]

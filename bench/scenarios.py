@@ -28,7 +28,7 @@ CEILING_MAX_P99_MS = 100.0
 # number of rooms raised until p99 > 50 ms or a loss (bench/capacity.py).
 CAPACITY = "capacity"
 CAPACITY_SPEC = {"clients": 10, "typists": 2, "rate": 1}
-CAPACITY_ROOMS = [10, 20, 40, 80, 120, 160, 240, 320, 400]
+CAPACITY_ROOMS = [10, 20, 40, 80, 160, 240, 320, 400, 500, 700, 1000]
 CAPACITY_MAX_P99_MS = 50.0
 SOAK = "soak"  # 20x10 for --soak-minutes, memory sampled (bench/soak.py); never by default
 JOIN = "join20k"
