@@ -12,7 +12,11 @@ of them is part of the server, and figures taken with one must be labelled as su
 - ``CHARTER_PROBE_GC_FREEZE=SECONDS``: call ``gc.freeze()`` that long after start, so that
   full collections no longer walk everything allocated at start-up.
 - ``CHARTER_PROBE_GC_LOG=PATH``: append every garbage collection of generation 1 and 2 (and
-  any longer than 2 ms): wall time, generation, duration.
+  any longer than 2 ms): wall time, generation, duration, CPU time of the thread (equal to
+  the duration: the collector's own work, not a wait), objects collected, and the
+  generations' counters when it started. With ``CHARTER_PROBE_GC_CENSUS=SECONDS`` as well
+  (``--server-env``), every collection of the youngest generation from that long after start
+  is preceded by a census of it: how many objects, their references, their kinds. Slow.
 - ``CHARTER_PROBE_SLOW_MS=N`` with ``CHARTER_PROBE_SLOW_LOG=PATH``: append every event-loop
   callback that ran longer than N ms, with the chain of coroutines it ended in.
 - ``CHARTER_PROBE_CPROFILE=PATH``: profile the server's main thread (the event loop) with
@@ -53,17 +57,39 @@ def _gc_freeze(after: float) -> None:
     threading.Timer(after, gc.freeze).start()
 
 
-def _gc_log(path: str) -> None:
+def _gc_log(path: str, census_after: float | None) -> None:
+    from collections import Counter
+
     out = open(path, "a", buffering=1)
-    started: list[float] = [0.0]
+    began = time.monotonic()
+    started = [0.0, 0.0]
+    counts: list[tuple[int, int, int]] = [(0, 0, 0)]
+
+    def census() -> None:
+        young = gc.get_objects(0)
+        refs = sum(len(gc.get_referents(o)) for o in young)
+        kinds = Counter(type(o).__qualname__ for o in young).most_common(16)
+        out.write(f"   young: {len(young)} objects, {refs} references, {kinds}\n")
 
     def callback(phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
+            counts[0] = gc.get_count()
+            if (
+                census_after is not None
+                and info["generation"] == 0
+                and time.monotonic() - began > census_after
+            ):
+                census()
+            started[1] = time.thread_time()
             started[0] = time.perf_counter()
             return
         ms = (time.perf_counter() - started[0]) * 1000
+        cpu = (time.thread_time() - started[1]) * 1000
         if info["generation"] >= 1 or ms > 2:
-            out.write(f"{time.time():.3f} gen={info['generation']} ms={ms:.2f}\n")
+            out.write(
+                f"{time.time():.3f} gen={info['generation']} ms={ms:.2f} cpu={cpu:.2f} "
+                f"collected={info['collected']} counts={counts[0]}\n"
+            )
 
     gc.callbacks.append(callback)
 
@@ -175,7 +201,8 @@ if _SERVING:
     if env.get("CHARTER_PROBE_GC_FREEZE"):
         _gc_freeze(float(env["CHARTER_PROBE_GC_FREEZE"]))
     if env.get("CHARTER_PROBE_GC_LOG"):
-        _gc_log(env["CHARTER_PROBE_GC_LOG"])
+        census = env.get("CHARTER_PROBE_GC_CENSUS")
+        _gc_log(env["CHARTER_PROBE_GC_LOG"], float(census) if census else None)
     if env.get("CHARTER_PROBE_SLOW_MS") and env.get("CHARTER_PROBE_SLOW_LOG"):
         _slow_callbacks(float(env["CHARTER_PROBE_SLOW_MS"]), env["CHARTER_PROBE_SLOW_LOG"])
     if env.get("CHARTER_PROBE_SENDS"):
