@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -218,7 +218,17 @@ class DrainingServer(uvicorn.Server):
     """uvicorn, stopping as a rolling restart wants. On SIGTERM it stops accepting, then
     closes every live socket with 1001 (going away: the clients reconnect, through the
     proxy, to another instance) and commits what is queued, and only then lets uvicorn
-    finish the HTTP requests still running and run the app's shutdown."""
+    finish the HTTP requests still running and run the app's shutdown.
+
+    ``on_started`` runs once the app has started and before the first connection is served
+    (``charter serve`` freezes the start-up heap there: server/ops/collector.py)."""
+
+    on_started: Callable[[], None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.on_started is not None and self.started:
+            self.on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:

@@ -126,6 +126,11 @@ class Settings:
         "Wait this long before sending again an e-mail the SMTP server refused or could not "
         "take; twice as long after each further failure, at most an hour; given up after 10.",
     )
+    gc_thresholds: str = _setting(
+        "20000,1,100",
+        "Python's garbage collector thresholds for charter serve (gc.set_threshold), tuned "
+        "for thousands of sockets; python: Python's own (700,10,10).",
+    )
     seed_demo: bool = _setting(
         False, "Create the demo charter when the database has no charter yet."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import fields
 
 import pytest
@@ -28,3 +29,45 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     for f in fields(Settings):
         assert env_name(f.name) in readme, f"{env_name(f.name)} is missing from README.md"
         assert flag_name(f.name) in readme, f"{flag_name(f.name)} is missing from README.md"
+
+
+def test_gc_thresholds_are_three_numbers_or_python() -> None:
+    from server.ops import collector
+
+    assert collector.parse(Settings().gc_thresholds) == (20000, 1, 100)
+    assert collector.parse(" 700, 10 ,10") == (700, 10, 10)
+    assert collector.parse("Python") is None
+    for bad in ("", "1,2", "a,b,c", "0,1,1", "5,-1,1", "1,2,3,4"):
+        with pytest.raises(ValueError, match="three whole numbers"):
+            collector.parse(bad)
+
+
+def test_configure_sets_the_thresholds_and_python_leaves_them() -> None:
+    import gc
+
+    from server.ops import collector
+
+    before = gc.get_threshold()
+    try:
+        collector.configure((12345, 2, 50))
+        assert gc.get_threshold() == (12345, 2, 50)
+        collector.configure(None)
+        assert gc.get_threshold() == (12345, 2, 50)
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_serve_refuses_bad_gc_thresholds_with_the_setting_named() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--port", "0", "--database-url", "sqlite://"],
+        cwd=ROOT,
+        env={**os.environ, "CHARTER_GC_THRESHOLDS": "lots"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "CHARTER_GC_THRESHOLDS" in done.stderr and "three whole numbers" in done.stderr

@@ -321,8 +321,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import DrainingServer, uvicorn_config
+    from server.ops import collector
 
     settings = _settings(args)
+    try:
+        thresholds = collector.parse(settings.gc_thresholds)
+    except ValueError as exc:
+        raise SystemExit(f"CHARTER_GC_THRESHOLDS / --gc-thresholds: {exc}") from exc
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only then, and small frames must not
     # wait for the peer's delayed ACK (40 ms).
@@ -334,6 +339,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = uvicorn_config(settings)
     logs.install(settings.log_level, settings.log_format)  # after uvicorn set its loggers up
     server = DrainingServer(config)
+    collector.configure(thresholds)
+    server.on_started = collector.freeze_startup
     print(f"Charter server on {settings.base_url}  (port {port})", flush=True)
     server.run(sockets=[sock])
     return 0
