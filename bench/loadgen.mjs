@@ -495,7 +495,18 @@ async function fanout (cfg) {
         const record = { t: 0, room: c.room, measured: stage === 'measure', phase: P, got: 0, worst: 0, first: Infinity }
         sent.set(key, record)
         c.stamp = record // the 'update' handler stamps it just before ws.send, inside transact()
-        c.doc.transact(() => text.insert(pos, marker + ' '))
+        c.doc.transact(() => {
+          text.insert(pos, marker + ' ')
+          // The soak's text keeps a steady length, as a workshop rewrites its article: past
+          // `steadyText` characters, each edit also deletes as many at a random place (in the
+          // same update, before or after the marker, never inside it).
+          if (cfg.steadyText && text.length > cfg.steadyText) {
+            const n = marker.length + 1
+            const before = Math.floor(run.rand() * 2) === 0 && pos >= n
+            const at = before ? Math.floor(run.rand() * (pos - n + 1)) : pos + n + Math.floor(run.rand() * (text.length - pos - 2 * n + 1))
+            if (at >= 0 && at + n <= text.length && (at + n <= pos || at >= pos + n)) text.delete(at, n)
+          }
+        })
         if (cfg.awareness === 'cursor') c.sendPresence(pos + marker.length + 1)
         counts.sent++
         counts.expected += others

@@ -125,6 +125,8 @@ def fanout_run(
             "awareness": args.awareness,
             "seed": args.seed,
         }
+        if getattr(args, "steady_text", 0):
+            config["steadyText"] = args.steady_text
         if ceiling:
             config["steps"] = spec["steps"]
             config["maxP99"] = CEILING_MAX_P99_MS

@@ -1,5 +1,6 @@
 """The soak: 20 rooms × 10 clients typing steadily (the 20x10 fan-out) for ``--soak-minutes``
-(default 120) on one server, its memory sampled every 30 s. Memory must not grow: the RSS at
+(default 120) on one server, its memory sampled every 30 s. Each article keeps about 4,000
+characters: past that, every edit deletes as much as it inserts. Memory must not grow: the RSS at
 the end is compared with the RSS after 10 minutes (``--soak-minutes`` below 20 compares with
 the RSS at half time). Not in the default scenarios: ``--scenarios soak``."""
 
@@ -15,12 +16,16 @@ from sampling import status_mb
 from scenarios import FANOUT, Json
 
 EVERY_S = 30.0
+STEADY_TEXT = 4000  # characters of each article past which every edit also deletes as many
 
 
 def soak_run(name: str, args: argparse.Namespace, workdir: Path, run: Callable[..., Json]) -> Json:
     """``run`` is runs.fanout_run (passed in, as for the capacity search)."""
     soak_args = argparse.Namespace(**vars(args))
     soak_args.duration = args.soak_minutes * 60
+    # Typing that only inserts would grow every article by megabytes an hour, and memory with
+    # it, on any server: the soak's articles keep a steady length instead (bench/loadgen.mjs).
+    soak_args.steady_text = STEADY_TEXT
     samples: list[tuple[float, float]] = []
 
     def watch(pids: list[int]) -> Callable[[], None]:
