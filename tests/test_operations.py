@@ -360,3 +360,25 @@ async def test_a_postgresql_backup_restores_with_pg_restore(pg: str, tmp_path: P
         async with running_server(settings.with_overrides(database_url=target)) as back:
             assert await server_text(back.base_url, name) == wanted
             await written_by_eli(back, name)
+
+
+def test_charter_serve_times_its_garbage_collections_in_the_metrics(tmp_path: Path) -> None:
+    server = ServerProcess(
+        f"sqlite:///{tmp_path / 'charter.db'}",
+        SEED,
+        ("CHARTER_METRICS", "true"),
+        ("CHARTER_METRICS_TOKEN", "t"),
+        ("CHARTER_GC_THRESHOLDS", "700,10,10"),
+    )
+    server.start()
+    try:
+        page = httpx.get(f"{server.base_url}/metrics", headers={"authorization": "Bearer t"})
+        scraped = figures(page.text)
+        # The full collection before the start-up heap is frozen, at least.
+        full = scraped[("charter_gc_pause_seconds_count", (("generation", "2"),))]
+        assert full >= 1
+        assert 0 < scraped[("charter_gc_pause_seconds_sum", (("generation", "2"),))] < 5
+        young = scraped.get(("charter_gc_pause_seconds_count", (("generation", "0"),)), 0)
+        assert young >= 1  # 700 allocations pass in any start-up
+    finally:
+        server.stop()

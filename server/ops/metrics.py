@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.ops import collector
+
 if TYPE_CHECKING:
     from server.services import Services
 
@@ -53,6 +55,7 @@ class Metrics:
 
     def watch(self, services: Services) -> None:
         self.registry.register(_Scraped(services))
+        self.registry.register(collector.PAUSES)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
