@@ -17,13 +17,15 @@ of them is part of the server, and figures taken with one must be labelled as su
   generations' counters when it started. With ``CHARTER_PROBE_GC_CENSUS=SECONDS`` as well
   (``--server-env``), every collection of the youngest generation from that long after start
   is preceded by a census of it: how many objects, their references, their kinds. Slow.
-- ``CHARTER_PROBE_SLOW_MS=N`` with ``CHARTER_PROBE_SLOW_LOG=PATH``: append every event-loop
-  callback that ran longer than N ms, with the chain of coroutines it ended in.
+- ``CHARTER_PROBE_SLOW_MS=N`` with ``CHARTER_PROBE_SLOW_LOG=PATH``: whenever the event loop
+  has not ticked for N ms, append the main thread's stack as a watcher thread sees it then
+  (a 1 ms heartbeat on the loop, so it works with uvloop, whose callbacks asyncio's hooks
+  never see). Costs a little CPU.
 - ``CHARTER_PROBE_CPROFILE=PATH``: profile the server's main thread (the event loop) with
   cProfile from ``CHARTER_PROBE_CPROFILE_START`` seconds after start (12: past the set-up
   and warm-up of a fan-out run) for ``CHARTER_PROBE_CPROFILE_SECONDS`` (10), and write the
-  stats to PATH (``python -m pstats PATH``). Slows the server down: for call counts and
-  proportions only.
+  stats to PATH (``python -m pstats PATH``). Scheduled on the loop as uvicorn starts, so it
+  works with uvloop. Slows the server down: for call counts and proportions only.
 - ``CHARTER_PROBE_SENDS=PATH``: append one line per received or sent websocket frame that
   carries a load-generator marker (``r|s MARKER perf_counter``): the server's own view of
   each fan-out.
@@ -94,30 +96,51 @@ def _gc_log(path: str, census_after: float | None) -> None:
     gc.callbacks.append(callback)
 
 
-def _slow_callbacks(limit_ms: float, path: str) -> None:
-    import asyncio.events as events
+def _on_loop_start(hook: Any) -> None:
+    """Run ``hook(loop)`` in the event loop's thread as uvicorn starts (any loop, uvloop too:
+    its callbacks never go through asyncio's ``Handle._run`` or ``_run_once``)."""
+    import asyncio
+
+    import uvicorn.server
+
+    startup = uvicorn.server.Server.startup
+
+    async def probed_startup(self: Any, sockets: Any = None) -> None:
+        hook(asyncio.get_running_loop())
+        await startup(self, sockets)
+
+    uvicorn.server.Server.startup = probed_startup  # type: ignore[method-assign]
+
+
+def _stalls(limit_ms: float, path: str) -> None:
+    import threading
+    import traceback
 
     out = open(path, "a", buffering=1)
-    original = events.Handle._run
-    clock = time.perf_counter
+    main = threading.get_ident()
+    beat = [time.perf_counter()]
 
-    def run(self: Any) -> None:
-        t = clock()
-        original(self)
-        ms = (clock() - t) * 1000
-        if ms > limit_ms:
-            owner = getattr(self._callback, "__self__", None)
-            coro = getattr(owner, "get_coro", lambda: None)()
-            chain = []
-            while coro is not None and len(chain) < 40:
-                frame = getattr(coro, "cr_frame", None)
-                name = getattr(coro, "__qualname__", type(coro).__name__)
-                chain.append(f"{name}:{frame.f_lineno}" if frame else name)
-                coro = getattr(coro, "cr_await", None)
-            where = " > ".join(chain) or repr(self._callback)[:120]
-            out.write(f"{time.time():.3f} {ms:.1f}ms {where}\n")
+    def heartbeat(loop: Any) -> None:
+        beat[0] = time.perf_counter()
+        loop.call_later(0.001, heartbeat, loop)
 
-    events.Handle._run = run  # type: ignore[method-assign]
+    def watch() -> None:
+        reported = 0.0
+        while True:
+            time.sleep(limit_ms / 4000)
+            late = (time.perf_counter() - beat[0]) * 1000
+            if late > limit_ms and beat[0] != reported:
+                reported = beat[0]
+                frame = sys._current_frames().get(main)
+                stack = traceback.extract_stack(frame)[-14:] if frame else []
+                where = " > ".join(f"{f.name}:{f.lineno}" for f in stack) or "?"
+                out.write(f"{time.time():.3f} {late:.1f}ms+ {where}\n")
+
+    def start(loop: Any) -> None:
+        heartbeat(loop)
+        threading.Thread(target=watch, daemon=True).start()
+
+    _on_loop_start(start)
 
 
 def _sends(path: str) -> None:
@@ -164,28 +187,22 @@ def _sends(path: str) -> None:
 
 
 def _cprofile(path: str, start: float, seconds: float) -> None:
-    import asyncio.base_events as base_events
     import cProfile
 
     profile = cProfile.Profile()
     began = time.monotonic()
-    state = {"on": False, "done": False}
-    run_once = base_events.BaseEventLoop._run_once  # type: ignore[attr-defined]
 
-    def probed_run_once(self: Any) -> None:
-        # cProfile follows the thread that enables it: switch it in the loop's own thread.
-        if not state["done"]:
-            elapsed = time.monotonic() - began
-            if not state["on"] and elapsed >= start:
-                state["on"] = True
-                profile.enable()
-            elif state["on"] and elapsed >= start + seconds:
-                profile.disable()
-                profile.dump_stats(path)
-                state["done"] = True
-        run_once(self)
+    def stop() -> None:
+        profile.disable()
+        profile.dump_stats(path)
 
-    base_events.BaseEventLoop._run_once = probed_run_once  # type: ignore[attr-defined]
+    def schedule(loop: Any) -> None:
+        # cProfile follows the thread that enables it: enable it in the loop's own thread.
+        delay = max(0.0, start - (time.monotonic() - began))
+        loop.call_later(delay, profile.enable)
+        loop.call_later(delay + seconds, stop)
+
+    _on_loop_start(schedule)
 
 
 if _SERVING:
@@ -204,6 +221,6 @@ if _SERVING:
         census = env.get("CHARTER_PROBE_GC_CENSUS")
         _gc_log(env["CHARTER_PROBE_GC_LOG"], float(census) if census else None)
     if env.get("CHARTER_PROBE_SLOW_MS") and env.get("CHARTER_PROBE_SLOW_LOG"):
-        _slow_callbacks(float(env["CHARTER_PROBE_SLOW_MS"]), env["CHARTER_PROBE_SLOW_LOG"])
+        _stalls(float(env["CHARTER_PROBE_SLOW_MS"]), env["CHARTER_PROBE_SLOW_LOG"])
     if env.get("CHARTER_PROBE_SENDS"):
         _sends(env["CHARTER_PROBE_SENDS"])
