@@ -172,6 +172,8 @@ def test_demoting_someone_asks_first(browser: Browser, live_server: LiveServer) 
     assert eli_role() == "editor"
     f.once("dialog", lambda d: answer(d, True))
     role.select_option("reader")
+    # Saved once the panel says so (the select shows the choice before the request ends).
+    expect(f.get_by_text("Rôle de Eli modifié.")).to_be_attached()
     expect(f.locator(".participant", has_text="Eli").get_by_label("Rôle")).to_have_value("reader")
     assert eli_role() == "reader"
     fanny.context.close()
