@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from persistence.driver import Prepared
 from persistence.tables import (
     articles,
     doc_contributions,
@@ -55,30 +56,35 @@ def record(conn: Connection, edits: Iterable[tuple[int, int | None]]) -> None:
         {"document_id": d, "participant_id": p, "position": position, "edits": n}
         for (d, p), n in sorted(counts.items())
     ]
-    conn.execute(_upsert(conn.dialect.name), rows)
+    _upsert(conn.dialect.name).many(conn, rows)
+
+
+_POSITION = Prepared(select(func.max(doc_updates.c.seq)))
 
 
 def log_position(conn: Connection) -> int:
     """The highest ``seq`` of the update log this transaction sees (0: empty)."""
-    return int(conn.execute(select(func.max(doc_updates.c.seq))).scalar() or 0)
+    return int(_POSITION.scalar(conn) or 0)
 
 
-_upserts: dict[str, Insert] = {}
+_upserts: dict[str, Prepared] = {}
 
 
-def _upsert(dialect: str) -> Insert:
+def _upsert(dialect: str) -> Prepared:
     """The counting statement, built once per dialect: building ``excluded`` copies the
     table's columns, which cost more than the writer's whole commit when done per batch."""
-    statement = _upserts.get(dialect)
-    if statement is None:
+    prepared = _upserts.get(dialect)
+    if prepared is None:
         make = postgresql.insert if dialect == "postgresql" else sqlite.insert
         base = make(doc_contributions_at)
         # Two instances' commits may end at the same position: their counts add up.
-        statement = _upserts[dialect] = base.on_conflict_do_update(
+        statement = base.on_conflict_do_update(
             index_elements=["document_id", "participant_id", "position"],
             set_={"edits": doc_contributions_at.c.edits + base.excluded.edits},
         )
-    return statement
+        keys = ("document_id", "participant_id", "position", "edits")
+        prepared = _upserts[dialect] = Prepared(statement, keys)
+    return prepared
 
 
 @dataclass(frozen=True)
