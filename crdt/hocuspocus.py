@@ -80,6 +80,16 @@ def decode(frame: bytes) -> tuple[str, DocMessage]:
     return name, message
 
 
+def kind(frame: bytes) -> int | None:
+    """The message type of a client frame, without decoding it (None: unreadable)."""
+    reader = Reader(frame)
+    try:
+        reader.read_var_string()
+        return reader.read_var_uint()
+    except DecodeError:
+        return None
+
+
 def _read_auth(reader: Reader) -> Auth:
     sub = reader.read_var_uint()
     if sub != AUTH_TOKEN:

@@ -51,7 +51,7 @@ from server.live.http_protocol import with_head_timeout
 from server.live.redis_backplane import RedisBackplane
 from server.live.registry import RoomRegistry
 from server.live.rooms import SizeLimits
-from server.live.wire import WireMiddleware
+from server.live.wire import CharterWebSockets, WireMiddleware
 from server.live.ws_collab import collab_endpoint
 from server.live.ws_yjs import yjs_endpoint
 from server.ops import health
@@ -204,7 +204,9 @@ def uvicorn_config(settings: Settings, *, log_level: str | None = None) -> uvico
         create_app(settings),
         log_level=log_level or settings.log_level,
         http=with_head_timeout(settings.http_head_timeout_seconds),
-        ws="websockets-sansio",  # server/live/wire.py writes broadcast frames to its transports
+        # uvicorn's websockets-sansio protocol, which hands frames to rooms as they arrive and
+        # whose transports broadcasts are written to (server/live/wire.py).
+        ws=CharterWebSockets,
         ws_max_size=settings.max_message_bytes,
         ws_per_message_deflate=settings.ws_deflate,
         lifespan="on",

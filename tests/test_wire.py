@@ -1,7 +1,8 @@
 """The send path (server/live/wire.py): broadcast frames written straight to each socket, the
 ASGI path for sockets that negotiated compression, and a reader that stops reading is
-closed (4408) without slowing the others. Sending does not depend on the database, so
-these run on SQLite only."""
+closed (4408) without slowing the others. The receive path: frames handed to rooms as they
+arrive, in the order they were sent even when one of them has to wait. Neither depends on
+the database, so these run on SQLite only."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from pathlib import Path
 import pytest
 import websockets
 
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from crdt import protocol as yprotocol
 from server.domain.demo import DEMO_SLUG
 from server.live.connection import Connection
-from server.live.wire import PROTOCOL_READS
+from server.live.wire import PROTOCOL_OVERRIDES, PROTOCOL_READS, CharterWebSockets
 from server.settings import Settings
 from tests.support import (
     ADMIN_TOKEN,
@@ -26,6 +30,7 @@ from tests.support import (
     running_server,
     wait_for,
 )
+from tests.wire_client import Wire, auth_frame, insertion, text_of
 
 
 def _settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -75,12 +80,16 @@ async def test_plain_sockets_are_written_to_directly_until_they_close(
             protocol = member._wire._protocol  # type: ignore[union-attr]
             missing = [a for a in PROTOCOL_READS if not hasattr(protocol, a)]
             assert not missing, f"uvicorn's websocket protocol lost {missing}"
+            assert all(hasattr(WebSocketsSansIOProtocol, m) for m in PROTOCOL_OVERRIDES)
+            # frames are taken as they arrive, not through the ASGI queue
+            assert isinstance(protocol, CharterWebSockets) and protocol.receiver is not None
         writer.append("[direct]")
         await reader.wait_text(lambda t: "[direct]" in t)
         gone = next(m for m in members if m.principal.name == "Éditrice 1")
         await reader.disconnect()
         await wait_for(lambda: gone not in room.members)
         assert not gone.direct
+        assert gone._wire._protocol.receiver is None  # type: ignore[union-attr]
         assert [m.direct for m in room.members if isinstance(m, Connection)] == [True]
 
 
@@ -146,3 +155,26 @@ async def test_a_reader_that_stops_reading_is_closed_and_others_keep_up(
         assert closed.value.rcvd is not None, "the server never closed the stalled socket"
         assert closed.value.rcvd.code == 4408
         assert "too slow" in closed.value.rcvd.reason
+
+
+async def test_frames_sent_after_an_auth_wait_for_its_answer(server: RunningServer) -> None:
+    """On /collab an Auth awaits the database, so it takes the ASGI path; an update and a
+    sync step 1 sent right behind it follow it there instead of overtaking it: the answers
+    come in the order of the questions, and the step 2 holds the update sent before it."""
+    name = await first_document(server.base_url, DEMO_SLUG)
+    token = await make_token(server, "editor", "Rédactrice")
+    wire = await Wire.open(server.ws_url, "collab", name)
+    try:
+        await wire.admitted(token)
+        since = wire.mark()
+        unknown = f"charters/{DEMO_SLUG}/articles/zz0unknown"
+        await wire.send_raw(auth_frame(unknown, None))
+        await wire.send(yprotocol.sync_update(insertion("[behind the auth]")))
+        await wire.send(yprotocol.sync_step1(b"\x00"))
+        step2 = await wire.wait(lambda f: f.kind == "step2" and f.doc == name, since)
+        answers = [f for f in wire.since(since) if f.kind in ("auth_denied", "step2")]
+        assert [(f.kind, f.doc) for f in answers] == [("auth_denied", unknown), ("step2", name)]
+        assert "[behind the auth]" in text_of(step2.data)
+        await wire.wait(lambda f: f.kind == "sync_status" and f.doc == name, since)
+    finally:
+        await wire.close()

@@ -4,6 +4,11 @@
 Where the server allows it (server/live/wire.py) and nothing is queued, ``offer`` writes the frame
 to the socket at once; otherwise the frame waits in the outbox for the writer. A connection
 whose outbox overflows is closed (4408) rather than slowing the room.
+
+Receiving mirrors it: where the server allows it, ``receive_inline`` takes each binary
+frame as it arrives and hands it to a plain ``def`` of the endpoint; a frame that needs to
+await (a Hocuspocus Auth) takes the ASGI queue to ``frames`` instead, and every frame after
+it follows it there until it is handled, so frames are handled in the order they came.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -51,6 +56,12 @@ class Connection:
         self._wrote = False  # a frame went out directly since the writer last woke
         self.closed = False
         self.close_code: int | None = None  # ours, when we closed it
+        # Receiving as frames arrive (``receive_inline``):
+        self._handle: Callable[[bytes], None] | None = None
+        self._inline_ok: Callable[[bytes], bool] | None = None
+        self._max_bytes = 0
+        self._limits: ConnectionLimits | None = None
+        self._behind = 0  # frames in (or taken from) the ASGI queue and not yet handled
 
     def __repr__(self) -> str:
         # As log lines name a connection: its number and whose it is (an id, never a name).
@@ -123,9 +134,48 @@ class Connection:
         finally:
             self._sending = False
 
+    def receive_inline(
+        self,
+        handle: Callable[[bytes], None],
+        *,
+        max_bytes: int,
+        limits: ConnectionLimits,
+        inline_ok: Callable[[bytes], bool] | None = None,
+    ) -> bool:
+        """Hand each binary frame to ``handle`` as it arrives, where the server allows it
+        (server/live/wire.py); ``inline_ok(frame)`` False sends a frame through ``frames``
+        instead. The same checks as ``frames`` apply. False if the server does not allow it."""
+        self._handle, self._inline_ok = handle, inline_ok
+        self._max_bytes, self._limits = max_bytes, limits
+        queued = self._wire.listen(self._arrived) if self._wire is not None else None
+        if queued is None:
+            return False
+        self._behind = queued  # what the client sent before this: handled first
+        return True
+
+    def stop_receiving_inline(self) -> None:
+        if self._wire is not None:
+            self._wire.listen(None)
+        self._handle = None
+
+    def _arrived(self, frame: bytes) -> bool:
+        """One binary frame, as the socket's protocol reads it: True when taken here."""
+        if self._behind or (self._inline_ok is not None and not self._inline_ok(frame)):
+            self._behind += 1
+            return False
+        handle, limits = self._handle, self._limits
+        if handle is None or limits is None or self.closed or self._close_request is not None:
+            return True  # dropped, as the frames after a close are
+        refusal = _refusal(frame, self._max_bytes, limits)
+        if refusal is not None:
+            self.request_close(*refusal)
+            return True
+        handle(frame)
+        return True
+
     async def frames(self, max_bytes: int, limits: ConnectionLimits) -> AsyncIterator[bytes]:
-        """The binary frames this socket receives, in order, until it closes. A text frame,
-        a frame over ``max_bytes`` or a rate limit closes it with its own code."""
+        """The binary frames this socket receives through ASGI, in order, until it closes.
+        A text frame, a frame over ``max_bytes`` or a rate limit closes it with its own code."""
         while not self.closed:
             try:
                 event = await self.websocket.receive()
@@ -138,14 +188,13 @@ class Connection:
             if frame is None:
                 await self.close(closecodes.BAD_FRAME, "text frames are not part of the protocol")
                 return
-            if len(frame) > max_bytes:
-                await self.close(closecodes.MESSAGE_TOO_BIG, "frame too large")
-                return
-            refusal = limits.admit(len(frame))
+            refusal = _refusal(frame, max_bytes, limits)
             if refusal is not None:
-                await self.close(closecodes.RATE_LIMITED, refusal)
+                await self.close(*refusal)
                 return
             yield frame
+            if self._behind:
+                self._behind -= 1  # handled: the frames behind it may come inline again
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed:
@@ -158,3 +207,13 @@ class Connection:
             await self.websocket.close(code, reason[:120])
         except (WebSocketDisconnect, OSError, RuntimeError) as exc:
             log.debug("%r close after disconnect: %s", self, exc)
+
+
+def _refusal(frame: bytes, max_bytes: int, limits: ConnectionLimits) -> tuple[int, str] | None:
+    """The close code and reason for a frame over the size or rate limits, else None."""
+    if len(frame) > max_bytes:
+        return closecodes.MESSAGE_TOO_BIG, "frame too large"
+    refusal = limits.admit(len(frame))
+    if refusal is not None:
+        return closecodes.RATE_LIMITED, refusal
+    return None

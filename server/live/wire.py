@@ -13,9 +13,20 @@ A socket that negotiated an extension (permessage-deflate compresses with per-so
 a socket that is closing or whose transport is paused, and any other ASGI server: the
 connection uses the ordinary ASGI ``send``. Both write to the same transport in the order
 they are called (server/live/connection.py keeps that order).
+
+Receiving, the same reasoning. Through ASGI each frame a client sends is queued by the
+protocol, which stops reading the socket until the application's task wakes up, takes it
+through Starlette's ``receive`` and asks for the next one: a task switch and two changes
+to the event loop's watch of the socket per frame, for a room that then handles the frame
+in a plain ``def``. :class:`CharterWebSockets` (the protocol ``charter serve`` gives uvicorn)
+hands each complete binary message instead to a receiver the connection registers
+(:meth:`Wire.listen`), as it arrives; the receiver can decline a message, which then takes
+the ASGI queue as before (server/live/connection.py keeps the order).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -27,7 +38,20 @@ EXTENSION = "charter.wire"
 # attributes, as uvicorn UVICORN_CHECKED has them (pinned exactly in pyproject.toml;
 # tests/test_pins.py fails when either changes).
 UVICORN_CHECKED = "0.54.0"
-PROTOCOL_READS = ("handshake_complete", "conn", "writable", "close_sent", "disconnected")
+PROTOCOL_READS = (
+    "handshake_complete",
+    "conn",
+    "writable",
+    "close_sent",
+    "disconnected",
+    "queue",
+    "frames",
+    "curr_msg_data_type",
+)
+# … and the method :class:`CharterWebSockets` overrides (tests/test_wire.py checks both).
+PROTOCOL_OVERRIDES = ("send_receive_event_to_app",)
+
+Receiver = Callable[[bytes], bool]  # True: taken; False: let it take the ASGI queue
 
 _last: tuple[bytes | None, bytes] = (None, b"")
 
@@ -41,6 +65,22 @@ def encode(payload: bytes) -> bytes:
     wire = Frame(Opcode.BINARY, payload).serialize(mask=False)
     _last = (payload, wire)
     return wire
+
+
+class CharterWebSockets(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol, with a receiver for complete binary messages."""
+
+    receiver: Receiver | None = None
+
+    def send_receive_event_to_app(self) -> None:
+        receiver = self.receiver
+        if receiver is not None and self.curr_msg_data_type == "bytes" and not self.close_sent:
+            frames = self.frames
+            data = frames[0] if len(frames) == 1 else b"".join(frames)
+            if receiver(data):
+                self.frames = []
+                return
+        super().send_receive_event_to_app()
 
 
 class Wire:
@@ -74,6 +114,16 @@ class Wire:
             return False
         self._protocol.transport.write(encode(payload))
         return True
+
+    def listen(self, receiver: Receiver | None) -> int | None:
+        """Hand each complete binary message to ``receiver`` as it arrives (None: stop).
+        Returns how many events already wait in the ASGI queue (they come first), or None
+        if this socket's protocol has no receiver (then everything takes the queue)."""
+        protocol = self._protocol
+        if not isinstance(protocol, CharterWebSockets):
+            return None
+        protocol.receiver = receiver
+        return protocol.queue.qsize()
 
 
 class WireMiddleware:

@@ -118,13 +118,23 @@ async def collab_endpoint(websocket: WebSocket) -> None:
     # Each document carries its own principal (DocSession); the socket itself none.
     conn = open_connection(CollabConnection, websocket, local_reader(), services)
 
+    def handle(frame: bytes) -> None:
+        if frame != hp.PONG:
+            name, message = hp.decode(frame)
+            _handle(conn, name, message, len(frame))
+
     async def dispatch(frame: bytes) -> None:
         if frame != hp.PONG:
             name, message = hp.decode(frame)
-            await _dispatch(conn, services, name, message, len(frame))
+            if isinstance(message, hp.Auth):
+                if name not in conn.sessions:
+                    await _authenticate(conn, services, name, message)
+                return
+            _handle(conn, name, message, len(frame))
 
     try:
-        await serve(conn, services, dispatch)
+        # An Auth awaits the database: it (and what follows it) comes through ``dispatch``.
+        await serve(conn, services, dispatch, handle, inline_ok=_not_auth)
     finally:
         for session in conn.sessions.values():
             session.room.leave(session)
@@ -132,14 +142,15 @@ async def collab_endpoint(websocket: WebSocket) -> None:
             services.release_slot(principal, conn)
 
 
-async def _dispatch(
-    conn: CollabConnection, services: Services, name: str, message: hp.DocMessage, size: int
-) -> None:
+def _not_auth(frame: bytes) -> bool:
+    return hp.kind(frame) != hp.AUTH
+
+
+def _handle(conn: CollabConnection, name: str, message: hp.DocMessage, size: int) -> None:
+    """Any message but an Auth (``dispatch`` awaits those)."""
     session = conn.sessions.get(name)
     if isinstance(message, hp.Auth):
-        if session is None:
-            await _authenticate(conn, services, name, message)
-        return
+        raise RuntimeError("an Auth is dispatched (it awaits), never handled inline")
     if session is None and name in conn.barred:
         conn.sent_after_close += 1
         if conn.sent_after_close > AFTER_CLOSE_ALLOWANCE:

@@ -71,10 +71,13 @@ async def _serve(conn: YjsConnection, services: Services, key: RoomKey, name: st
         return
     room.join(conn, send_step1=True)
 
-    async def dispatch(frame: bytes) -> None:
+    def handle(frame: bytes) -> None:
         room.handle(conn, decode(frame))
 
+    async def dispatch(frame: bytes) -> None:
+        handle(frame)
+
     try:
-        await serve(conn, services, dispatch)
+        await serve(conn, services, dispatch, handle)
     finally:
         room.leave(conn)
