@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import websockets
-
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from crdt import protocol as yprotocol
