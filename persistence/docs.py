@@ -98,6 +98,7 @@ class DocStore:
         self._queue: list[_Queued] = []
         self._wakeup = asyncio.Event()
         self._rows_since_compaction: dict[int, int] = {}
+        self._due: set[int] = set()  # documents with compact_every rows or more since then
         self._in_flight = False  # a batch taken from the queue and not yet committed
         self.commits = 0  # transactions committed, for tests and metrics
         self._waiting_since: float | None = None  # work queued and not committed since
@@ -113,7 +114,7 @@ class DocStore:
         async with self._engine.connect() as conn:
             async with conn.begin():
                 updates = await self._read(conn, document_id)
-        self._rows_since_compaction[document_id] = sum(seq is not None for _, seq in updates)
+        self._count_rows(document_id, sum(seq is not None for _, seq in updates))
         return [u for u, _ in updates]
 
     async def _read(
@@ -278,7 +279,7 @@ class DocStore:
         for q in batch:
             if q.update is not None:
                 n = self._rows_since_compaction.get(q.document_id, 0)
-                self._rows_since_compaction[q.document_id] = n + 1
+                self._count_rows(q.document_id, n + 1)
 
     async def _write(
         self,
@@ -318,9 +319,17 @@ class DocStore:
 
     # -- compaction --
 
+    def _count_rows(self, document_id: int, rows: int) -> None:
+        self._rows_since_compaction[document_id] = rows
+        if rows >= self._compact_every:
+            self._due.add(document_id)
+        else:
+            self._due.discard(document_id)
+
     async def _compact_due(self) -> None:
-        due = [d for d, n in self._rows_since_compaction.items() if n >= self._compact_every]
-        for document_id in due:
+        # The documents that reached compact_every, noted as they do (not a scan of every
+        # document ever loaded after each commit: that grows with the rooms).
+        for document_id in sorted(self._due):
             try:
                 await self.compact(document_id)
             except TRANSIENT as exc:
@@ -338,12 +347,12 @@ class DocStore:
         async with self._engine.begin() as conn:
             if not await self._lock_for_compaction(conn, document_id):
                 log.info("compaction skipped document=%d: another instance holds it", document_id)
-                self._rows_since_compaction[document_id] = 0
+                self._count_rows(document_id, 0)
                 return 0
             found = await self._read(conn, document_id)
             seqs = [seq for _, seq in found if seq is not None]
             if not seqs:
-                self._rows_since_compaction[document_id] = 0
+                self._count_rows(document_id, 0)
                 return 0
             state = await anyio.to_thread.run_sync(self._fold, [u for u, _ in found])
             if self._history is not None:
@@ -353,7 +362,7 @@ class DocStore:
             for start in range(0, len(seqs), 1000):  # exactly the rows folded, in chunks
                 chunk = seqs[start : start + 1000]
                 await conn.execute(delete(doc_updates).where(doc_updates.c.seq.in_(chunk)))
-        self._rows_since_compaction[document_id] = 0
+        self._count_rows(document_id, 0)
         self.compactions += 1
         log.info("compacted document=%d rows=%d bytes=%d", document_id, len(seqs), len(state))
         return len(seqs)
