@@ -10,7 +10,7 @@ from pathlib import Path
 
 from capacity import capacity_table, workshops
 from scenarios import CAPACITY_MAX_P99_MS, CEILING_MAX_P99_MS, FANOUT, OURS, PEERS, PROTOCOL, Json
-from soak import soak_table
+from soak import rounds_table, soak_table
 from stats import measured, med, medof, spread, values_of
 from targets import targets
 
@@ -261,6 +261,14 @@ def render(report: Json, args: argparse.Namespace) -> list[str]:
             "",
             *soak_table(report["soak"]),
         ]
+        if args.soak_rounds > 1:
+            out += [
+                "",
+                f"### Leak check: {args.soak_rounds} rounds of {args.soak_minutes:g} min on "
+                f"fresh articles, {args.soak_pause:g} s after each with every client gone",
+                "",
+                *rounds_table(report["soak"]),
+            ]
     if report["ceiling"]:
         steps = ", ".join(f"{x:g}" for x in args.ceiling_steps)
         out += [

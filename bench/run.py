@@ -135,6 +135,19 @@ def parse_args() -> argparse.Namespace:
         default=120.0,
         help="length of the soak (--scenarios soak, never by default): 20x10 typing steadily",
     )
+    add(
+        "--soak-rounds",
+        type=int,
+        default=1,
+        help="the leak check: this many soaks of --soak-minutes on the same server, each on "
+        "fresh articles, the RSS read after each (default 1)",
+    )
+    add(
+        "--soak-pause",
+        type=float,
+        default=90.0,
+        help="seconds after each round, every client gone, before the RSS is read (90)",
+    )
     add("--inserts", type=int, default=None, help="cold-join history inserts (20000; quick 2000)")
     add("--deletes", type=int, default=None, help="cold-join history deletions (2000; quick 200)")
     add(

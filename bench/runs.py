@@ -79,9 +79,14 @@ def fanout_run(
     args: argparse.Namespace,
     workdir: Path,
     watch: Callable[[list[int]], Callable[[], None]] | None = None,
+    rounds: int = 1,
+    after_round: Callable[[int], None] | None = None,
 ) -> Json:
     """One fan-out run (or one ceiling search, when ``spec`` has steps) on a fresh server.
-    ``watch(pids)`` starts watching the server during the run and returns how to stop."""
+    ``watch(pids)`` starts watching the server during the run and returns how to stop.
+    ``rounds`` > 1 (the soak): the generator runs that many times on the same server, each
+    time on fresh documents, and ``after_round(i)`` is called after round i; the result is
+    the last round's, with every round's delivery and latency in ``rounds``."""
     background = wait_quiet(args.quiet_below, args.quiet_wait)
     ceiling = "steps" in spec
     server = make_server(name, args, workdir, UNLIMITED if ceiling else None)
@@ -136,11 +141,26 @@ def fanout_run(
             timeout = args.warmup + args.duration + args.drain + 120
         cpus = getattr(args, "generator_cpus", None)
         stop_watching = watch(server.pids) if watch else None
+        done: list[Json] = []
         try:
-            result = run_generator("fanout", config, workdir, on_event, timeout, cpus)
+            for i in range(rounds):
+                if i:
+                    config["rooms"], config["tokens"] = server.setup(
+                        spec["rooms"], spec["rooms"] * spec["clients"], i
+                    )
+                result = run_generator("fanout", config, workdir, on_event, timeout, cpus)
+                done.append(result)
+                if after_round:
+                    after_round(i)
+                if not result.get("ok", True):
+                    break
         finally:
             if stop_watching:
                 stop_watching()
+        if rounds > 1:
+            result["rounds"] = [
+                {k: r.get(k) for k in ("ok", "delivery", "latencyMs", "error")} for r in done
+            ]
         peak = peak_mb(server.pids)
         if peak != peak:
             result["ok"] = False

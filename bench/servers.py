@@ -95,9 +95,10 @@ class Process:
     def ws_template(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/{{room}}"
 
-    def setup(self, rooms: int, clients: int) -> tuple[list[str], list[str]]:
+    def setup(self, rooms: int, clients: int, round_: int = 0) -> tuple[list[str], list[str]]:
         """Create ``rooms`` documents; return their names and tokens for ``clients`` clients
-        (no tokens: the server needs none)."""
+        (no tokens: the server needs none). ``round_`` > 0: another set of fresh documents
+        on the same server (the soak's rounds)."""
         raise NotImplementedError
 
     def stop(self, timeout: float = 30.0) -> bool:
@@ -187,14 +188,15 @@ class CharterServer(Process):
         path = urllib.parse.urlparse(link).path
         return str(self._request("POST", path, {"name": name})["token"])
 
-    def setup(self, rooms: int, clients: int) -> tuple[list[str], list[str]]:
+    def setup(self, rooms: int, clients: int, round_: int = 0) -> tuple[list[str], list[str]]:
         """A charter with ``rooms`` articles and one editor participant per client (the
         server allows a participant only a few sockets, like a person with a few tabs)."""
-        body = {"slug": CHARTER, "title": "Banc d'essai"}
+        slug = CHARTER if round_ == 0 else f"{CHARTER}-{round_ + 1}"
+        body = {"slug": slug, "title": "Banc d'essai"}
         charter = self._request("POST", "/api/charters", body, bearer=self.admin)
         invite = charter.get("facilitator_invite")
         facilitator = self._join(invite["link"], "Animation") if invite else self.admin
-        base = f"/api/charters/{CHARTER}"
+        base = f"/api/charters/{slug}"
         section = self._request("POST", f"{base}/sections", {"title": "Charge"}, facilitator)
         names = [
             self._request(
@@ -302,8 +304,9 @@ class NullServer(Process):
     def __init__(self, log: Path) -> None:
         super().__init__(["node", str(BENCH / "nullserver.mjs"), "--port", "0"], BENCH, log)
 
-    def setup(self, rooms: int, clients: int) -> tuple[list[str], list[str]]:
-        return [f"room-{i + 1}" for i in range(rooms)], []
+    def setup(self, rooms: int, clients: int, round_: int = 0) -> tuple[list[str], list[str]]:
+        prefix = "room" if round_ == 0 else f"r{round_ + 1}-room"
+        return [f"{prefix}-{i + 1}" for i in range(rooms)], []
 
 
 class PeerServer(Process):
@@ -330,8 +333,9 @@ class PeerServer(Process):
             return f"ws://127.0.0.1:{self.port}"
         return f"ws://127.0.0.1:{self.port}/{{room}}"
 
-    def setup(self, rooms: int, clients: int) -> tuple[list[str], list[str]]:
-        return [f"bench-room-{i + 1}" for i in range(rooms)], []
+    def setup(self, rooms: int, clients: int, round_: int = 0) -> tuple[list[str], list[str]]:
+        prefix = "bench-room" if round_ == 0 else f"bench-r{round_ + 1}-room"
+        return [f"{prefix}-{i + 1}" for i in range(rooms)], []
 
     def clean(self, code: int | None) -> bool:
         return code in (0, -signal.SIGTERM)

@@ -2,7 +2,14 @@
 (default 120) on one server, its memory sampled every 30 s. Each article keeps about 4,000
 characters: past that, every edit deletes as much as it inserts. Memory must not grow: the RSS at
 the end is compared with the RSS after 10 minutes (``--soak-minutes`` below 20 compares with
-the RSS at half time). Not in the default scenarios: ``--scenarios soak``."""
+the RSS at half time). Not in the default scenarios: ``--scenarios soak``.
+
+``--soak-rounds N`` (the leak check): N rounds of ``--soak-minutes`` each on the same server,
+each on 20 fresh articles; after each round every client has left, and the server is given
+``--soak-pause`` seconds (default 90: our rooms unload 30 s after their last client) before
+its RSS is read. A document's history stays in memory while it is loaded, on any server, so
+memory grows during a round; what a server keeps of documents nobody has open any more shows
+as RSS that climbs from one round's end to the next."""
 
 from __future__ import annotations
 
@@ -44,9 +51,35 @@ def soak_run(name: str, args: argparse.Namespace, workdir: Path, run: Callable[.
         thread.start()
         return lambda: (stop.set(), thread.join())[0]
 
-    result = run(name, FANOUT["20x10"], soak_args, workdir, watch)
+    rounds = max(1, getattr(args, "soak_rounds", 1))
+    ends: list[Json] = []
+    pids: list[int] = []
+
+    def watch_and_keep(found: list[int]) -> Callable[[], None]:
+        pids[:] = found
+        return watch(found)
+
+    def after_round(i: int) -> None:
+        at_end = _rss(pids)
+        if rounds > 1:
+            time.sleep(getattr(args, "soak_pause", 90.0))
+        ends.append({"round": i + 1, "rssEndMb": at_end, "rssAfterPauseMb": _rss(pids)})
+
+    result = run(name, FANOUT["20x10"], soak_args, workdir, watch_and_keep, rounds, after_round)
     result["soak"] = summary(samples, args.soak_minutes)
+    if rounds > 1:
+        result["soak"]["rounds"] = ends
+        first, last = ends[0]["rssAfterPauseMb"], ends[-1]["rssAfterPauseMb"]
+        if first and last:
+            result["soak"]["roundsGrowthPct"] = 100 * (last - first) / first
     return result
+
+
+def _rss(pids: list[int]) -> float | None:
+    try:
+        return sum(status_mb(pid, "VmRSS") for pid in pids) if pids else None
+    except (OSError, KeyError):
+        return None
 
 
 def summary(samples: list[tuple[float, float]], minutes: float) -> Json:
@@ -62,6 +95,34 @@ def summary(samples: list[tuple[float, float]], minutes: float) -> Json:
         "rssEndMb": end,
         "growthPct": 100 * (end - early) / early,
     }
+
+
+def rounds_table(by_server: dict[str, list[Json]]) -> list[str]:
+    """The leak check: the RSS at the end of each round and after the pause that follows."""
+    lines = [
+        "| server | round | RSS at its end | RSS after the pause | p99 ms | lost |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, runs in by_server.items():
+        for r in runs:
+            per = r.get("rounds") or []
+            for end in r.get("soak", {}).get("rounds", []):
+                i = end["round"] - 1
+                gen = per[i] if i < len(per) else {}
+                lines.append(
+                    f"| {name} | {end['round']} | {_mb(end['rssEndMb'])} "
+                    f"| {_mb(end['rssAfterPauseMb'])} "
+                    f"| {(gen.get('latencyMs') or {}).get('p99')} "
+                    f"| {(gen.get('delivery') or {}).get('lost')} |"
+                )
+            growth = r.get("soak", {}).get("roundsGrowthPct")
+            if growth is not None:
+                lines.append(f"| {name} | first → last, after the pause | | {growth:+.1f} % | | |")
+    return lines
+
+
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} MB"
 
 
 def soak_table(by_server: dict[str, list[Json]]) -> list[str]:
