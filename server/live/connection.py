@@ -147,9 +147,10 @@ class Connection:
         instead. The same checks as ``frames`` apply. False if the server does not allow it."""
         self._handle, self._inline_ok = handle, inline_ok
         self._max_bytes, self._limits = max_bytes, limits
-        if self._wire is None:
+        queued = self._wire.listen(self._arrived) if self._wire is not None else None
+        if queued is None:
             return False
-        self._behind = self._wire.listen(self._arrived)  # sent before this: handled first
+        self._behind = queued  # what the client sent before this: handled first
         return True
 
     def stop_receiving_inline(self) -> None:

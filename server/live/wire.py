@@ -3,8 +3,7 @@
 A room fans each change out to every member. Through ASGI every copy would go its own way
 — a task switch to the connection's writer, three ``send`` wrappers, websockets' framing —
 which cost about two thirds of the server's CPU with 200 clients in a room (docs/benchmarks.md).
-Under :class:`CharterWebSockets` (below: uvicorn's websockets-sansio protocol, which
-``charter serve`` and the tests give uvicorn), :class:`WireMiddleware` hands
+Under uvicorn's websockets-sansio protocol (uvicorn's default), :class:`WireMiddleware` hands
 each websocket a :class:`Wire` in ``scope["extensions"]``: the socket's transport, and
 whether a frame may be written to it right now. A binary frame from the server is the same
 bytes for every socket (RFC 6455: server frames are not masked), so :func:`encode` runs once
@@ -42,6 +41,7 @@ UVICORN_CHECKED = "0.54.0"
 PROTOCOL_READS = (
     "handshake_complete",
     "conn",
+    "writable",
     "close_sent",
     "disconnected",
     "queue",
@@ -49,7 +49,7 @@ PROTOCOL_READS = (
     "curr_msg_data_type",
 )
 # … and the method :class:`CharterWebSockets` overrides (tests/test_wire.py checks both).
-PROTOCOL_OVERRIDES = ("send_receive_event_to_app", "pause_writing", "resume_writing")
+PROTOCOL_OVERRIDES = ("send_receive_event_to_app",)
 
 Receiver = Callable[[bytes], bool]  # True: taken; False: let it take the ASGI queue
 
@@ -68,11 +68,9 @@ def encode(payload: bytes) -> bytes:
 
 
 class CharterWebSockets(WebSocketsSansIOProtocol):
-    """uvicorn's websockets-sansio protocol, with a receiver for complete binary messages
-    and flow control as a plain attribute (read once per member of every broadcast)."""
+    """uvicorn's websockets-sansio protocol, with a receiver for complete binary messages."""
 
     receiver: Receiver | None = None
-    write_paused = False  # the transport's buffer is over its high-water mark
 
     def send_receive_event_to_app(self) -> None:
         receiver = self.receiver
@@ -84,19 +82,11 @@ class CharterWebSockets(WebSocketsSansIOProtocol):
                 return
         super().send_receive_event_to_app()
 
-    def pause_writing(self) -> None:
-        self.write_paused = True
-        super().pause_writing()
-
-    def resume_writing(self) -> None:
-        self.write_paused = False
-        super().resume_writing()
-
 
 class Wire:
     """One socket's transport, written to directly while that is safe."""
 
-    def __init__(self, protocol: CharterWebSockets) -> None:
+    def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
         self._protocol = protocol
         self._plain = False  # handshake done, no extension: checked until it is true
 
@@ -108,8 +98,11 @@ class Wire:
             if not p.handshake_complete or p.conn.extensions:
                 return False
             self._plain = True
-        return not (
-            p.write_paused or p.close_sent or p.disconnected or p.conn.state is not State.OPEN
+        return (
+            p.writable.is_set()
+            and not p.close_sent
+            and not p.disconnected
+            and p.conn.state is State.OPEN
         )
 
     def write(self, payload: bytes) -> None:
@@ -117,19 +110,20 @@ class Wire:
 
     def try_write(self, payload: bytes) -> bool:
         """``write`` if ``ready``, in one call: this runs once per member of a broadcast."""
-        p = self._protocol
-        if not self._plain and not self.ready():
+        if not self.ready():
             return False
-        if p.write_paused or p.close_sent or p.disconnected or p.conn.state is not State.OPEN:
-            return False
-        p.transport.write(encode(payload))
+        self._protocol.transport.write(encode(payload))
         return True
 
-    def listen(self, receiver: Receiver | None) -> int:
+    def listen(self, receiver: Receiver | None) -> int | None:
         """Hand each complete binary message to ``receiver`` as it arrives (None: stop).
-        Returns how many events already wait in the ASGI queue: they come first."""
-        self._protocol.receiver = receiver
-        return self._protocol.queue.qsize()
+        Returns how many events already wait in the ASGI queue (they come first), or None
+        if this socket's protocol has no receiver (then everything takes the queue)."""
+        protocol = self._protocol
+        if not isinstance(protocol, CharterWebSockets):
+            return None
+        protocol.receiver = receiver
+        return protocol.queue.qsize()
 
 
 class WireMiddleware:
@@ -141,7 +135,7 @@ class WireMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             protocol = getattr(send, "__self__", None)
-            if isinstance(protocol, CharterWebSockets):
+            if isinstance(protocol, WebSocketsSansIOProtocol):
                 extensions = dict(scope.get("extensions") or {})
                 extensions[EXTENSION] = Wire(protocol)
                 scope = {**scope, "extensions": extensions}
