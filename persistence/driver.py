@@ -1,10 +1,11 @@
 """The store writer's hot statements, run through the database driver's own cursor on SQLite.
 
 Every commit of the store's writer runs the same three statements: insert the updates, read
-the log's position, count who edited. Through SQLAlchemy's execution of a Core statement
-(cache key, compiled-cache lookup, execution context, result object), those three cost
-about 300 µs of CPU per commit on a SQLite file, against about 60 µs through the sqlite3
-cursor itself (docs/benchmarks.md, "The store's writer"). A :class:`Prepared` statement is
+the log's position, count who edited. SQLAlchemy's execution of a Core statement adds its
+own work to each (cache key, compiled-cache lookup, execution context, result object); with
+the writer's connection kept between commits, running them on the sqlite3 cursor took our
+CPU per delivered edit at 20 rooms of 10 from 81 to 59 µs on ``/collab`` (docs/benchmarks.md,
+"What this stop changed"). A :class:`Prepared` statement is
 still written with SQLAlchemy Core, and compiled by it once per dialect; on SQLite its SQL
 and its parameters, in the compiled order, go straight to the cursor, and a driver error
 is raised as SQLAlchemy's (``IntegrityError``, ``OperationalError`` …), as the Core path

@@ -77,9 +77,8 @@ class OneTrip:
     opened on first use; see ``close``); elsewhere in one checkout of the async engine.
 
     ``hold``: one caller that runs one trip at a time (the store's writer) keeps its SQLite
-    connection between trips instead of taking it from the pool and giving it back each
-    time, which cost about 100 µs of CPU per commit. A trip that fails drops it; the next
-    one opens another.
+    connection between trips instead of taking it from the pool and giving it back (and
+    resetting it) at each. A trip that fails drops it; the next one opens another.
     """
 
     def __init__(self, engine: AsyncEngine, *, hold: bool = False) -> None:
