@@ -181,28 +181,34 @@ class DocStore:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
-                loop = asyncio.get_running_loop()
-                wait = self._last_commit + self._interval - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)  # gathers what arrives meanwhile
-                self._last_commit = loop.time()
-                batch = self._queue[: self._max_batch]
-                del self._queue[: len(batch)]
-                self._in_flight = True
-                try:
-                    stored = await self._commit(batch)
-                finally:
-                    self._in_flight = False
-                # Progress: what still waits has waited since now, at most.
-                now = time.monotonic()
-                self._waiting_since = now if self._queue else None
-                for item in stored:
-                    _acknowledge(item)
-                if self.timings is not None:
-                    for item in stored:
-                        if item.update is not None:
-                            self.timings("acknowledgement", now - item.at)
-                await self._compact_due()
+                await self._commit_next()
+
+    async def _commit_next(self) -> None:
+        """Commit the next batch and acknowledge it. A method of its own so that the batch,
+        and with it every ``on_commit`` (which may hold a session, its room and document),
+        is released as soon as it is done, not kept by the writer's frame while it sleeps."""
+        loop = asyncio.get_running_loop()
+        wait = self._last_commit + self._interval - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)  # gathers what arrives meanwhile
+        self._last_commit = loop.time()
+        batch = self._queue[: self._max_batch]
+        del self._queue[: len(batch)]
+        self._in_flight = True
+        try:
+            stored = await self._commit(batch)
+        finally:
+            self._in_flight = False
+        # Progress: what still waits has waited since now, at most.
+        now = time.monotonic()
+        self._waiting_since = now if self._queue else None
+        for item in stored:
+            _acknowledge(item)
+        if self.timings is not None:
+            for item in stored:
+                if item.update is not None:
+                    self.timings("acknowledgement", now - item.at)
+        await self._compact_due()
 
     async def _commit(self, batch: list[_Queued]) -> list[_Queued]:
         """Commit ``batch``; return what was stored (with the barriers in it). A batch the

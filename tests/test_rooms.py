@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import weakref
 
 import pytest
 import websockets
@@ -21,6 +23,7 @@ from server.live.keys import RoomKey
 from server.live.rooms import Frames, Room
 from server.settings import Settings
 from tests.databases import seeded_document, stored_text
+from tests.hpdriver import HocuspocusClient
 from tests.support import (
     PyClient,
     RunningServer,
@@ -156,6 +159,30 @@ async def test_idle_room_is_unloaded_after_its_updates_are_stored(settings: Sett
             await wait_for(lambda: "[unload-me]" in server.services.registry.loaded()[0].doc.text())
         await wait_for(lambda: not server.services.registry.loaded(), what="unload")
         assert "[unload-me]" in await server_text(server.base_url, name)
+
+
+async def test_an_unloaded_room_is_freed_at_once(settings: Settings) -> None:
+    """Once unloaded, a room and its document are freed by their last reference going away,
+    not by a later garbage collection nor by the store's next commit (the store's writer
+    used to keep its last batch, and with it the session, the room and its whole history,
+    until it committed again: on a quiet server, for ever)."""
+    async with running_server(settings.with_overrides(idle_unload_seconds=0.2)) as server:
+        name = await first_document(server.base_url, DEMO_SLUG)
+        token = await make_token(server)
+        async with HocuspocusClient(server.ws_url, [{"name": name, "token": token}]) as client:
+            await client.wait(lambda e: e["event"] == "synced")
+            await client.send({"cmd": "insert", "doc": name, "index": 0, "text": "[freed] "})
+            await until_server_has(server.base_url, name, lambda t: t.startswith("[freed] "))
+            (room,) = server.services.registry.loaded()
+            room_ref, doc_ref = weakref.ref(room), weakref.ref(room.doc)
+            del room
+        gc.disable()  # only reference counting may free them
+        try:
+            await wait_for(lambda: not server.services.registry.loaded(), what="unload")
+            await wait_for(lambda: room_ref() is None, what="the room freed")
+            assert doc_ref() is None
+        finally:
+            gc.enable()
 
 
 async def test_sigterm_stores_everything_the_server_applied(database_url: str) -> None:
