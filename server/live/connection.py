@@ -97,9 +97,12 @@ class Connection:
         """A frame that changes nothing but counts as traffic for the client's timeout."""
         return KEEPALIVE
 
-    def request_close(self, code: int, reason: str) -> None:
-        """Ask the writer to close after what is already queued (callable from plain code)."""
-        if self._close_request is None:
+    def request_close(self, code: int, reason: str, *, refused: bool = False) -> None:
+        """Ask the writer to close after what is already queued (callable from plain code).
+        The first request stands, except that ``refused`` (this socket's own frame was
+        refused) replaces one made while that frame was handled: a room broken by the frame
+        asks all its members to reconnect, but its sender is told its frame was refused."""
+        if self._close_request is None or (refused and not self.closed):
             self._close_request = (code, reason)
             self._ready.set()
 

@@ -93,7 +93,7 @@ def _handle_now(conn: Connection, handle: Callable[[bytes], None], frame: bytes)
     try:
         handle(frame)
     except REFUSED as exc:
-        conn.request_close(closecodes.BAD_FRAME, _reason(conn, exc))
+        conn.request_close(closecodes.BAD_FRAME, _reason(conn, exc), refused=True)
     except Exception:
         log.exception("%r frame failed", conn)
         conn.request_close(closecodes.INTERNAL_ERROR, "internal error")
