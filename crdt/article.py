@@ -30,8 +30,8 @@ from crdt.protocol import (
 )
 
 BODY = "body"
-# Updates held back until the earlier updates of their client arrive (as Yjs keeps pending
-# structs); more than this from a peer is refused.
+# Updates held back until what they lean on arrives (as Yjs keeps pending structs and
+# deletions); more than this is refused.
 MAX_WAITING = 32
 MAX_WAITING_BYTES = 1024 * 1024
 Attrs = dict[str, Any]
@@ -72,7 +72,7 @@ class ArticleDoc:
         self._delta: bytes | None = None
         self._clocks: dict[int, int] | None = None  # the state vector, once needed
         self._deleted: dict[int, list[tuple[int, int]]] | None = None  # delete set, once needed
-        self._waiting: list[tuple[bytes, Spans]] = []
+        self._waiting: list[tuple[bytes, dict[int, int]]] = []  # with their needs
         self._known: tuple[bytes, Spans] | None = None  # the update being applied, walked
         self._sub = self.doc.observe(_weak_capture(weakref.ref(self)))
         # pycrdt keeps an observed doc alive until it is unobserved: without this, every
@@ -108,15 +108,19 @@ class ArticleDoc:
 
         The update is walked first (``check_update``): some malformed updates crash pycrdt.
         ``untrusted`` (a participant's update): an unsafe link raises RefusedContent.
-        An update that starts past what this doc has of one of its clients waits for the
-        missing part, as in Yjs: pycrdt 0.14.13 would show some of its text at once but
-        report no change, so that text would never be sent to peers or stored.
+        An update that leans on something this doc lacks waits here for it, as in Yjs, but
+        within bounds: one that starts past what this doc has of one of its clients (pycrdt
+        0.14.13 would show some of its text at once but report no change, so that text would
+        never be sent to peers or stored), one whose items are placed next to or inside an
+        item this doc does not have, one that deletes items it does not have (pycrdt would
+        keep these two in memory, out of sight and without limit).
         """
-        spans = _walk(update, untrusted).spans
-        if self._has_gap(spans):
-            self._wait(update, spans)
+        shape = _walk(update, untrusted)
+        needs = _needs(shape)
+        if self._lacks(needs):
+            self._wait(update, needs)
             return None
-        self._known = (update, spans)
+        self._known = (update, shape.spans)
         try:
             delta = self._apply(update)
         finally:
@@ -125,15 +129,15 @@ class ArticleDoc:
             delta = self._apply_waiting(delta)
         return delta
 
-    def _has_gap(self, spans: Spans) -> bool:
+    def _lacks(self, needs: dict[int, int]) -> bool:
         clocks = self._state_clocks()
-        return any(start > clocks.get(client, 0) for client, (start, _) in spans.items())
+        return any(clock > clocks.get(client, 0) for client, clock in needs.items())
 
-    def _wait(self, update: bytes, spans: Spans) -> None:
+    def _wait(self, update: bytes, needs: dict[int, int]) -> None:
         held = sum(len(u) for u, _ in self._waiting) + len(update)
         if len(self._waiting) >= MAX_WAITING or held > MAX_WAITING_BYTES:
             raise CrdtError("too many updates wait for missing earlier updates")
-        self._waiting.append((update, spans))
+        self._waiting.append((update, needs))
 
     def _apply_waiting(self, delta: bytes) -> bytes:
         """Apply the held updates whose missing part has arrived; merge what they changed."""
@@ -142,7 +146,7 @@ class ArticleDoc:
         while ready:
             ready = False
             for held in list(self._waiting):
-                if self._has_gap(held[1]):
+                if self._lacks(held[1]):
                     continue
                 self._waiting.remove(held)
                 ready = True
@@ -228,6 +232,25 @@ class ArticleDoc:
             change(self.body)
         delta, self._delta = self._delta, None
         return delta
+
+
+def _needs(shape: UpdateShape) -> dict[int, int]:
+    """The clock a doc must have reached for each client before it can take an update of
+    this shape whole: the start of the update's own structs of that client, the items they
+    are placed next to or inside and the items it deletes (the update's own excepted)."""
+    spans = shape.spans
+    needs = {client: start for client, (start, _) in spans.items()}
+    leans = shape.leans
+    if shape.deletions:
+        leans = dict(leans)
+        for client, ranges in shape.deletions.items():
+            end = max((clock + length for clock, length in ranges), default=0)
+            leans[client] = max(end, leans.get(client, 0))
+    for client, end in leans.items():
+        span = spans.get(client)
+        if (span is None or end > span[1]) and end > needs.get(client, 0):
+            needs[client] = end
+    return needs
 
 
 def _walk(update: bytes, untrusted: bool) -> UpdateShape:

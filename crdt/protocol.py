@@ -127,12 +127,16 @@ def _read_sync(reader: Reader) -> SyncMessage:
 
 Spans = dict[int, tuple[int, int]]  # client -> (first clock, end clock) of an update's structs
 Deletions = dict[int, list[tuple[int, int]]]  # client -> [(clock, length)] of its delete set
+# client -> the clock just past the last of its items that an update's structs are placed
+# next to (left and right origins) or inside (parent items): what it leans on
+Leans = dict[int, int]
 
 
 @dataclass(frozen=True, slots=True)
 class UpdateShape:
     spans: Spans
     deletions: Deletions
+    leans: Leans
 
 
 def check_update(update: bytes, *, links: bool = False) -> Spans:
@@ -149,10 +153,11 @@ def check_update(update: bytes, *, links: bool = False) -> Spans:
 
 
 def walk_update(update: bytes, *, links: bool = False) -> UpdateShape:
-    """``check_update``, also returning the update's delete set."""
+    """``check_update``, also returning the update's delete set and the items it leans on."""
     reader = Reader(update)
     spans: Spans = {}
     deletions: Deletions = {}
+    leans: Leans = {}
     try:
         for _ in range(reader.read_var_uint()):
             structs = reader.read_var_uint()
@@ -161,7 +166,7 @@ def walk_update(update: bytes, *, links: bool = False) -> UpdateShape:
                 raise ProtocolError(f"client {client} appears twice in one update")
             clock = start
             for _ in range(structs):
-                clock += _skip_struct(reader, links)
+                clock += _skip_struct(reader, links, leans)
                 if clock >= MAX_CLOCK:
                     raise ProtocolError("clock out of range")
             spans[client] = (start, clock)
@@ -176,7 +181,7 @@ def walk_update(update: bytes, *, links: bool = False) -> UpdateShape:
         reader.expect_end()
     except DecodeError as exc:
         raise ProtocolError(f"not a v1 update: {exc}") from exc
-    return UpdateShape(spans, deletions)
+    return UpdateShape(spans, deletions, leans)
 
 
 def read_state_vector(state_vector: bytes) -> dict[int, int]:
@@ -204,24 +209,31 @@ def _read_id(reader: Reader, *, clock: bool = True) -> tuple[int, int]:
     return client, value
 
 
-def _skip_struct(reader: Reader, links: bool) -> int:
-    """Skip one struct; return the number of clock ticks it spans."""
+def _skip_struct(reader: Reader, links: bool, leans: Leans) -> int:
+    """Skip one struct, noting in ``leans`` the items it refers to; return the number of
+    clock ticks it spans."""
     info = reader.read_byte()
     ref = info & 0x1F
     if ref in (0, 10):  # GC, Skip: a length only
         return reader.read_var_uint()
     if info & 0x80:  # left origin
-        _read_id(reader)
+        _lean_on(leans, _read_id(reader))
     if info & 0x40:  # right origin
-        _read_id(reader)
+        _lean_on(leans, _read_id(reader))
     if not info & 0xC0:  # no origin: the parent is written out
         if reader.read_var_uint() == 1:
             reader.read_var_string()  # root type name
         else:
-            _read_id(reader)
+            _lean_on(leans, _read_id(reader))  # an item holding a nested type
         if info & 0x20:
             reader.read_var_string()  # key in a map
     return _skip_content(reader, ref, links)
+
+
+def _lean_on(leans: Leans, item: tuple[int, int]) -> None:
+    client, clock = item
+    if clock >= leans.get(client, 0):
+        leans[client] = clock + 1
 
 
 def _skip_content(reader: Reader, ref: int, links: bool) -> int:
