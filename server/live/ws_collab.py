@@ -138,6 +138,9 @@ async def collab_endpoint(websocket: WebSocket) -> None:
     finally:
         for session in conn.sessions.values():
             session.room.leave(session)
+        # Each session points back at the socket: left in place, that cycle would keep the
+        # rooms (and their whole histories) until a full garbage collection.
+        conn.sessions.clear()
         for principal in conn.principals:
             services.release_slot(principal, conn)
 
