@@ -29,6 +29,15 @@ UNLIMITED = {
 # ---------------------------------------------------------------- the generator
 
 
+def generator_heap_mb() -> int:
+    """The generator's heap limit: half the machine's memory. It keeps every marker it sent
+    and every one each client saw (to count losses, duplicates and reorderings), which past
+    100 minutes of the soak outgrows node's default of about 4 GB."""
+    with open("/proc/meminfo") as meminfo:
+        total_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
+    return max(4096, total_kb // 1024 // 2)
+
+
 def run_generator(
     mode: str,
     config: Json,
@@ -44,6 +53,7 @@ def run_generator(
             [
                 *(["taskset", "-c", cpus] if cpus else []),
                 "node",
+                f"--max-old-space-size={generator_heap_mb()}",
                 str(BENCH / "loadgen.mjs"),
                 mode,
                 "--config",
