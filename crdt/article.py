@@ -136,7 +136,7 @@ class ArticleDoc:
     def _wait(self, update: bytes, needs: dict[int, int]) -> None:
         held = sum(len(u) for u, _ in self._waiting) + len(update)
         if len(self._waiting) >= MAX_WAITING or held > MAX_WAITING_BYTES:
-            raise CrdtError("too many updates wait for missing earlier updates")
+            raise CrdtError("too many updates wait for what the document lacks")
         self._waiting.append((update, needs))
 
     def _apply_waiting(self, delta: bytes) -> bytes:
