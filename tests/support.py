@@ -81,7 +81,7 @@ async def running_server(settings: Settings) -> AsyncIterator[RunningServer]:
     try:
         yield RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", settings, server)
     finally:
-        server.should_exit = True
+        server.stop()
         await task
         sock.close()
 
