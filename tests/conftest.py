@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from server.settings import Settings
-from tests.databases import BACKENDS, fresh_database
+from tests.databases import BACKENDS, drop_schemas, fresh_database
 from tests.support import ADMIN_TOKEN, RunningServer, make_token, running_server
 
 
@@ -15,6 +15,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     """Every test that stores something runs on SQLite and on PostgreSQL."""
     async with fresh_database(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database without even the schema (the migrations' own tests)."""
+    async with fresh_database(request.param, tmp_path, schema=False) as url:
+        yield url
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_schemas()
 
 
 @pytest.fixture

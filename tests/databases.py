@@ -7,7 +7,10 @@ reachable: its tests fail instead of skipping. Elsewhere they skip with a messag
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from crdt.article import ArticleDoc, fold
 from persistence.docs import DocStore
-from persistence.engine import make_engine
+from persistence.engine import make_engine, migrate
 from server.settings import Settings
 from tests.support import ADMIN_TOKEN, running_server
 
@@ -42,10 +45,17 @@ async def _postgres_reachable() -> str | None:
 
 
 @asynccontextmanager
-async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A new, empty database of ``backend`` for one test; dropped afterwards."""
+async def fresh_database(
+    backend: str, tmp_path: Path, *, schema: bool = True
+) -> AsyncIterator[str]:
+    """A new database of ``backend`` for one test, dropped afterwards: migrated to the head
+    (a copy of one migrated once per run), or empty with ``schema=False``. The server
+    migrates at start either way; tests/test_migrations.py starts from empty."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'charter.db'}"
+        path = tmp_path / "charter.db"
+        if schema:
+            shutil.copyfile(await _sqlite_schema(), path)
+        yield f"sqlite:///{path}"
         return
     problem = await _postgres_reachable()
     if problem is not None:
@@ -53,20 +63,65 @@ async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         if ON_CI:
             pytest.fail(message + ": CI needs it", pytrace=False)
         pytest.skip(message + "; start it or set CHARTER_TEST_POSTGRES to run these tests")
+    template = await _postgres_schema() if schema else "template1"
     name = f"charter_{uuid.uuid4().hex[:12]}"
+    await _postgres_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _postgres_url(name)
+    finally:
+        await _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# The migrated schema each fresh database copies: made at first use, once per run (a
+# migration from empty costs about as much as starting the server without it).
+_schemas: dict[str, str] = {}
+
+
+async def _sqlite_schema() -> Path:
+    if "sqlite" not in _schemas:
+        folder = Path(tempfile.mkdtemp(prefix="charter-schema-"))
+        engine = make_engine(f"sqlite:///{folder / 'schema.db'}")
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()  # the last connection folds the WAL into the file
+        _schemas["sqlite"] = str(folder / "schema.db")
+    return Path(_schemas["sqlite"])
+
+
+async def _postgres_schema() -> str:
+    if "postgresql" not in _schemas:
+        name = f"charter_schema_{uuid.uuid4().hex[:12]}"
+        await _postgres_admin(f'CREATE DATABASE "{name}"')
+        engine = make_engine(_postgres_url(name))
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()  # a template must have no connection when it is copied
+        _schemas["postgresql"] = name
+    return _schemas["postgresql"]
+
+
+def drop_schemas() -> None:
+    """At the end of the run: drop what ``_sqlite_schema`` and ``_postgres_schema`` made."""
+    sqlite = _schemas.pop("sqlite", None)
+    if sqlite is not None:
+        shutil.rmtree(Path(sqlite).parent, ignore_errors=True)
+    postgres = _schemas.pop("postgresql", None)
+    if postgres is not None:
+        asyncio.run(_postgres_admin(f'DROP DATABASE IF EXISTS "{postgres}" WITH (FORCE)'))
+
+
+async def _postgres_admin(statement: str) -> None:
     admin = await asyncpg.connect(_dsn(POSTGRES))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(statement)
     finally:
         await admin.close()
-    try:
-        yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_dsn(POSTGRES))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+
+
+def _postgres_url(name: str) -> str:
+    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
 
 
 async def stored_text(database_url: str, document_id: int | None = None) -> str:

@@ -11,8 +11,8 @@ from persistence.engine import MIGRATIONS, current_revision, make_engine, migrat
 from persistence.tables import metadata
 
 
-async def test_upgrade_from_empty_to_head_matches_the_tables(database_url: str) -> None:
-    engine = make_engine(database_url)
+async def test_upgrade_from_empty_to_head_matches_the_tables(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     try:
         assert await current_revision(engine) is None
         await migrate(engine)

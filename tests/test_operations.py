@@ -347,7 +347,7 @@ async def test_a_postgresql_backup_restores_with_pg_restore(pg: str, tmp_path: P
             wanted = await until_server_has(server.base_url, name, lambda t: "Sauvegardé" in t)
         done = await asyncio.to_thread(charter_command, "backup", str(dump), "--database-url", pg)
         assert done.returncode == 0, done.stderr
-    async with fresh_database("postgresql", tmp_path / "restored") as target:
+    async with fresh_database("postgresql", tmp_path / "restored", schema=False) as target:
         plain = make_url(target).set(drivername="postgresql").render_as_string(hide_password=False)
         restored = await asyncio.to_thread(
             subprocess.run,
