@@ -12,6 +12,7 @@ import bisect
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Doc, Text, TransactionEvent, merge_updates
@@ -31,9 +32,12 @@ from crdt.protocol import (
 
 BODY = "body"
 # Updates held back until what they lean on arrives (as Yjs keeps pending structs and
-# deletions); more than this is refused.
-MAX_WAITING = 32
+# deletions); more than this is refused, per article and per sender (a sender cannot take
+# every place and so refuse the others' updates that wait for an item in flight).
+MAX_WAITING = 64
 MAX_WAITING_BYTES = 1024 * 1024
+MAX_WAITING_PER_SENDER = 16
+MAX_WAITING_BYTES_PER_SENDER = 256 * 1024
 Attrs = dict[str, Any]
 Op = tuple[str, Attrs | None]  # a run of text and its Quill attributes
 
@@ -62,6 +66,32 @@ def _guard(what: str) -> Iterator[None]:
         raise
 
 
+@dataclass(slots=True)
+class _Waiting:
+    update: bytes
+    needs: dict[int, int]  # client -> the clock this doc must reach first
+    sender: object  # whose (bounds, ``forget``), by identity; None: no sender to bound
+    waiter: object  # the caller's, given back with what the update changed
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """A held update applied at last, or refused by pycrdt then (and dropped)."""
+
+    waiter: object  # what the caller gave when the update was held
+    delta: bytes | None  # what it changed
+    refused: bool = False  # pycrdt refused it once it could be applied
+
+
+@dataclass(frozen=True, slots=True)
+class Offered:
+    """What :meth:`ArticleDoc.offer` did with an update."""
+
+    delta: bytes | None  # what this update changed; None: nothing, or it waits (``held``)
+    held: bool = False  # it waits for what it leans on: its ``waiter`` comes back released
+    released: tuple[Released, ...] = ()  # earlier held updates it let through, in order
+
+
 class ArticleDoc:
     """One article document in memory. Synchronous; no I/O."""
 
@@ -72,7 +102,7 @@ class ArticleDoc:
         self._delta: bytes | None = None
         self._clocks: dict[int, int] | None = None  # the state vector, once needed
         self._deleted: dict[int, list[tuple[int, int]]] | None = None  # delete set, once needed
-        self._waiting: list[tuple[bytes, dict[int, int]]] = []  # with their needs
+        self._waiting: list[_Waiting] = []
         self._known: tuple[bytes, Spans] | None = None  # the update being applied, walked
         self._sub = self.doc.observe(_weak_capture(weakref.ref(self)))
         # pycrdt keeps an observed doc alive until it is unobserved: without this, every
@@ -105,60 +135,86 @@ class ArticleDoc:
 
     def apply(self, update: bytes, *, untrusted: bool = False) -> bytes | None:
         """Apply a v1 update; return what it changed as an update, or None if nothing.
+        What held updates it let through changed is merged in (see :meth:`offer`)."""
+        offered = self.offer(update, untrusted=untrusted)
+        deltas = [d for d in (offered.delta, *(r.delta for r in offered.released)) if d]
+        if len(deltas) > 1:
+            return merge_updates(*deltas)
+        return deltas[0] if deltas else None
+
+    def offer(
+        self,
+        update: bytes,
+        *,
+        untrusted: bool = False,
+        sender: object = None,
+        waiter: object = None,
+    ) -> Offered:
+        """Apply a v1 update: what it changed, whether it waits, what it let through.
 
         The update is walked first (``check_update``): some malformed updates crash pycrdt.
         ``untrusted`` (a participant's update): an unsafe link raises RefusedContent.
         An update that leans on something this doc lacks waits here for it, as in Yjs, but
-        within bounds: one that starts past what this doc has of one of its clients (pycrdt
-        0.14.13 would show some of its text at once but report no change, so that text would
-        never be sent to peers or stored), one whose items are placed next to or inside an
-        item this doc does not have, one that deletes items it does not have (pycrdt would
-        keep these two in memory, out of sight and without limit).
+        within bounds (per article, and per ``sender``): one that starts past what this doc
+        has of one of its clients (pycrdt 0.14.13 would show some of its text at once but
+        report no change, so that text would never be sent to peers or stored), one whose
+        items are placed next to or inside an item this doc does not have, one that deletes
+        items it does not have (pycrdt would keep these two in memory, out of sight and
+        without limit). When what it waits for arrives, it is applied after the update that
+        brought it, and comes back in ``released`` with ``waiter``, its change kept apart
+        (it is its sender's, to store, relay and acknowledge as such).
         """
         shape = _walk(update, untrusted)
         needs = _needs(shape)
         if self._lacks(needs):
-            self._wait(update, needs)
-            return None
+            self._wait(_Waiting(update, needs, sender, waiter))
+            return Offered(None, held=True)
         self._known = (update, shape.spans)
         try:
             delta = self._apply(update)
         finally:
             self._known = None
-        if delta is not None and self._waiting:
-            delta = self._apply_waiting(delta)
-        return delta
+        if delta is None or not self._waiting:
+            return Offered(delta)
+        return Offered(delta, released=tuple(self._release()))
+
+    def forget(self, sender: object) -> None:
+        """Drop the updates ``sender`` has waiting (it left: none of them was acknowledged)."""
+        self._waiting = [w for w in self._waiting if w.sender is not sender]
 
     def _lacks(self, needs: dict[int, int]) -> bool:
         clocks = self._state_clocks()
         return any(clock > clocks.get(client, 0) for client, clock in needs.items())
 
-    def _wait(self, update: bytes, needs: dict[int, int]) -> None:
-        held = sum(len(u) for u, _ in self._waiting) + len(update)
-        if len(self._waiting) >= MAX_WAITING or held > MAX_WAITING_BYTES:
+    def _wait(self, waiting: _Waiting) -> None:
+        count, size = len(self._waiting), sum(len(w.update) for w in self._waiting)
+        if count >= MAX_WAITING or size + len(waiting.update) > MAX_WAITING_BYTES:
             raise CrdtError("too many updates wait for what the document lacks")
-        self._waiting.append((update, needs))
+        if waiting.sender is not None:
+            own = [w for w in self._waiting if w.sender is waiting.sender]
+            size = sum(len(w.update) for w in own) + len(waiting.update)
+            if len(own) >= MAX_WAITING_PER_SENDER or size > MAX_WAITING_BYTES_PER_SENDER:
+                raise CrdtError("too many updates of one sender wait for what the document lacks")
+        self._waiting.append(waiting)
 
-    def _apply_waiting(self, delta: bytes) -> bytes:
-        """Apply the held updates whose missing part has arrived; merge what they changed."""
-        deltas = [delta]
+    def _release(self) -> Iterator[Released]:
+        """Apply the held updates whose missing part has arrived, in the order they came."""
         ready = True
         while ready:
             ready = False
-            for held in list(self._waiting):
-                if self._lacks(held[1]):
+            for waiting in list(self._waiting):
+                if self._lacks(waiting.needs):
                     continue
-                self._waiting.remove(held)
+                self._waiting.remove(waiting)
                 ready = True
                 try:
-                    more = self._apply(held[0])
+                    delta = self._apply(waiting.update)
                 except CrdtPanic:
                     raise
-                except CrdtError:
-                    continue  # pycrdt refused it: dropped, as a refused update always is
-                if more is not None:
-                    deltas.append(more)
-        return merge_updates(*deltas) if len(deltas) > 1 else delta
+                except CrdtError:  # dropped, as a refused update always is
+                    yield Released(waiting.waiter, None, refused=True)
+                    continue
+                yield Released(waiting.waiter, delta)
 
     def _apply(self, update: bytes) -> bytes | None:
         self._delta = None

@@ -17,10 +17,12 @@ from typing import Literal
 import anyio
 import pytest
 import websockets
+from sqlalchemy import text as sql
 
 from crdt import protocol
-from crdt.article import MAX_WAITING, ArticleDoc, CrdtError
+from crdt.article import MAX_WAITING, MAX_WAITING_PER_SENDER, ArticleDoc, CrdtError
 from crdt.lib0 import Reader, write_var_bytes, write_var_string, write_var_uint
+from persistence.engine import make_engine
 from server.domain.demo import DEMO_SLUG
 from server.settings import Settings
 from tests.support import (
@@ -32,7 +34,9 @@ from tests.support import (
     running_server,
     server_text,
     settle,
+    wait_for,
 )
+from tests.wire_client import Wire, participant_id
 
 INTEROP = ROOT / "tests" / "interop"
 NODE = shutil.which("node")
@@ -299,6 +303,54 @@ async def test_a_yjs_v2_update_is_refused_and_nothing_is_stored(
         assert "V2" not in doc.watcher.value()
 
 
+async def test_an_update_that_waits_is_acknowledged_once_applied_and_stored_as_its_senders(
+    server: RunningServer, editor: str, facilitator: str
+) -> None:
+    """ "Saved" means stored: an update held for an item the article lacks gets its SyncStatus
+    only when that item has come, it is applied and committed. Its row is its sender's, not
+    the sender's of the item it waited for (who wrote what follows the rows)."""
+    name = (await documents(server.base_url, DEMO_SLUG))[0]
+    waiting = await Wire.open(server.ws_url, "collab", name)
+    bringing = await Wire.open(server.ws_url, "collab", name)
+    try:
+        await waiting.admitted(editor)
+        await bringing.admitted(facilitator)
+        start = waiting.mark()
+        await waiting.send(protocol.sync_update(text_update(4270, 0, "ATTENTE", (4271, 2))))
+        await waiting.send(protocol.sync_update(text_update(4272, 0, "Vu. ")))
+        await waiting.wait(lambda f: f.kind == "sync_status", start, what="the second's ack")
+        await waiting.processed()
+        assert [f.text for f in waiting.since(start, "sync_status")] == ["1"]  # not the held one
+        assert "ATTENTE" not in (await stored_doc(server, name)).text()
+
+        await bringing.send(protocol.sync_update(text_update(4271, 0, "abc")))
+        await wait_for(lambda: len(waiting.since(start, "sync_status")) == 2, what="its ack")
+        assert [f.text for f in waiting.since(start, "sync_status")] == ["1", "1"]
+        assert "abcATTENTE" in (await stored_doc(server, name)).text()
+        authors = await execute_rows(
+            server,
+            "SELECT client_id, participant_id FROM doc_authors"
+            " WHERE client_id IN (4270, 4271, 4272)",
+        )
+        assert authors == {
+            4270: participant_id(editor),
+            4271: participant_id(facilitator),
+            4272: participant_id(editor),
+        }
+    finally:
+        await waiting.close()
+        await bringing.close()
+
+
+async def execute_rows(server: RunningServer, query: str) -> dict[int, int]:
+    engine = make_engine(server.settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            return {int(k): int(v) for k, v in (await conn.execute(sql(query))).all()}
+    finally:
+        await engine.dispose()
+
+
 async def test_an_update_with_missing_dependencies_waits_until_they_arrive(
     server: RunningServer, editor: str
 ) -> None:
@@ -333,6 +385,31 @@ async def test_an_update_with_missing_dependencies_waits_until_they_arrive(
         assert live.count("FANTÔME") == 1 and "x" * 16 in live
         assert "yyySPECTRE" in live
         assert (await stored_doc(server, doc.name)).text() == live
+
+
+def test_held_updates_are_bounded_per_sender_and_leave_with_it() -> None:
+    """One sender cannot take every place: past its share its next held update is refused
+    while another sender's still waits. A sender's held updates go when it leaves (nothing was
+    acknowledged for them: its client sends them again when it comes back). What the others'
+    held updates change is given back apart, each with what its sender gave to wait with it."""
+    doc = ArticleDoc()
+    doc.apply(text_update(4256, 0, "a"))
+    for k in range(MAX_WAITING_PER_SENDER):
+        offered = doc.offer(text_update(4300 + k, 0, "b", origin=(4299, 5)), sender="filler")
+        assert offered.held and offered.delta is None
+    with pytest.raises(CrdtError, match="wait"):
+        doc.offer(text_update(4400, 0, "c", origin=(4299, 5)), sender="filler")
+    assert doc.offer(text_update(4401, 0, "d", origin=(4299, 5)), sender="other", waiter=7).held
+    doc.forget("filler")
+    arrived = doc.offer(text_update(4299, 0, "xxxxxx"), sender="third")
+    assert arrived.delta is not None and not arrived.held
+    assert [(r.waiter, r.delta is not None) for r in arrived.released] == [(7, True)]
+    assert doc.text() == "axxxxxxd"
+    peer = ArticleDoc()
+    for update in (text_update(4256, 0, "a"), arrived.delta, arrived.released[0].delta):
+        assert update is not None
+        peer.apply(update)
+    assert peer.text() == doc.text()
 
 
 def test_held_updates_count_as_changes_and_are_bounded() -> None:

@@ -50,6 +50,7 @@ from tests.support import (
     server_text,
     wait_for,
 )
+from tests.test_bad_input import text_update
 
 SEED = (("CHARTER_SEED_DEMO", "true"),)
 MARK = re.compile(r"\[[ab]\d*-\d+\]")
@@ -172,6 +173,32 @@ async def test_a_room_loaded_on_b_gets_what_a_has_not_stored(pg: str) -> None:
             # Released: A commits, and the stored text has the update exactly once.
             await wait_for_stored(pg, on_a.value())
             assert (await stored_text(pg)).count("[a-held]") == 1
+
+
+async def test_an_update_waiting_on_a_peers_item_is_stored_and_crosses_once_it_comes(
+    pg: str,
+) -> None:
+    """An update held on A for an item A lacks, that item typed on B: once it crosses to A,
+    the held update is applied there, and like any edit A receives it is stored by A and
+    sent to B. It used to travel inside the peer's change, which A does not store, and
+    never reached B."""
+    with Instances(pg, shared_redis()) as (a, b):
+        name = await first_document(a.base_url, DEMO_SLUG)
+        token = cli_token(pg)
+        async with (
+            websockets.connect(url_of(a, name, token)) as on_a,
+            PyClient(b.ws_url, name, token) as on_b,
+        ):
+            await on_a.send(protocol.sync_update(text_update(4280, 0, "LOINTAIN", (4281, 2))))
+            await on_a.send(protocol.sync_step1(b"\x00"))  # answered once the update is read
+            async with asyncio.timeout(10):
+                while not isinstance(protocol.decode(await on_a.recv()), protocol.SyncStep2):  # type: ignore[arg-type]
+                    pass
+            async with websockets.connect(url_of(b, name, token)) as raw_b:
+                await raw_b.send(protocol.sync_update(text_update(4281, 0, "abc")))
+                await on_b.wait_text(lambda t: "abcLOINTAIN" in t)
+            await wait_for_stored(pg, on_b.value())
+            assert (await stored_text(pg)).count("LOINTAIN") == 1
 
 
 async def test_redis_restart_during_edits_converges(pg: str) -> None:

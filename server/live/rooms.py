@@ -27,6 +27,7 @@ from crdt.protocol import (
 )
 from persistence.docs import DocStore
 from server.access import Action, Decision, Principal, Scope, decide
+from server.live import closecodes
 from server.live.backplane import Backplane, LocalBackplane
 from server.live.counts import LiveCounts
 from server.live.keys import RoomKey
@@ -80,6 +81,16 @@ class ServerEdit:
 
 
 Origin = Member | ServerEdit | None  # None: a change from another instance (the backplane)
+
+
+@dataclass(frozen=True, slots=True)
+class _Landing:
+    """Where an update's change goes once applied: who sent it, what to run once stored."""
+
+    origin: Origin
+    participant_id: int | None
+    on_commit: Callable[[], None] | None
+    remote: bool
 
 
 class Room:
@@ -136,6 +147,7 @@ class Room:
         if member not in self.members:
             return
         self.members.remove(member)
+        self.doc.forget(member)  # its updates still waiting: never acknowledged, sent again
         for client_id in member.awareness_ids:
             if self._presence_owners.get(client_id) is member:  # an anonymous connection's
                 del self._presence_owners[client_id]
@@ -205,39 +217,59 @@ class Room:
 
         ``remote``: the change comes from another instance (the backplane), which stores
         it; here it is only applied and fanned out. Returns the change the update made
-        (None when it was already known). Raises CrdtError for an update pycrdt refuses,
-        RefusedContent for a member's update carrying what an article does not accept
-        (an unsafe link); nothing is then stored or sent.
+        (None when it was already known, or when it waits for what it leans on). Raises
+        CrdtError for an update pycrdt refuses, RefusedContent for a member's update carrying
+        what an article does not accept (an unsafe link); nothing is then stored or sent.
+
+        An update that waits (crdt/article.py) is stored, relayed and acknowledged when it is
+        applied at last, as its sender's, after the update that brought what it lacked.
         """
         if isinstance(origin, ServerEdit):
             participant_id, untrusted = origin.participant_id, False
         else:
             participant_id = origin.principal.participant_id if origin is not None else None
             untrusted = origin is not None
+        landing = _Landing(origin, participant_id, on_commit, remote)
+        sender = origin if origin is not None and not isinstance(origin, ServerEdit) else None
         try:
-            delta = self.doc.apply(update, untrusted=untrusted)
+            offered = self.doc.offer(update, untrusted=untrusted, sender=sender, waiter=landing)
         except CrdtPanic as exc:
             self._break(exc)
             raise
+        if not offered.held:
+            self._land(offered.delta, landing)
+        for released in offered.released:
+            waiting: _Landing = released.waiter  # type: ignore[assignment]
+            if released.refused:
+                if waiting.origin is not None and not isinstance(waiting.origin, ServerEdit):
+                    waiting.origin.request_close(closecodes.BAD_FRAME, "update rejected")
+                continue
+            self._land(released.delta, waiting)
+        return offered.delta
+
+    def _land(self, delta: bytes | None, landing: _Landing) -> None:
+        """What an applied update changed: queue it for the store (unless another instance
+        stores it), tell the other instances, fan it out; or, if nothing, acknowledge it."""
         if delta is None:
-            if not remote:
+            if not landing.remote:
                 # Known already, maybe from a peer that has not stored it yet: an
                 # acknowledgement must still mean "committed", so store what peers hold.
                 self._backplane.adopt(self.document_id)
-                self._store.append(self.document_id, None, None, on_commit)
-            return None
+                self._store.append(self.document_id, None, None, landing.on_commit)
+            return
         self._full_state = None
         before, self.stored_bytes = self.stored_bytes, self.stored_bytes + len(delta)
         if before <= self._limits.warn_bytes < self.stored_bytes:
             log.warning("%r stored state passed %d bytes", self, self._limits.warn_bytes)
-        if not remote:  # queued for the store before anyone sees it: never relayed unstored
+        if not landing.remote:  # queued for the store before anyone sees it: never relayed unstored
+            participant_id = landing.participant_id
             stored = self._backplane.publish_update(self.document_id, delta, participant_id)
-            self._store.append(self.document_id, delta, participant_id, _both(on_commit, stored))
+            on_commit = _both(landing.on_commit, stored)
+            self._store.append(self.document_id, delta, participant_id, on_commit)
             self._counts.edits += 1
         else:
             self._counts.peer_edits += 1
-        self._broadcast(protocol.sync_update(delta), exclude=origin)
-        return delta
+        self._broadcast(protocol.sync_update(delta), exclude=landing.origin)
 
     def update_since(self, state_vector: bytes) -> bytes:
         if state_vector == EMPTY_STATE_VECTOR:
