@@ -341,15 +341,15 @@ async def test_the_cookie_survives_a_restart_without_a_configured_key(database_u
     assert after.status_code == 200 and after.json() == before
 
 
-def test_tokens_and_secrets_never_reach_the_logs(tmp_path: Path, database_url: str) -> None:
-    """A server at --log-level debug, on a new database (it makes its cookie key);
+def test_tokens_and_secrets_never_reach_the_logs(tmp_path: Path, empty_database_url: str) -> None:
+    """A server at --log-level debug, on a new database (it migrates it, makes its cookie key);
     tokens in URLs, Auth messages, bearer headers, cookies, invitation links, a forged
     token: none of them, nor the key, may appear in what the process writes."""
     log = tmp_path / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "CHARTER_SECRET_KEY"}
     env |= {"CHARTER_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "server", "serve", "--port", "0"]
-    command += ["--database-url", database_url, "--log-level", "debug"]
+    command += ["--database-url", empty_database_url, "--log-level", "debug"]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     forged = f"1.{secrets.token_urlsafe(24)}"
@@ -408,7 +408,7 @@ def test_tokens_and_secrets_never_reach_the_logs(tmp_path: Path, database_url: s
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
     output = log.read_text(encoding="utf-8", errors="replace")
-    key = str(asyncio.run(scalar(database_url, KEY_QUERY)))
+    key = str(asyncio.run(scalar(empty_database_url, KEY_QUERY)))
     assert " DEBUG " in output and "token=[redacted]" in output  # it did log, and redacted
     kept_secret = {
         "participant token": token,
