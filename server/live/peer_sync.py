@@ -276,9 +276,10 @@ class PeerSync:
     def _apply(
         self, peer: _Peer, room: Room, seq: int, update: bytes, participant: int | None
     ) -> None:
-        delta = room.apply(update, origin=None, remote=True)  # a panic rebuilds the room
-        if delta is not None:
+        def applied(delta: bytes) -> None:  # now, or once what the update leans on has come
             peer.held.append(_Held(seq, room.document_id, delta, participant, time.monotonic()))
+
+        room.apply(update, origin=None, remote=True, on_applied=applied)  # a panic rebuilds it
 
     def _answer(self, room: Room, state_vector: bytes, *, reply: bool) -> None:
         """Send what the asker lacks; it counts as stored once everything queued here is."""

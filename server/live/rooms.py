@@ -91,6 +91,7 @@ class _Landing:
     participant_id: int | None
     on_commit: Callable[[], None] | None
     remote: bool
+    on_applied: Callable[[bytes], None] | None = None
 
 
 class Room:
@@ -211,15 +212,18 @@ class Room:
         on_commit: Callable[[], None] | None = None,
         *,
         remote: bool = False,
+        on_applied: Callable[[bytes], None] | None = None,
     ) -> bytes | None:
         """The one door: apply, queue for the store, tell the other instances, fan out to
         everyone but ``origin``.
 
         ``remote``: the change comes from another instance (the backplane), which stores
-        it; here it is only applied and fanned out. Returns the change the update made
-        (None when it was already known, or when it waits for what it leans on). Raises
-        CrdtError for an update pycrdt refuses, RefusedContent for a member's update carrying
-        what an article does not accept (an unsafe link); nothing is then stored or sent.
+        it; here it is only applied, fanned out and given to ``on_applied`` (kept, to be
+        stored here should that instance fail to: server/live/peer_sync.py). Returns the
+        change the update made (None when it was already known, or when it waits for what it
+        leans on). Raises CrdtError for an update pycrdt refuses, RefusedContent for a
+        member's update carrying what an article does not accept (an unsafe link); nothing is
+        then stored or sent.
 
         An update that waits (crdt/article.py) is stored, relayed and acknowledged when it is
         applied at last, as its sender's, after the update that brought what it lacked.
@@ -229,7 +233,7 @@ class Room:
         else:
             participant_id = origin.principal.participant_id if origin is not None else None
             untrusted = origin is not None
-        landing = _Landing(origin, participant_id, on_commit, remote)
+        landing = _Landing(origin, participant_id, on_commit, remote, on_applied)
         sender = origin if origin is not None and not isinstance(origin, ServerEdit) else None
         try:
             offered = self.doc.offer(update, untrusted=untrusted, sender=sender, waiter=landing)
@@ -269,6 +273,8 @@ class Room:
             self._counts.edits += 1
         else:
             self._counts.peer_edits += 1
+            if landing.on_applied is not None:
+                landing.on_applied(delta)
         self._broadcast(protocol.sync_update(delta), exclude=landing.origin)
 
     def update_since(self, state_vector: bytes) -> bytes:
