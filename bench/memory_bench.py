@@ -11,6 +11,8 @@ round are dropped before the next one starts. RSS is read from /proc/self/status
 
 Run: .venv/bin/python bench/memory_bench.py [--edits 12000] [--articles 20] [--rounds 3]
 (12,000 edits per article is the soak's ten minutes: 400 edits/s over 20 articles.)
+``--from-state``: load each article from its whole state in one update, as a room loads it
+from the store, instead of edit by edit: whether rebuilding a document would shrink it.
 """
 
 from __future__ import annotations
@@ -65,10 +67,13 @@ def soak_updates(edits: int) -> list[bytes]:
     return updates
 
 
-def main(edits: int, articles: int, rounds: int) -> None:
+def main(edits: int, articles: int, rounds: int, from_state: bool) -> None:
     updates = soak_updates(edits)
     size = sum(len(u) for u in updates)
     print(f"one article: {edits} edits, {size / 1e6:.2f} MB of updates")
+    if from_state:
+        updates = [ArticleDoc.from_updates(updates).full_update()]
+        print(f"loaded from its state: one update of {len(updates[0]) / 1e6:.2f} MB")
     start = rss_mb()
     for number in range(1, rounds + 1):
         before = rss_mb()
@@ -83,7 +88,7 @@ def main(edits: int, articles: int, rounds: int) -> None:
         del docs, doc
         print(
             f"round {number}: RSS {before:.0f} -> {held:.0f} MB with {articles} articles loaded "
-            f"({(held - before) / articles:.1f} MB each, "
+            f"({(held - before) / articles:.2f} MB each, "
             f"{(held - before) * 1024 * 1024 / articles / edits:.0f} bytes per edit; "
             f"text {text} characters, stored state {state / 1e6:.2f} MB); "
             f"{rss_mb():.0f} MB once dropped"
@@ -96,5 +101,6 @@ if __name__ == "__main__":
     parser.add_argument("--edits", type=int, default=12000)
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--from-state", action="store_true")
     options = parser.parse_args()
-    main(options.edits, options.articles, options.rounds)
+    main(options.edits, options.articles, options.rounds, options.from_state)
