@@ -6,9 +6,13 @@ import asyncio
 import contextlib
 import gc
 import json
+import socket
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
+import anyio
+import httpx
 import pytest
 import websockets
 from sqlalchemy import delete, insert
@@ -24,9 +28,10 @@ from server.domain.demo import DEMO_SLUG
 from server.live.keys import RoomKey
 from server.live.rooms import Frames, Room
 from server.settings import Settings
-from tests.databases import seeded_document, stored_text
+from tests.databases import scalar, seeded_document, stored_text, writes_blocked
 from tests.hpdriver import HocuspocusClient
 from tests.support import (
+    ADMIN_TOKEN,
     PyClient,
     RunningServer,
     ServerProcess,
@@ -216,6 +221,51 @@ async def test_sigterm_stores_everything_the_server_applied(database_url: str) -
     finally:
         proc.stop()
     assert await stored_text(database_url) == text
+
+
+async def test_a_stop_closes_the_door_and_lets_a_request_in_flight_finish(
+    tmp_path: Path,
+) -> None:
+    """A stop (as SIGTERM, here from the event loop) stops accepting connections at once,
+    waits for a request already running (its write waits for the database), then runs the
+    app's shutdown: what that request wrote is stored and its answer arrives."""
+    database_url = f"sqlite:///{tmp_path / 'charter.db'}"
+    settings = Settings(database_url=database_url, seed_demo=True, admin_token=ADMIN_TOKEN)
+    async with running_server(settings) as server:
+        token = await make_token(server, "facilitator", "Animatrice")
+        headers = {"authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+            api = f"/api/charters/{DEMO_SLUG}"
+            section = (await http.get(api)).json()["sections"][0]["id"]
+            async with writes_blocked(database_url):
+                request = asyncio.ensure_future(
+                    http.post(
+                        f"{api}/sections/{section}/articles",
+                        json={"title": "Arrivé à l'arrêt", "markdown": "Texte."},
+                    )
+                )
+                state = server.server.server_state
+                await wait_for(lambda: bool(state.tasks), what="the request running")
+                server.server.stop()  # type: ignore[attr-defined]
+                await wait_for(lambda: not listening(server.base_url), what="the door closed")
+                # The app's shutdown waits for the request (it would close the store under it).
+                finished = server.server.lifespan.shutdown_event
+                with anyio.move_on_after(0.3):
+                    await finished.wait()
+                assert not finished.is_set() and not request.done()
+            response = await request
+        assert response.status_code == 201, response.text
+    titles = await scalar(database_url, "SELECT count(*) FROM articles WHERE title LIKE 'Arriv%'")
+    assert titles == 1
+
+
+def listening(base_url: str) -> bool:
+    host, port = base_url.removeprefix("http://").split(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 async def test_an_article_past_the_size_limit_refuses_more_edits(settings: Settings) -> None:
