@@ -93,6 +93,12 @@ class _Landing:
     remote: bool
     on_applied: Callable[[bytes], None] | None = None
 
+    @property
+    def member(self) -> Member | None:
+        """The member who sent it, if a member did (not the server, not another instance)."""
+        origin = self.origin
+        return None if origin is None or isinstance(origin, ServerEdit) else origin
+
 
 class Room:
     def __init__(
@@ -234,9 +240,10 @@ class Room:
             participant_id = origin.principal.participant_id if origin is not None else None
             untrusted = origin is not None
         landing = _Landing(origin, participant_id, on_commit, remote, on_applied)
-        sender = origin if origin is not None and not isinstance(origin, ServerEdit) else None
         try:
-            offered = self.doc.offer(update, untrusted=untrusted, sender=sender, waiter=landing)
+            offered = self.doc.offer(
+                update, untrusted=untrusted, sender=landing.member, waiter=landing
+            )
         except CrdtPanic as exc:
             self._break(exc)
             raise
@@ -245,8 +252,8 @@ class Room:
         for released in offered.released:
             waiting: _Landing = released.waiter  # type: ignore[assignment]
             if released.refused:
-                if waiting.origin is not None and not isinstance(waiting.origin, ServerEdit):
-                    waiting.origin.request_close(closecodes.BAD_FRAME, "update rejected")
+                if waiting.member is not None:
+                    waiting.member.request_close(closecodes.BAD_FRAME, "update rejected")
                 continue
             self._land(released.delta, waiting)
         return offered.delta
