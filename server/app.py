@@ -303,4 +303,4 @@ async def _until(condition: Callable[[], bool], seconds: float) -> bool:
     return True
 
 
-DRAIN_SECONDS = 5.0  # for the live sockets to close before uvicorn's own shutdown
+DRAIN_SECONDS = 5.0  # for the live sockets to close before the HTTP requests are waited for
