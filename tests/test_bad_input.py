@@ -342,6 +342,56 @@ async def test_an_update_that_waits_is_acknowledged_once_applied_and_stored_as_i
         await bringing.close()
 
 
+def item_inside(client: int, parent: tuple[int, int], text: str) -> bytes:
+    """A one-item update whose parent is given as an item (as for a nested type's content)."""
+    return (
+        b"\x01\x01"
+        + write_var_uint(client)
+        + b"\x00\x04\x00"  # clock 0; a string, no origins; the parent is an item's id
+        + write_var_uint(parent[0])
+        + write_var_uint(parent[1])
+        + write_var_string(text)
+        + b"\x00"
+    )
+
+
+async def test_a_held_update_refused_once_it_can_be_applied_closes_only_its_sender(
+    server: RunningServer, editor: str, facilitator: str
+) -> None:
+    """An update can wait for an item and, once the item has come, turn out to be one pycrdt
+    refuses (here: placed inside a piece of text, as if it were a nested type). Nothing was
+    acknowledged for it: its sender is closed with 4400, as for any refused update, and the
+    update that let it through is stored and acknowledged as if nothing had waited."""
+    name = (await documents(server.base_url, DEMO_SLUG))[0]
+    waiting = await Wire.open(server.ws_url, "collab", name)
+    bringing = await Wire.open(server.ws_url, "collab", name)
+    try:
+        await waiting.admitted(editor)
+        await bringing.admitted(facilitator)
+        await waiting.send(protocol.sync_update(item_inside(4280, (4281, 1), "DEDANS")))
+        await waiting.processed()
+        assert not waiting.closed.is_set()  # held, not refused: the item may still come
+
+        start = bringing.mark()
+        await bringing.send(protocol.sync_update(text_update(4281, 0, "abc")))
+        assert await waiting.wait_closed() == 4400
+        await bringing.send(protocol.sync_update(text_update(4282, 0, "Suite. ")))
+        await wait_for(lambda: len(bringing.since(start, "sync_status")) == 2, what="both acks")
+        assert [f.text for f in bringing.since(start, "sync_status")] == ["1", "1"]
+        stored = (await stored_doc(server, name)).text()
+        assert "abc" in stored and "Suite. " in stored and "DEDANS" not in stored
+        assert await server_text(server.base_url, name) == stored
+        authors = await execute_rows(
+            server,
+            "SELECT client_id, participant_id FROM doc_authors"
+            " WHERE client_id IN (4280, 4281, 4282)",
+        )
+        assert authors == {4281: participant_id(facilitator), 4282: participant_id(facilitator)}
+    finally:
+        await waiting.close()
+        await bringing.close()
+
+
 async def execute_rows(server: RunningServer, query: str) -> dict[int, int]:
     engine = make_engine(server.settings.database_url)
     try:
