@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiosqlite
 import anyio
 from alembic import command
 from alembic.config import Config
@@ -46,7 +49,9 @@ PG_TIMEOUTS = {
 def make_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30, "async_creator_fn": _connect_aiosqlite}
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     parsed = make_url(url)
@@ -55,6 +60,36 @@ def make_engine(url: str) -> AsyncEngine:
     # pre-ping: a connection the database closed while it sat in the pool (a restart)
     # is replaced on checkout instead of failing the next statement.
     return create_async_engine(parsed, pool_pre_ping=True, connect_args=timeouts)
+
+
+class _AiosqliteConnection(aiosqlite.Connection):
+    """aiosqlite's connection, except that ``stop()`` may be asked for more than once.
+
+    When a task is cancelled in the middle of a query, SQLAlchemy closes its connection:
+    ``close()``, shielded, and if the task is cancelled again while it waits (an anyio cancel
+    scope cancels at every await), ``stop()`` as well. aiosqlite 0.22.1's ``close()`` ends with
+    a ``stop()`` of its own; once the first one has ended the worker thread, that second one is
+    never answered and the close waits for ever — a task left behind, a stopping server that
+    does not end. Here every ``stop()`` after the first returns the first one's future, which
+    the worker answers before it ends."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._stopping: asyncio.Future[Any] | None = None
+        self._stop_asked = False
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        if not self._stop_asked:
+            self._stop_asked = True
+            self._stopping = super().stop()
+        return self._stopping
+
+
+def _connect_aiosqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
+    """What SQLAlchemy's dialect would open (``aiosqlite.connect``), with the connection above."""
+    conn = _AiosqliteConnection(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
+    conn._thread.daemon = True  # as the dialect does: a worker never keeps the process alive
+    return conn
 
 
 def sync_twin(engine: AsyncEngine) -> Engine:

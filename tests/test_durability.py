@@ -8,6 +8,7 @@ from collections import Counter
 
 import anyio
 import pytest
+from sqlalchemy import text
 
 from crdt.article import ArticleDoc, fold
 from persistence.docs import DocStore
@@ -240,4 +241,47 @@ async def test_an_update_the_database_refuses_is_set_aside_and_the_rest_is_store
     finally:
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
+        await engine.dispose()
+
+
+# A query that keeps the database busy for about a second or more on either backend.
+SLOW_QUERY = {
+    "sqlite": "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 3000000)"
+    " SELECT count(*) FROM r",
+    "postgresql": "SELECT pg_sleep(3)",
+}
+
+
+async def test_work_cancelled_in_the_middle_of_a_query_leaves_nothing_waiting(
+    database_url: str,
+) -> None:
+    """The app's task group is cancelled at shutdown while a worker (the mail sender, the
+    digests) may be inside a query. SQLAlchemy then closes that connection, and on SQLite
+    (aiosqlite 0.22) the close it started waited for ever once the cancellation reached it a
+    second time: a task left behind, a stopping server that never ended (a CI run hung on it).
+    Now the cancelled work ends, nothing is left waiting, and the database answers again."""
+    engine = make_engine(database_url)
+    try:
+        slow = text(SLOW_QUERY[engine.dialect.name])
+        inside = anyio.Event()
+
+        async def worker() -> None:
+            async with engine.connect() as conn:
+                inside.set()
+                await conn.execute(slow)
+
+        me = asyncio.current_task()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(worker)
+            await inside.wait()
+            await anyio.sleep(0.1)  # the query is running
+            tg.cancel_scope.cancel()
+        await wait_for(
+            lambda: all(t is me or t.done() for t in asyncio.all_tasks()),
+            timeout=20,
+            what="every task the cancelled query started to end",
+        )
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+    finally:
         await engine.dispose()
