@@ -144,6 +144,16 @@ class Outbox:
                 )
             )
 
+    async def hand_back(self, ids: list[int]) -> None:
+        """Claimed rows this instance will not send after all (it is stopping): due again
+        at once, for any instance, instead of after their lease."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(ids), outbox.c.status == "sending")
+                .values(status="pending", claimed_until=None, next_attempt_at=datetime.now(UTC))
+            )
+
     async def retry_later(
         self, mail_id: int, error: str, now: datetime, first: timedelta = FIRST_DELAY
     ) -> Mail:

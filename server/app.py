@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 import uvicorn
+from anyio.abc import TaskGroup
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
@@ -41,7 +42,7 @@ from server.api import subgroups as subgroups_api
 from server.api import versions as versions_api
 from server.api import votes as votes_api
 from server.api.errors import domain_error_handler
-from server.domain import autoversion, digest_sending, mail
+from server.domain import autoversion, digest_sending, mail, rounds
 from server.domain.demo import DEMO_SLUG, seed_demo
 from server.domain.participation import create_invite, make_identity
 from server.domain.votes import close_at_their_end
@@ -127,16 +128,16 @@ def create_app(settings: Settings) -> Starlette:
                 app.state.services.watch_peers()
                 if metrics is not None:
                     metrics.watch(app.state.services)
-                tg.start_soon(close_at_their_end, app.state.services)  # votes with an end
-                tg.start_soon(digest_sending.every_period, app.state.services)  # digests
-                if settings.smtp_url:
-                    tg.start_soon(mail.sender, app.state.services)  # the outbox, over SMTP
-                if settings.auto_version_minutes > 0:
-                    tg.start_soon(
-                        autoversion.every, app.state.services, settings.auto_version_minutes
-                    )
                 try:
-                    yield
+                    async with anyio.create_task_group() as background:
+                        _start_rounds(background, app.state.services)
+                        try:
+                            yield
+                        finally:  # rounds end at a safe point, or are cut after the grace
+                            app.state.services.stopping.set()
+                            background.cancel_scope.deadline = (
+                                anyio.current_time() + rounds.STOP_GRACE_SECONDS
+                            )
                 finally:
                     registry.close_all(closecodes.GOING_AWAY, "server shutting down")
                     await store.flush()
@@ -179,6 +180,17 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={DomainError: domain_error_handler},
         middleware=[Middleware(WireMiddleware)],
     )
+
+
+def _start_rounds(group: TaskGroup, services: Services) -> None:
+    """The background rounds (server/domain/rounds.py)."""
+    settings = services.settings
+    group.start_soon(close_at_their_end, services)  # votes with an end
+    group.start_soon(digest_sending.every_period, services)  # digests
+    if settings.smtp_url:
+        group.start_soon(mail.sender, services)  # the outbox, over SMTP
+    if settings.auto_version_minutes > 0:
+        group.start_soon(autoversion.every, services, settings.auto_version_minutes)
 
 
 async def _seed_and_announce(repo: Repo, people: People, identity: Identity) -> None:

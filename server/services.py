@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import anyio
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -45,6 +46,9 @@ class Services:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     backplane: Backplane = field(default_factory=LocalBackplane)  # the other instances
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # Set when the app begins to stop: background rounds end at their next safe point
+    # (server/domain/rounds.py).
+    stopping: anyio.Event = field(default_factory=anyio.Event)
     # New comments per participant in the last minute (server/domain/comments.py ``admit``).
     comment_window: SlidingWindow = field(init=False)
     slots: ConnectionSlots[Closable] = field(init=False)

@@ -17,10 +17,17 @@ LINK = re.compile(r"https?://\S+/mail/verify/\S+")
 
 
 class Recorder:
-    def __init__(self) -> None:
+    """Keeps what it accepts; with ``delay``, takes that long to accept each message (a slow
+    relay), counting in ``receiving`` the messages it has begun to take."""
+
+    def __init__(self, delay: float = 0.0) -> None:
         self.messages: list[EmailMessage] = []
+        self.delay = delay
+        self.receiving = 0
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.receiving += 1
+        await asyncio.sleep(self.delay)
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
@@ -33,8 +40,8 @@ class Recorder:
 
 
 class MailServer:
-    def __init__(self, port: int = 0) -> None:
-        self.recorder = Recorder()
+    def __init__(self, port: int = 0, delay: float = 0.0) -> None:
+        self.recorder = Recorder(delay)
         self.port = port
         self._server: asyncio.Server | None = None
 

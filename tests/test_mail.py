@@ -17,7 +17,8 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from persistence.mail import LEASE, MAX_ATTEMPTS, backoff
+from persistence.engine import make_engine
+from persistence.mail import LEASE, MAX_ATTEMPTS, Outbox, backoff
 from server.domain import mail
 from server.domain.account import VERIFY_SALT, VERIFY_SECONDS
 from server.domain.demo import DEMO_SLUG
@@ -327,3 +328,49 @@ async def test_a_claimed_row_is_due_again_after_its_lease_and_fails_after_ten_tr
     assert [backoff(n) for n in (1, 2, 3, 7, 30)] == [
         timedelta(minutes=m) for m in (1, 2, 4, 60, 60)
     ]
+
+
+async def test_a_stop_while_mail_goes_out_finishes_that_message_and_hands_back_the_rest(
+    database_url: str,
+) -> None:
+    """A rolling restart while the sender is in the middle of a round, over a slow relay. The
+    message being sent when the stop comes is finished and marked sent (cut off, its row would
+    have stayed "being sent" and gone out a second time after its lease); the messages the
+    round had claimed but not sent are due again at once, not five minutes later, and the next
+    start sends them. Every message goes out once."""
+    subjects = [f"Message {n}" for n in range(6)]
+    smtp = await MailServer(delay=0.4).start()
+    try:
+        settings = mail_settings(database_url, smtp.url)
+        async with running_server(settings) as server:
+            charter = await server.services.repo.get_charter(DEMO_SLUG)
+            participant = await verified_participant(server, "Chloé", "chloe@example.org")
+            for n, subject in enumerate(subjects):
+                assert await mail.enqueue(
+                    server.services,
+                    charter_id=charter.id,
+                    participant_id=participant,
+                    key=f"restart:{n}",
+                    subject=subject,
+                    text="Corps",
+                )
+            await until(lambda: smtp.recorder.receiving >= 2, what="a round under way")
+        stopped_at = datetime.now(UTC)
+        engine = make_engine(database_url)
+        try:
+            rows = await Outbox(engine).listed(charter.id)
+        finally:
+            await engine.dispose()
+        went = [str(m["Subject"]) for m in smtp.messages]
+        assert smtp.recorder.receiving == len(went) >= 2  # nothing left half-sent
+        assert sorted(r.subject for r in rows if r.status == "sent") == sorted(went)
+        waiting = [r for r in rows if r.status != "sent"]
+        assert waiting, "the stop came before the round's end"
+        assert {r.status for r in waiting} == {"pending"}
+        assert all(r.next_attempt_at and r.next_attempt_at <= stopped_at for r in waiting)
+
+        async with running_server(settings.with_overrides(seed_demo=False)) as again:
+            await until(lambda: all_sent(again), what="the rest, after the restart")
+        assert sorted(str(m["Subject"]) for m in smtp.messages) == subjects
+    finally:
+        await smtp.stop()

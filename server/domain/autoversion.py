@@ -9,12 +9,10 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-import anyio
-
 from crdt.article import ArticleDoc
-from persistence.docs import TRANSIENT
 from persistence.repo import CharterRecord
 from persistence.versions import VersionArticle
+from server.domain import rounds
 from server.domain.versions import auto_version, live_articles
 from server.i18n import content_language, translate
 from server.services import Services
@@ -56,6 +54,8 @@ async def save_changed(services: Services) -> list[int]:
     """One automatic version per charter that changed since its last version; their ids."""
     saved = []
     for listed in await services.repo.list_charters():
+        if services.stopping.is_set():
+            break
         charter = await services.repo.get_charter(listed.slug)
         if not await changed_since_last_version(services, charter):
             continue
@@ -68,11 +68,10 @@ async def save_changed(services: Services) -> list[int]:
 
 
 async def every(services: Services, minutes: float) -> None:
-    """Runs in the app's task group until it is cancelled."""
-    while True:
-        await anyio.sleep(minutes * 60)
-        await services.store.flush()  # what was typed so far is in the version
-        try:
-            await save_changed(services)
-        except (*TRANSIENT, TimeoutError) as exc:  # the database is away: try again next period
-            log.error("automatic versions failed error=%s", exc)
+    """Runs in the app's task group until the app stops."""
+    await rounds.every(services, minutes * 60, _flush_and_save, log, "automatic versions")
+
+
+async def _flush_and_save(services: Services) -> None:
+    await services.store.flush()  # what was typed so far is in the version
+    await save_changed(services)

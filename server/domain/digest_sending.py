@@ -8,12 +8,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-import anyio
-
 from persistence.comments import ThreadRecord
-from persistence.docs import TRANSIENT
 from persistence.repo import CharterRecord, NotFound
-from server.domain import mail
+from server.domain import mail, rounds
 from server.domain.digest_mail import Say, comment_line, render, thread_url, unsubscribe_url
 from server.domain.digests import (
     CommentLine,
@@ -46,6 +43,8 @@ async def send_digests(services: Services, charter: CharterRecord, now: datetime
     data = await gather(services, charter)
     queued = 0
     for participant_id, prefs in due.items():
+        if services.stopping.is_set():  # a period claimed is always queued: stop before
+            break
         if participant_id not in data.people or data.people[participant_id].blocked:
             continue
         period = period_key(prefs.frequency, now)
@@ -76,20 +75,18 @@ async def send_digests(services: Services, charter: CharterRecord, now: datetime
 
 
 async def every_period(services: Services, every: float = 60.0) -> None:
-    """Runs in the app's task group: every minute, queue the digests that are due."""
-    while True:
-        await anyio.sleep(every)
-        try:
-            for charter in await services.repo.list_charters():
-                await send_digests(
-                    services, await services.repo.get_charter(charter.slug), datetime.now(UTC)
-                )
-        except (
-            *TRANSIENT,
-            TimeoutError,
-            NotFound,
-        ) as exc:  # the database is away, a charter deleted: next round
-            log.error("queueing digests failed error=%s", exc)
+    """Runs in the app's task group: every minute, queue the digests that are due. A
+    charter deleted meanwhile is left for the next round, like the database being away."""
+    await rounds.every(services, every, _queue_due, log, "queueing digests", (NotFound,))
+
+
+async def _queue_due(services: Services) -> None:
+    for charter in await services.repo.list_charters():
+        if services.stopping.is_set():
+            return
+        await send_digests(
+            services, await services.repo.get_charter(charter.slug), datetime.now(UTC)
+        )
 
 
 async def notify_comment(

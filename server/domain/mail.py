@@ -13,10 +13,9 @@ from email.utils import make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
-import anyio
 
-from persistence.docs import TRANSIENT
 from persistence.mail import Mail
+from server.domain import rounds
 from server.services import Services
 from server.settings import Settings
 
@@ -115,7 +114,11 @@ async def send_due(services: Services) -> int:
     outbox = services.stores.outbox
     now = datetime.now(UTC)
     sent = 0
-    for mail in await outbox.claim(BATCH, now):
+    claimed = await outbox.claim(BATCH, now)
+    for n, mail in enumerate(claimed):
+        if services.stopping.is_set():  # the rest are due again at once, on the next start
+            await outbox.hand_back([m.id for m in claimed[n:]])
+            break
         try:
             await _send(smtp, message_of(mail, services.settings.mail_from))
         except (aiosmtplib.SMTPException, OSError) as exc:
@@ -150,10 +153,5 @@ async def _send(smtp: Smtp, message: EmailMessage) -> None:
 
 async def sender(services: Services, every: float = 2.0) -> None:
     """Runs in the app's task group (when SMTP is configured): sends what is due, every
-    ``every`` seconds."""
-    while True:
-        await anyio.sleep(every)
-        try:
-            await send_due(services)
-        except (*TRANSIENT, TimeoutError) as exc:  # the database is away: next round
-            log.error("sending e-mail failed error=%s", exc)
+    ``every`` seconds; a stop lets the message being sent finish (server/domain/rounds.py)."""
+    await rounds.every(services, every, send_due, log, "sending e-mail")

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import anyio
-
-from persistence.docs import TRANSIENT
 from persistence.repo import CharterRecord, NotFound
 from persistence.votes import SCALES, NewVote, VoteRecord
 from server.access import Principal
+from server.domain import rounds
 from server.domain.versions import auto_version, entries, live_articles
 from server.errors import ConflictError, Forbidden, Invalid, NotFoundError
 from server.i18n import content_language, translate
@@ -294,17 +292,14 @@ def event(kind: str, record: VoteRecord) -> dict[str, Any]:
 async def close_at_their_end(services: Services, every: float = 1.0) -> None:
     """Runs in the app's task group: every instance closes the votes whose end is past
     (one of them wins each)."""
-    while True:
-        await anyio.sleep(every)
-        try:
-            await _close_ended(services)
-        except (*TRANSIENT, TimeoutError) as exc:  # the database is away: next round
-            log.error("closing ended votes failed error=%s", exc)
+    await rounds.every(services, every, _close_ended, log, "closing ended votes")
 
 
 async def _close_ended(services: Services) -> None:
     at = now()
     for slug, vote_id, ends in await services.stores.votes.open_with_end():
+        if services.stopping.is_set():
+            return
         if ends > at:
             continue
         try:
