@@ -227,8 +227,10 @@ class Client {
       })
       ws.on('close', (code, reason) => {
         if (!this.run.closing) {
-          this.run.disconnects.push({ room: this.room.name, client: this.index, code, reason: String(reason) })
+          this.run.disconnects.push({ at: new Date().toISOString(), room: this.room.name, client: this.index, code, reason: String(reason) })
         }
+        // copies are owed only to sockets still open when an edit is sent (see `owed`)
+        if (!this.closed) this.room.closed = (this.room.closed ?? 0) + 1
         this.closed = true
         if (!done) { done = true; reject(new Error(`closed ${code} ${reason}`)) }
       })
@@ -490,9 +492,11 @@ async function fanout (cfg) {
         const marker = `[m${c.typistId}:${seq}]`
         const text = c.doc.getText('body')
         const pos = pickPosition(text)
-        const others = c.room.clients.length - 1
+        // every other client of the room whose socket is open now (a typing client is open);
+        // after a disconnection, copies to that client are no longer expected
+        const owed = c.room.clients.length - 1 - (c.room.closed ?? 0)
         const key = markerKey(c.typistId, seq)
-        const record = { t: 0, room: c.room, measured: stage === 'measure', phase: P, got: 0, worst: 0, first: Infinity }
+        const record = { t: 0, room: c.room, measured: stage === 'measure', phase: P, got: 0, owed, worst: 0, first: Infinity }
         sent.set(key, record)
         c.stamp = record // the 'update' handler stamps it just before ws.send, inside transact()
         c.doc.transact(() => {
@@ -509,7 +513,7 @@ async function fanout (cfg) {
         })
         if (cfg.awareness === 'cursor') c.sendPresence(pos + marker.length + 1)
         counts.sent++
-        counts.expected += others
+        counts.expected += owed
         if (stage === 'measure') counts.sentMeasured++
         c.due += interval
       }
@@ -545,7 +549,7 @@ async function fanout (cfg) {
     while ((counts.delivered < counts.expected || unackedNow() > 0) && now() - tDrain < phDrainMs) await sleep(20)
     const drainMs = now() - tDrain
     const mine = [...sent.values()].filter((m) => m.phase === P)
-    const incomplete = mine.filter((m) => m.got < m.room.clients.length - 1).length
+    const incomplete = mine.filter((m) => m.got < m.owed).length
     // the slowest fan-outs, with their send time: to line up with the server's log
     const slowest = mine.filter((m) => m.measured).sort((a, b) => b.worst - a.worst).slice(0, 10)
       .map((m) => ({ sentAt: new Date(wallMeasure + (m.t - tMeasure)).toISOString(), firstMs: round3(m.first), lastMs: round3(m.worst), lastClient: m.worstClient, typistsPerRoom }))
@@ -649,6 +653,7 @@ async function fanout (cfg) {
     converged,
     framesReceived: frames,
     bytesReceived: bytes,
+    disconnectCount: run.disconnects.length,
     disconnects: run.disconnects.slice(0, 20),
     errors: run.errors.slice(0, 20)
   })

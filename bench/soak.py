@@ -127,19 +127,21 @@ def _mb(value: float | None) -> str:
 
 def soak_table(by_server: dict[str, list[Json]]) -> list[str]:
     lines = [
-        "| server | minutes | RSS at the reference | RSS at the end | growth | p99 ms | lost |",
-        "|---|---|---|---|---|---|---|",
+        "| server | minutes | RSS at the reference | RSS at the end | growth | p99 ms | lost "
+        "| sockets closed |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, runs in by_server.items():
         for r in runs:
             s = r.get("soak", {})
             if "rssEndMb" not in s:
-                lines.append(f"| {name} | run failed: {r.get('error')} | | | | | |")
+                lines.append(f"| {name} | run failed: {r.get('error')} | | | | | | |")
                 continue
             lines.append(
                 f"| {name} | {s['samples'][-1][0] / 60:.0f} | {s['rssReferenceMb']:.0f} MB "
                 f"(at {s['referenceS'] / 60:g} min) | {s['rssEndMb']:.0f} MB "
                 f"| {s['growthPct']:+.1f} % | {r.get('latencyMs', {}).get('p99')} "
-                f"| {r.get('delivery', {}).get('lost')} |"
+                f"| {r.get('delivery', {}).get('lost')} "
+                f"| {r.get('disconnectCount', len(r.get('disconnects') or []))} |"
             )
     return lines
