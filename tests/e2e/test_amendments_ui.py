@@ -226,6 +226,37 @@ def test_the_amendments_phase_locks_an_open_editor_live(
     done(fanny, eli)
 
 
+def test_a_phase_chosen_but_not_yet_applied_survives_a_page_update(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A facilitator picks a phase, and before they press "Apply" the page updates (here:
+    someone renames the article). Their choice stays; "Apply" applies it, not the value
+    the update would have put back."""
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", TEXT)])])
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    f = fanny.page
+    panel = f.locator(".phase-panel")
+    f.get_by_label("Écriture dans la charte").select_option("amendments")
+    f.get_by_label("Écriture dans la charte").blur()
+    charter.api("PATCH", f"/articles/{key}", {"title": "Données ouvertes par défaut"})
+    expect(f.get_by_role("link", name="Données ouvertes par défaut")).to_be_visible()
+    panel.get_by_role("button", name="Appliquer").click()
+    expect(f.locator(".phase-now")).to_have_text("En ce moment\u00a0: Amendements seulement.")
+    assert charter.refresh()["phase"] == "amendments"
+
+    e = open_editor(fanny, charter, key)
+    choice = e.get_by_label("Écriture dans cet article")
+    choice.select_option("open")
+    choice.blur()
+    charter.api("PATCH", f"/articles/{key}", {"title": "Données ouvertes à tous"})
+    expect(e.locator("#article-title")).to_have_text("Données ouvertes à tous")
+    e.locator(".phase-form").get_by_role("button", name="Appliquer").click()
+    expect(e.locator(".phase-banner")).to_be_hidden()
+    assert charter.refresh()["sections"][0]["articles"][0]["phase"] == "open"
+    done(fanny)
+
+
 def test_amendment_pages_pass_axe_and_fit_a_phone(
     browser: Browser, live_server: LiveServer, artifacts: Path
 ) -> None:

@@ -177,3 +177,43 @@ def test_demoting_someone_asks_first(browser: Browser, live_server: LiveServer) 
     expect(f.locator(".participant", has_text="Eli").get_by_label("Rôle")).to_have_value("reader")
     assert eli_role() == "reader"
     fanny.context.close()
+
+
+def test_a_title_being_typed_and_a_section_being_chosen_survive_an_update(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Two facilitators shape the outline at once: while Fanny types a new title (and has
+    tabbed on to the button) or has picked the section to move an article to, Gilles's
+    changes redraw the outline. What Fanny typed and picked stays, and is what applies."""
+    charter = new_charter(
+        live_server,
+        [("Transparence", [("Données ouvertes", "Publier.")]), ("Participation", [])],
+    )
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    f = fanny.page
+    organise_article(f, charter, key)
+    article = f.locator(f".article[data-key='{key}']")
+    title = article.get_by_label("Titre de l’article")
+    title.fill("Données ouvertes par défaut")
+    title.press("Tab")  # on to "Renommer"
+    article.get_by_label("Déplacer vers la section").select_option("Participation")
+    article.get_by_label("Déplacer vers la section").blur()
+    charter.api(
+        "POST", f"/sections/{charter.data['sections'][0]['id']}/articles", {"title": "Budget"}
+    )
+    expect(f.locator(".article-title")).to_have_count(2)
+    expect(title).to_have_value("Données ouvertes par défaut")
+    article.get_by_role("button", name="Renommer").click()
+    expect(f.locator(f".article[data-key='{key}'] .article-title")).to_have_text(
+        "Données ouvertes par défaut"
+    )
+    article.get_by_role("button", name="Déplacer", exact=True).click()
+    expect(f.locator(".section").nth(1).locator(".article-title")).to_have_text(
+        ["Données ouvertes par défaut"]
+    )
+    # Once applied, the fields follow the outline again.
+    charter.api("PATCH", f"/articles/{key}", {"title": "Données publiques"})
+    expect(
+        f.locator(f".article[data-key='{key}']").get_by_label("Titre de l’article")
+    ).to_have_value("Données publiques")

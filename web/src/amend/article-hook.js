@@ -6,7 +6,7 @@ import '../css/amendments.css'
 import { amendmentApi, amendmentPath, mayTakePart, proposeDialog } from './common.js'
 import { groupBadge, groupName } from './subgroups.js'
 import { api, charterPath, errorText } from '../lib/api.js'
-import { announce, h, fill } from '../lib/dom.js'
+import { announce, h, fill, held } from '../lib/dom.js'
 import { t, tn } from '../lib/i18n.js'
 
 /**
@@ -19,7 +19,10 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
   const banner = h('div', { class: 'phase-banner', hidden: true })
   const countLink = h('a', { href: amendmentPath.list(slug, { article: key }) })
   const propose = h('button', { type: 'button', class: 'secondary' }, t('amend_propose'))
-  const phaseSelect = h('select', { id: 'article-phase', name: 'phase' })
+  const followOption = h('option', { value: 'follow' })
+  const phaseSelect = h('select', { id: 'article-phase', name: 'phase' },
+    followOption, h('option', { value: 'open' }, t('phase_open')), h('option', { value: 'amendments' }, t('phase_amendments')))
+  const phaseChoice = held(phaseSelect)
   const phaseForm = h('form', { class: 'inline-form phase-form', hidden: true },
     h('label', { for: 'article-phase' }, h('span', { class: 'label-text' }, t('phase_article_label')), phaseSelect),
     h('button', { type: 'submit', class: 'secondary' }, t('phase_apply')))
@@ -58,15 +61,12 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
   function renderPhaseForm() {
     const facilitator = state.me && state.me.role === 'facilitator' && !state.gone
     phaseForm.hidden = !facilitator
-    if (!facilitator || phaseForm.contains(document.activeElement)) return
+    if (!facilitator) return
     const charterPhase = t(`phase_${state.charter.phase || 'open'}`)
-    fill(phaseSelect,
-      h('option', { value: 'follow' }, t('phase_follow', { phase: charterPhase })),
-      h('option', { value: 'open' }, t('phase_open')),
-      h('option', { value: 'amendments' }, t('phase_amendments')))
+    followOption.textContent = t('phase_follow', { phase: charterPhase })
     // The charter JSON gives the article's effective phase: when it differs from the
     // charter's, the article has its own.
-    phaseSelect.value = state.phase === (state.charter.phase || 'open') ? 'follow' : state.phase
+    phaseChoice.show(state.phase === (state.charter.phase || 'open') ? 'follow' : state.phase)
   }
 
   phaseForm.addEventListener('submit', async (event) => {
@@ -75,6 +75,7 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
     const value = phaseSelect.value === 'follow' ? null : phaseSelect.value
     try {
       await api('PUT', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/phase`, { phase: value })
+      phaseChoice.done()
       announce(t('phase_done'))
     } catch (error) {
       errorEl.textContent = errorText(error)

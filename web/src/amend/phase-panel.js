@@ -3,7 +3,7 @@
 // charter page with the other facilitator tools.
 import { amendmentPath } from './common.js'
 import { api } from '../lib/api.js'
-import { announce, h } from '../lib/dom.js'
+import { announce, h, held } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 import { shellData } from '../lib/page.js'
 
@@ -22,10 +22,11 @@ export function phasePanel({ base, state, session, onError }) {
     h('p', { class: 'hint' }, t('phase_hint')),
     h('p', null, h('a', { href: amendmentPath.list(slug) }, t('amend_see_all'))))
 
+  const choice = held(select)
   const current = () => state.charter.phase || 'open'
   function render() {
     now.textContent = t('phase_current', { phase: t(`phase_${current()}`) })
-    if (document.activeElement !== select) select.value = current()
+    choice.show(current())
   }
 
   form.addEventListener('submit', async (event) => {
@@ -34,6 +35,7 @@ export function phasePanel({ base, state, session, onError }) {
     try {
       await api('PUT', `${base}/phase`, { phase: select.value })
       state.charter.phase = select.value
+      choice.done()
       render()
       announce(t('phase_done'))
     } catch (error) {

@@ -1,7 +1,7 @@
 // The small controls the facilitator's tools are made of: a one-field title form, a button
 // that stays focusable when it does not apply, a disclosure with a hidden title.
 import { ApiError } from '../lib/api.js'
-import { h } from '../lib/dom.js'
+import { h, held } from '../lib/dom.js'
 
 /** A title field and its button; an empty title is refused here (`onError` says so). */
 export function titleForm(labelText, buttonText, onSubmit, onError) {
@@ -19,9 +19,11 @@ export function titleForm(labelText, buttonText, onSubmit, onError) {
       return
     }
     input.removeAttribute('aria-invalid')
-    await onSubmit(title)
+    if (await onSubmit(title)) typed.done()
   })
-  return { form, input }
+  // A title being typed stays while the outline updates; `show` puts the saved one.
+  const typed = held(input)
+  return { form, input, show: typed.show }
 }
 
 export function button(text, onClick, { danger = false, hiddenText = '' } = {}) {

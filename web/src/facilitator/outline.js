@@ -3,7 +3,7 @@
 // project, delete), and "add a section" below the outline. Every change goes through
 // `act`, which applies the updated charter the server answers.
 import { api } from '../lib/api.js'
-import { h, fill } from '../lib/dom.js'
+import { h, fill, held } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 import { button, disclosure, setEnabled, titleForm } from './controls.js'
 
@@ -58,7 +58,7 @@ export function outlineTools({ state, base, act, onError, outlineEnd, project })
       sectionTools.set(section.id, tool)
     }
     tool.titleSpan.textContent = `: ${section.title}`
-    if (document.activeElement !== tool.rename.input) tool.rename.input.value = section.title
+    tool.rename.show(section.title)
     setEnabled(tool.up, index > 0)
     setEnabled(tool.down, index < count - 1)
   }
@@ -90,6 +90,7 @@ export function outlineTools({ state, base, act, onError, outlineEnd, project })
       const up = button(t('move_up'), () => moveArticle(key, -1))
       const down = button(t('move_down'), () => moveArticle(key, +1))
       const target = h('select', { name: 'section' })
+      const targetChoice = held(target)
       const moveForm = h('form', { class: 'inline-form' },
         h('label', null, h('span', { class: 'label-text' }, t('move_to_section')), target),
         h('button', { type: 'submit', class: 'secondary' }, t('move')))
@@ -98,23 +99,22 @@ export function outlineTools({ state, base, act, onError, outlineEnd, project })
         const sectionId = Number(target.value)
         if (sectionId === sectionOf(key)?.id) return
         act(() => api('PATCH', `${base}/articles/${key}`, { section_id: sectionId }), t('done_moved'))
+          .then((ok) => { if (ok) targetChoice.done() })
       })
       const projectButton = button('', () => project(charter().projector === key ? null : key))
       const remove = button(t('delete_article'), () => deleteArticle(key), { danger: true })
       const { details, titleSpan } = disclosure(t('organise_article'), '',
         rename.form, h('div', { class: 'button-row' }, up, down, projectButton, remove), moveForm)
-      tool = { details, titleSpan, rename, up, down, target, project: projectButton }
+      tool = { details, titleSpan, rename, up, down, targetChoice, project: projectButton }
       view.toolsSlot.append(details)
       articleTools.set(key, tool)
     }
     tool.titleSpan.textContent = `: ${article.title}`
-    if (document.activeElement !== tool.rename.input) tool.rename.input.value = article.title
+    tool.rename.show(article.title)
     setEnabled(tool.up, index > 0)
     setEnabled(tool.down, index < count - 1)
-    if (document.activeElement !== tool.target) {
-      fill(tool.target, charter().sections.map((s) =>
-        h('option', { value: String(s.id), selected: s.id === section.id }, s.title)))
-    }
+    tool.targetChoice.refill(charter().sections.map((s) => h('option', { value: String(s.id) }, s.title)),
+      String(section.id))
     fill(tool.project, charter().projector === article.id ? t('unproject') : t('project'))
   }
 

@@ -67,6 +67,43 @@ export function reorder(container, elements) {
   }
 }
 
+/**
+ * A control the page refreshes from the server (a title, a phase, a target section): what
+ * the person typed or picked and has not applied yet stays put, whatever update arrives
+ * meanwhile. Focus alone does not say it: Tab to the "Apply" button leaves the field.
+ * `show(value)` puts the server's value unless the person is on the control or has
+ * changed it; `refill(options, value)` does the same for a select whose options change;
+ * `done()` once their change is applied. Coming back to the server's value ends an edit.
+ */
+export function held(control) {
+  let edited = false
+  const mark = () => { edited = true }
+  control.addEventListener('input', mark)
+  control.addEventListener('change', mark)
+  const keeps = (value) => {
+    if (edited && control.value === value) edited = false
+    return edited || document.activeElement === control
+  }
+  return {
+    show(value) {
+      if (!keeps(value)) control.value = value
+    },
+    refill(options, value) {
+      if (document.activeElement === control) return // an open list does not change under a finger
+      const chosen = control.value
+      const keep = keeps(value)
+      fill(control, options)
+      const still = [...control.options].some((option) => option.value === chosen)
+      if (keep && still) control.value = chosen
+      else {
+        edited = false
+        control.value = value
+      }
+    },
+    done() { edited = false },
+  }
+}
+
 // One polite live region per page, present from the start (a region created at the moment
 // it speaks is often not read).
 const politeRegion = h('div', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' })
