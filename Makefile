@@ -32,7 +32,12 @@ tests/interop/node_modules/.stamp: tests/interop/package-lock.json
 	cd tests/interop && $(NPM_CI)
 	touch $@
 
-js-deps: tests/interop/node_modules/.stamp
+# The load generator's own npm packages: tests/test_bench_accounting.py runs it.
+bench/node_modules/.stamp: bench/package-lock.json
+	cd bench && $(NPM_CI)
+	touch $@
+
+js-deps: tests/interop/node_modules/.stamp bench/node_modules/.stamp
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
 # As root it is installed here; otherwise make stops and says the one command to run.
