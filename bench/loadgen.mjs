@@ -418,7 +418,7 @@ async function fanout (cfg) {
     if (list.length > SLOWEST) list.pop()
   }
   const newCounts = () => ({ sent: 0, sentMeasured: 0, expected: 0, delivered: 0, deliveredMeasured: 0, duplicated: 0, outOfOrder: 0, selfEcho: 0, viaSync: 0, unknown: 0, crossRoom: 0, acked: 0, refused: 0, ackedMeasured: 0 })
-  let ph = null // the current phase: { counts, latencies, ackLatencies, lateByClient }
+  let ph = null // the current phase: { counts, latencies, ackLatencies, lateByClient, slowest }
   run.receipt = (client, typist, seq, t, viaSync) => {
     const author = typistById.get(typist)
     if (!author || !(seq < author.seq)) { ph.counts.unknown++; return } // never sent
