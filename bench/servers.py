@@ -341,7 +341,7 @@ class PeerServer(Process):
         return code in (0, -signal.SIGTERM)
 
 
-PROBES = ("nodelay", "gc-freeze", "gc-log", "slow", "sends", "cprofile")
+PROBES = ("nodelay", "gc-freeze", "gc-log", "slow", "sends", "cprofile", "sync-off", "no-store")
 
 
 def server_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
@@ -363,6 +363,10 @@ def server_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
             env["CHARTER_PROBE_SENDS"] = str(workdir / "sends.log")
         elif probe == "cprofile":
             env["CHARTER_PROBE_CPROFILE"] = str(workdir / "server.pstats")
+        elif probe == "sync-off":
+            env["CHARTER_PROBE_SYNC_OFF"] = "1"
+        elif probe == "no-store":
+            env["CHARTER_PROBE_NO_STORE"] = "1"
     return env
 
 

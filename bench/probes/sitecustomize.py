@@ -29,6 +29,12 @@ of them is part of the server, and figures taken with one must be labelled as su
 - ``CHARTER_PROBE_SENDS=PATH``: append one line per received or sent websocket frame that
   carries a load-generator marker (``r|s MARKER perf_counter``): the server's own view of
   each fan-out.
+- ``CHARTER_PROBE_SYNC_OFF=1``: SQLite's ``synchronous=OFF`` on every connection the server
+  opens: commits no longer wait for the disk (no ``fdatasync``), so a power cut could lose
+  what was acknowledged. What durability's flushes cost.
+- ``CHARTER_PROBE_NO_STORE=1``: the store's writer writes nothing: each batch counts as
+  committed at once, without its trip to the database, and is acknowledged. What the server
+  costs when it keeps nothing, as the y-websocket server keeps nothing.
 """
 
 from __future__ import annotations
@@ -186,6 +192,41 @@ def _sends(path: str) -> None:
     sw.WebSocket.receive = probed_receive  # type: ignore[method-assign]
 
 
+def _sync_off() -> None:
+    def patch(loop: Any) -> None:
+        # Before the app's lifespan opens the database: its engines take the pragmas then.
+        from persistence import engine
+        from server import app
+
+        pragmas = engine._sqlite_pragmas
+
+        def without_sync(dbapi_connection: Any, record: Any) -> None:
+            pragmas(dbapi_connection, record)
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.close()
+
+        async def unchecked(_engine: Any) -> None:
+            return None  # the server refuses to start on a database that does not sync
+
+        engine._sqlite_pragmas = without_sync
+        app.check_durability = unchecked
+
+    _on_loop_start(patch)
+
+
+def _no_store() -> None:
+    def patch(loop: Any) -> None:
+        from persistence import docs
+
+        async def write_nothing(self: Any, *args: Any) -> None:
+            return None
+
+        docs.DocStore._write = write_nothing
+
+    _on_loop_start(patch)
+
+
 def _cprofile(path: str, start: float, seconds: float) -> None:
     import cProfile
 
@@ -224,3 +265,7 @@ if _SERVING:
         _stalls(float(env["CHARTER_PROBE_SLOW_MS"]), env["CHARTER_PROBE_SLOW_LOG"])
     if env.get("CHARTER_PROBE_SENDS"):
         _sends(env["CHARTER_PROBE_SENDS"])
+    if env.get("CHARTER_PROBE_SYNC_OFF"):
+        _sync_off()
+    if env.get("CHARTER_PROBE_NO_STORE"):
+        _no_store()
