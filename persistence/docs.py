@@ -5,7 +5,10 @@ everything queued in one transaction, then calls each ``on_commit``. A crash can
 cost only what was queued and not yet committed, and nothing was acknowledged for it.
 Load = checkpoint + every remaining row, in ``seq`` order. Compaction folds the
 checkpoint and the rows it read into a new checkpoint and deletes exactly those
-rows, in one transaction, so no interleaving of writers can lose a row.
+rows, in one transaction, and writes that checkpoint only over the one it read (another
+compaction that folded the document meanwhile wins, this one gives way: on SQLite its
+reads are not part of the transaction), so no interleaving of writers or compactions can
+lose a row.
 """
 
 from __future__ import annotations
@@ -350,24 +353,32 @@ class DocStore:
         would overwrite the other's checkpoint with a state missing rows it deleted).
         The loser skips; the winner folds. SQLite has one writer at a time anyway.
         """
-        async with self._engine.begin() as conn:
-            if not await self._lock_for_compaction(conn, document_id):
-                log.info("compaction skipped document=%d: another instance holds it", document_id)
-                self._count_rows(document_id, 0)
-                return 0
-            found = await self._read(conn, document_id)
-            seqs = [seq for _, seq in found if seq is not None]
-            if not seqs:
-                self._count_rows(document_id, 0)
-                return 0
-            state = await anyio.to_thread.run_sync(self._fold, [u for u, _ in found])
-            if self._history is not None:
-                base = found[0][0] if found[0][1] is None else None
-                await self._keep_history(conn, document_id, base, min(seqs), max(seqs))
-            await self._write_checkpoint(conn, document_id, state, seqs)
-            for start in range(0, len(seqs), 1000):  # exactly the rows folded, in chunks
-                chunk = seqs[start : start + 1000]
-                await conn.execute(delete(doc_updates).where(doc_updates.c.seq.in_(chunk)))
+        try:
+            async with self._engine.begin() as conn:
+                if not await self._lock_for_compaction(conn, document_id):
+                    log.info(
+                        "compaction skipped document=%d: another instance holds it", document_id
+                    )
+                    self._count_rows(document_id, 0)
+                    return 0
+                read_over = await self._checkpoint_position(conn, document_id)
+                found = await self._read(conn, document_id)
+                seqs = [seq for _, seq in found if seq is not None]
+                if not seqs:
+                    self._count_rows(document_id, 0)
+                    return 0
+                state = await anyio.to_thread.run_sync(self._fold, [u for u, _ in found])
+                if self._history is not None:
+                    base = found[0][0] if found[0][1] is None else None
+                    await self._keep_history(conn, document_id, base, min(seqs), max(seqs))
+                await self._write_checkpoint(conn, document_id, state, seqs, read_over)
+                for start in range(0, len(seqs), 1000):  # exactly the rows folded, in chunks
+                    chunk = seqs[start : start + 1000]
+                    await conn.execute(delete(doc_updates).where(doc_updates.c.seq.in_(chunk)))
+        except _FoldedMeanwhile:
+            log.info("compaction skipped document=%d: folded meanwhile elsewhere", document_id)
+            self._count_rows(document_id, 0)
+            return 0
         self._count_rows(document_id, 0)
         self.compactions += 1
         log.info("compacted document=%d rows=%d bytes=%d", document_id, len(seqs), len(state))
@@ -409,12 +420,43 @@ class DocStore:
         )
         return bool(locked.scalar())
 
+    async def _checkpoint_position(self, conn: AsyncConnection, document_id: int) -> int | None:
+        """The last row the document's checkpoint holds (None: it has none yet)."""
+        checkpoints = doc_checkpoints.c
+        found = await conn.execute(
+            select(checkpoints.through_seq).where(checkpoints.document_id == document_id)
+        )
+        return found.scalar()
+
     async def _write_checkpoint(
-        self, conn: AsyncConnection, document_id: int, state: bytes, seqs: list[int]
+        self,
+        conn: AsyncConnection,
+        document_id: int,
+        state: bytes,
+        seqs: list[int],
+        read_over: int | None,
     ) -> None:
+        """Replace the checkpoint, provided it is still the one read (``read_over``: its
+        position then); raises _FoldedMeanwhile if another compaction replaced it since."""
+        if read_over is None:
+            try:
+                await conn.execute(
+                    insert(doc_checkpoints).values(
+                        document_id=document_id,
+                        state=state,
+                        through_seq=max(seqs),
+                        updates_folded=len(seqs),
+                    )
+                )
+            except IntegrityError as exc:  # another compaction wrote the first one meanwhile
+                raise _FoldedMeanwhile from exc
+            return
         result = await conn.execute(
             update(doc_checkpoints)
-            .where(doc_checkpoints.c.document_id == document_id)
+            .where(
+                doc_checkpoints.c.document_id == document_id,
+                doc_checkpoints.c.through_seq == read_over,
+            )
             .values(
                 state=state,
                 through_seq=max(seqs),
@@ -422,14 +464,11 @@ class DocStore:
             )
         )
         if result.rowcount == 0:
-            await conn.execute(
-                insert(doc_checkpoints).values(
-                    document_id=document_id,
-                    state=state,
-                    through_seq=max(seqs),
-                    updates_folded=len(seqs),
-                )
-            )
+            raise _FoldedMeanwhile
+
+
+class _FoldedMeanwhile(Exception):
+    """Another compaction replaced the checkpoint this one read: this one must not write."""
 
 
 def _acknowledge(item: _Queued) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections import Counter
 
 import anyio
@@ -239,6 +240,63 @@ async def test_an_update_the_database_refuses_is_set_aside_and_the_rest_is_store
         assert "store set aside an update document=987654321" in caplog.text
         assert "on_commit failed" in caplog.text
     finally:
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+        await engine.dispose()
+
+
+class Gate:
+    """A fold that waits, in its worker thread, until the test lets it go on: the moment a
+    compaction has read its rows and not yet written its checkpoint, held open."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.opened = threading.Event()
+
+    def __call__(self, updates: list[bytes]) -> bytes:
+        self.entered.set()
+        self.opened.wait(30)
+        return fold(updates)
+
+
+async def test_two_compactions_of_one_document_lose_nothing(database_url: str) -> None:
+    """Two stores that fold the same document at once (the server's writer, and
+    `charter check --repair` rebuilding its checkpoint while the server runs): on SQLite
+    the one that read first used to write its older checkpoint over the newer one and
+    delete its rows, so what the other had folded since was gone from the database. Now a
+    compaction writes its checkpoint only over the one it read; the later one gives way."""
+    document_id = await seeded_document(database_url)
+    engine = make_engine(database_url)
+    gate = Gate()
+    slow, quick = DocStore(engine, gate), DocStore(engine, fold)
+    writer = asyncio.ensure_future(quick.run())
+    try:
+        doc = ArticleDoc.from_updates(await quick.load(document_id))
+
+        def append(mark: str) -> None:
+            quick.append(document_id, doc.edit(lambda body: body.insert(len(body), mark)))
+
+        for i in range(3):
+            append(f"[c1-{i}]")
+        await quick.flush()
+        folding = asyncio.ensure_future(slow.compact(document_id))
+        await wait_for(lambda: gate.entered.is_set(), timeout=10, what="the first compaction")
+        for i in range(3, 5):
+            append(f"[c1-{i}]")
+        await quick.flush()
+        await quick.compact(document_id)
+        gate.opened.set()
+        with anyio.fail_after(20):
+            await folding
+        expected = Counter({f"[c1-{i}]": 1 for i in range(5)})
+        assert marks(await stored_text(database_url, document_id)) == expected
+        append("[c1-5]")
+        await quick.flush()
+        assert await quick.compact(document_id) > 0  # and the next compaction still folds
+        expected["[c1-5]"] = 1
+        assert marks(await stored_text(database_url, document_id)) == expected
+    finally:
+        gate.opened.set()
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
         await engine.dispose()
