@@ -102,6 +102,7 @@ class DocStore:
         self._wakeup = asyncio.Event()
         self._rows_since_compaction: dict[int, int] = {}
         self._due: set[int] = set()  # documents with compact_every rows or more since then
+        self._compact_soon = asyncio.Event()  # set by a commit that leaves documents due
         self._in_flight = False  # a batch taken from the queue and not yet committed
         self.commits = 0  # transactions committed, for tests and metrics
         self._waiting_since: float | None = None  # work queued and not committed since
@@ -179,12 +180,15 @@ class DocStore:
         await done
 
     async def run(self) -> None:
-        """The writer task: group commit, then compaction when due. Runs until cancelled."""
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._queue:
-                await self._commit_next()
+        """The writer task: group commit; beside it, the compaction of the documents that
+        came due, so that a fold never holds back what is being saved. Runs until cancelled."""
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(self._compactor)
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                while self._queue:
+                    await self._commit_next()
 
     async def _commit_next(self) -> None:
         """Commit the next batch and acknowledge it. A method of its own so that the batch,
@@ -211,7 +215,8 @@ class DocStore:
             for item in stored:
                 if item.update is not None:
                     self.timings("acknowledgement", now - item.at)
-        await self._compact_due()
+        if self._due:
+            self._compact_soon.set()
 
     async def _commit(self, batch: list[_Queued]) -> list[_Queued]:
         """Commit ``batch``; return what was stored (with the barriers in it). A batch the
@@ -335,15 +340,22 @@ class DocStore:
         else:
             self._due.discard(document_id)
 
-    async def _compact_due(self) -> None:
-        # The documents that reached compact_every, noted as they do (not a scan of every
-        # document ever loaded after each commit: that grows with the rooms).
-        for document_id in sorted(self._due):
-            try:
-                await self.compact(document_id)
-            except TRANSIENT as exc:
-                # Nothing was folded (one transaction); tried again after the next commit.
-                log.error("compaction failed document=%d error=%s", document_id, exc)
+    async def _compactor(self) -> None:
+        """Compact the documents that reached compact_every, noted as they do (not a scan
+        of every document ever loaded: that grows with the rooms), one after another."""
+        while True:
+            await self._compact_soon.wait()
+            self._compact_soon.clear()
+            for document_id in sorted(self._due):
+                try:
+                    await self.compact(document_id)
+                except TRANSIENT as exc:
+                    # Nothing was folded (one transaction); tried again after the next commit.
+                    log.error("compaction failed document=%d error=%s", document_id, exc)
+                except Exception:
+                    # Not the database: tried again once as many rows have come again.
+                    log.exception("compaction failed document=%d", document_id)
+                    self._count_rows(document_id, 0)
 
     async def compact(self, document_id: int) -> int:
         """Fold the checkpoint and all current rows into one checkpoint; return rows folded.
@@ -379,7 +391,9 @@ class DocStore:
             log.info("compaction skipped document=%d: folded meanwhile elsewhere", document_id)
             self._count_rows(document_id, 0)
             return 0
-        self._count_rows(document_id, 0)
+        # Rows committed while it folded stay in the log, counted towards the next one.
+        left = self._rows_since_compaction.get(document_id, 0) - len(seqs)
+        self._count_rows(document_id, max(0, left))
         self.compactions += 1
         log.info("compacted document=%d rows=%d bytes=%d", document_id, len(seqs), len(state))
         return len(seqs)

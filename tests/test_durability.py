@@ -259,6 +259,50 @@ class Gate:
         return fold(updates)
 
 
+async def test_a_compaction_does_not_hold_back_what_other_edits_save(database_url: str) -> None:
+    """Compaction used to run inside the writer's loop: while a document was folded (its
+    history computed, its checkpoint written), no edit of any document was committed, so
+    every "saved" waited — a second for twenty articles that came due together, longer
+    for a large one. Now edits are committed and acknowledged while a compaction runs,
+    the edited document's own included, and nothing typed meanwhile is lost or forgotten."""
+    first = await seeded_document(database_url)
+    other = int(await scalar(database_url, "SELECT MAX(document_id) FROM articles"))  # type: ignore[call-overload]
+    engine = make_engine(database_url)
+    gate = Gate()
+    store = DocStore(engine, gate, compact_every=3)
+    writer = asyncio.ensure_future(store.run())
+    try:
+        docs = {d: ArticleDoc.from_updates(await store.load(d)) for d in (first, other)}
+        acknowledged: list[str] = []
+
+        def append(document_id: int, mark: str) -> None:
+            delta = docs[document_id].edit(lambda body: body.insert(len(body), mark))
+            store.append(document_id, delta, None, lambda: acknowledged.append(mark))
+
+        for i in range(3):
+            append(first, f"[c1-{i}]")
+        await wait_for(lambda: gate.entered.is_set(), timeout=10, what="the compaction")
+        append(other, "[c2-0]")
+        append(first, "[c1-3]")
+        await wait_for(lambda: len(acknowledged) == 5, timeout=5, what="saved during compaction")
+        assert store.compactions == 0  # still folding
+        gate.opened.set()
+        await wait_for(lambda: store.compactions == 1, timeout=10, what="the compaction's end")
+        assert marks(await stored_text(database_url, first)) == Counter(
+            {f"[c1-{i}]": 1 for i in range(4)}
+        )
+        assert marks(await stored_text(database_url, other)) == Counter({"[c2-0]": 1})
+        # The row typed during the fold is still counted towards the next compaction.
+        for i in range(4, 6):
+            append(first, f"[c1-{i}]")
+        await wait_for(lambda: store.compactions == 2, timeout=10, what="the next compaction")
+    finally:
+        gate.opened.set()
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+        await engine.dispose()
+
+
 async def test_two_compactions_of_one_document_lose_nothing(database_url: str) -> None:
     """Two stores that fold the same document at once (the server's writer, and
     `charter check --repair` rebuilding its checkpoint while the server runs): on SQLite
