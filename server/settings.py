@@ -131,6 +131,12 @@ class Settings:
         "Python's garbage collector thresholds for charter serve (gc.set_threshold), tuned "
         "for thousands of sockets; python: Python's own (700,10,10).",
     )
+    switch_interval_ms: float = _setting(
+        0.5,
+        "How long a thread of charter serve keeps Python's interpreter lock while another "
+        "waits for it (sys.setswitchinterval; Python's own: 5): the event loop waits at most "
+        "about this long behind a compaction.",
+    )
     seed_demo: bool = _setting(
         False, "Create the demo charter when the database has no charter yet."
     )

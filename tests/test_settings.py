@@ -71,3 +71,35 @@ def test_serve_refuses_bad_gc_thresholds_with_the_setting_named() -> None:
     )
     assert done.returncode != 0
     assert "CHARTER_GC_THRESHOLDS" in done.stderr and "three whole numbers" in done.stderr
+
+
+def test_the_switch_interval_is_set_in_milliseconds_and_must_be_positive() -> None:
+    import sys
+
+    from server.ops import collector
+
+    before = sys.getswitchinterval()
+    try:
+        collector.set_switch_interval(Settings().switch_interval_ms)
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+        for bad in (0.0, -1.0, float("nan")):
+            with pytest.raises(ValueError, match="above 0"):
+                collector.set_switch_interval(bad)
+    finally:
+        sys.setswitchinterval(before)
+
+
+def test_serve_refuses_a_switch_interval_of_zero_with_the_setting_named() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--port", "0", "--database-url", "sqlite://"],
+        cwd=ROOT,
+        env={**os.environ, "CHARTER_SWITCH_INTERVAL_MS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "CHARTER_SWITCH_INTERVAL_MS" in done.stderr and "above 0" in done.stderr

@@ -328,6 +328,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         thresholds = collector.parse(settings.gc_thresholds)
     except ValueError as exc:
         raise SystemExit(f"CHARTER_GC_THRESHOLDS / --gc-thresholds: {exc}") from exc
+    try:
+        collector.set_switch_interval(settings.switch_interval_ms)
+    except ValueError as exc:
+        raise SystemExit(f"CHARTER_SWITCH_INTERVAL_MS / --switch-interval-ms: {exc}") from exc
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only then, and small frames must not
     # wait for the peer's delayed ACK (40 ms).
