@@ -57,20 +57,26 @@ def test_configure_sets_the_thresholds_and_python_leaves_them() -> None:
         gc.set_threshold(*before)
 
 
-def test_serve_refuses_bad_gc_thresholds_with_the_setting_named() -> None:
+def refused_serve(name: str, value: str) -> str:
+    """What ``charter serve`` prints when it refuses to start with ``name=value``."""
     import subprocess
     import sys
 
     done = subprocess.run(
         [sys.executable, "-m", "server", "serve", "--port", "0", "--database-url", "sqlite://"],
         cwd=ROOT,
-        env={**os.environ, "CHARTER_GC_THRESHOLDS": "lots"},
+        env={**os.environ, name: value},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode != 0
-    assert "CHARTER_GC_THRESHOLDS" in done.stderr and "three whole numbers" in done.stderr
+    return done.stderr
+
+
+def test_serve_refuses_bad_gc_thresholds_with_the_setting_named() -> None:
+    said = refused_serve("CHARTER_GC_THRESHOLDS", "lots")
+    assert "CHARTER_GC_THRESHOLDS" in said and "three whole numbers" in said
 
 
 def test_the_switch_interval_is_set_in_milliseconds_and_must_be_positive() -> None:
@@ -90,16 +96,5 @@ def test_the_switch_interval_is_set_in_milliseconds_and_must_be_positive() -> No
 
 
 def test_serve_refuses_a_switch_interval_of_zero_with_the_setting_named() -> None:
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-m", "server", "serve", "--port", "0", "--database-url", "sqlite://"],
-        cwd=ROOT,
-        env={**os.environ, "CHARTER_SWITCH_INTERVAL_MS": "0"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode != 0
-    assert "CHARTER_SWITCH_INTERVAL_MS" in done.stderr and "above 0" in done.stderr
+    said = refused_serve("CHARTER_SWITCH_INTERVAL_MS", "0")
+    assert "CHARTER_SWITCH_INTERVAL_MS" in said and "above 0" in said
