@@ -22,7 +22,7 @@ import { $, announce, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
-import { onReconnect } from './lib/reconnect.js'
+import { keepFresh } from './lib/reconnect.js'
 import { ballotPanel } from './votes/panel.js'
 import { followToggle } from './follows/panel.js'
 
@@ -450,8 +450,8 @@ async function start() {
   render()
 }
 
-onReconnect(session, async () => {
-  if (!state.amendment) return
+/** Once the page is drawn, what each ready channel asks again: events may have been missed. */
+async function catchUp() {
   try {
     state.me = (await loadCharter(slug)).me // a changed role takes effect here too
     roomVote.start(state.me)
@@ -459,9 +459,9 @@ onReconnect(session, async () => {
     errorEl.textContent = errorText(error)
   }
   actionsKey = null
-  reload()
-  state.comments?.update(state.charter, state.me) // events may have been missed
-})
+  await reload()
+  state.comments?.update(state.charter, state.me)
+}
 // What changes who may comment on it: its status and its authors.
 const DISCUSSION_EVENTS = ['opened', 'withdrawn', 'accepted', 'rejected', 'authors']
 session.on('amendment', (event) => {
@@ -475,4 +475,4 @@ session.on('participant', () => {
 })
 session.on('denied', () => showDenied(session))
 
-start()
+keepFresh(session, () => (state.amendment ? catchUp() : start()))

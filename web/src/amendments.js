@@ -14,7 +14,7 @@ import { $, announce, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
-import { onReconnect } from './lib/reconnect.js'
+import { keepFresh } from './lib/reconnect.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -153,7 +153,6 @@ function reloadSoon() {
   }, 200)
 }
 
-onReconnect(session, refresh)
 session.on('amendment', (event) => {
   if (!state.charter) return
   if (event.event !== 'voted') announce(t(`event_${event.event}`, { title: event.amendment.title }))
@@ -173,4 +172,4 @@ session.on('outline', (event) => {
 })
 session.on('denied', () => showDenied(session))
 
-refresh()
+keepFresh(session, refresh) // again each time the channel is ready: events may have been missed

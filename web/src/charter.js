@@ -8,7 +8,7 @@ import { t } from './lib/i18n.js'
 import {
   canWrite, loadCharter, meAsUser, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { people, personLabel, renderPeople } from './lib/presence.js'
-import { onReconnect } from './lib/reconnect.js'
+import { keepFresh } from './lib/reconnect.js'
 import { bindText } from './lib/render.js'
 import { discussionMarks } from './comments/charter-marks.js'
 import { ballotPanel } from './votes/panel.js'
@@ -227,7 +227,6 @@ function showError(error) {
 
 // Every reconnection of the channel: catch up with what changed meanwhile (the first
 // load is already under way).
-onReconnect(session, refresh)
 session.on('outline', (event) => {
   if (!state.charter) return
   const before = state.charter
@@ -258,4 +257,4 @@ function describeChange(before, after) {
   return t('outline_changed')
 }
 
-refresh()
+keepFresh(session, refresh) // again each time the channel is ready: events may have been missed

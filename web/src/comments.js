@@ -10,7 +10,7 @@ import { $, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
-import { onReconnect } from './lib/reconnect.js'
+import { keepFresh } from './lib/reconnect.js'
 import { commentApi, quoteView, statusMark, stanceBadge } from './comments/common.js'
 
 const { slug, language } = shellData()
@@ -190,7 +190,6 @@ function reloadSoon() {
 }
 session.on('comment', reloadSoon)
 session.on('participant', reloadSoon) // someone renamed: their threads say the new name
-onReconnect(session, refresh)
 session.on('denied', () => showDenied(session))
 
-refresh()
+keepFresh(session, refresh) // again each time the channel is ready: events may have been missed

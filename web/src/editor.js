@@ -15,7 +15,7 @@ import { formatToolbar } from './lib/toolbar.js'
 import {
   canWrite, loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { people, personLabel } from './lib/presence.js'
-import { onReconnect } from './lib/reconnect.js'
+import { keepFresh } from './lib/reconnect.js'
 import { CONNECTED } from './lib/session.js'
 import { articleAmendments } from './amend/article-hook.js'
 import { mayComment } from './comments/common.js'
@@ -301,7 +301,6 @@ async function refresh() {
   }
 }
 
-onReconnect(session, refresh) // catch up after a reconnection (and a changed role)
 session.on('outline', (event) => {
   if (state.charter && !state.gone) applyCharter(event.charter)
 })
@@ -311,4 +310,4 @@ session.on('projector', (event) => {
 })
 session.on('denied', () => showDenied(session))
 
-refresh()
+keepFresh(session, refresh) // again each time the channel is ready: missed events, a changed role

@@ -15,7 +15,7 @@ import { diffView } from './lib/diff-view.js'
 import { $, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession, showDenied } from './lib/page.js'
-import { onReconnect } from './lib/reconnect.js'
+import { keepFresh } from './lib/reconnect.js'
 import { bindText, lineAt } from './lib/render.js'
 import {
   authorship, highlightsSupported, paint, renderedTextNodes, runsOf, shadeOf, unpaint,
@@ -348,7 +348,6 @@ async function refresh() {
   }
 }
 
-onReconnect(session, refresh)
 session.on('projector', (event) => {
   if (state.charter) show(event.article ?? null, event.view ?? LIVE)
 })
@@ -367,4 +366,4 @@ document.addEventListener('keydown', (event) => {
 })
 
 updateStatus()
-refresh()
+keepFresh(session, refresh) // again each time the channel is ready: events may have been missed

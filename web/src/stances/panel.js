@@ -8,7 +8,6 @@ import '../css/heatmap.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
-import { onReconnect } from '../lib/reconnect.js'
 import { editorTextNodes, highlightsSupported, paint, unpaint } from '../lib/authorship.js'
 import { HEAT_FILTERS, countsText, heatLegend, heatRuns, heatShade, mostContested, placed } from './heatmap.js'
 
@@ -114,9 +113,9 @@ export function heatmapPanel({ slug, key, language, session, onShow = () => {} }
     clearTimeout(state.reload)
     state.reload = setTimeout(load, RELOAD_MS)
   })
-  // Events sent while the page was cut off are lost: ask again (someone renamed or given
-  // another badge too).
-  onReconnect(session, () => { if (state.threads !== null) load() })
+  // Events sent before the channel was ready, or while the page was cut off, are lost: ask
+  // again each time it is ready (someone renamed or given another badge too).
+  session.on('ready', () => { if (state.threads !== null) load() })
   session.on('participant', () => { if (state.threads !== null) load() })
 
   return {

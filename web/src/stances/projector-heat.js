@@ -6,7 +6,7 @@ import '../css/heatmap.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { h, fill } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
-import { onReconnect } from '../lib/reconnect.js'
+import { keepFresh } from '../lib/reconnect.js'
 import { highlightsSupported, paint, renderedTextNodes, unpaint } from '../lib/authorship.js'
 import { countsText, heatLegend, heatRuns, heatShade, mostContested, placed } from './heatmap.js'
 
@@ -62,8 +62,7 @@ export function shadeByStances({ slug, key, session, entry, bodyEl, filter, lang
     clearTimeout(timer)
     timer = setTimeout(load, RELOAD_MS)
   })
-  const offReady = onReconnect(session, load) // events sent while cut off are lost
-  load()
+  const offReady = keepFresh(session, load) // now, and again after each (re)connection
   return {
     draw,
     stop() {
