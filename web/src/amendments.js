@@ -115,9 +115,10 @@ async function loadList() {
   state.amendments = amendments
 }
 
-async function refresh() {
+async function refresh(current = () => true) {
   try {
     const [{ charter, me }] = await Promise.all([loadCharter(slug), loadList()])
+    if (!current()) return // older than an event shown meanwhile: another load follows
     const first = state.charter === null
     state.charter = charter
     state.me = me
@@ -172,4 +173,4 @@ session.on('outline', (event) => {
 })
 session.on('denied', () => showDenied(session))
 
-keepFresh(session, refresh) // again each time the channel is ready: events may have been missed
+keepFresh(session, refresh, ['outline', 'phase']) // again each time the channel is ready

@@ -182,9 +182,10 @@ function renderPresence() {
 
 // -- start, and keep up with the server.
 
-async function refresh() {
+async function refresh(current = () => true) {
   try {
     const { charter, me } = await loadCharter(slug)
+    if (!current()) return // older than an event shown meanwhile: another load follows
     const first = state.charter === null
     state.charter = charter
     state.me = me
@@ -225,8 +226,6 @@ function showError(error) {
   errorBox.textContent = error ? errorText(error) : ''
 }
 
-// Every reconnection of the channel: catch up with what changed meanwhile (the first
-// load is already under way).
 session.on('outline', (event) => {
   if (!state.charter) return
   const before = state.charter
@@ -257,4 +256,4 @@ function describeChange(before, after) {
   return t('outline_changed')
 }
 
-keepFresh(session, refresh) // again each time the channel is ready: events may have been missed
+keepFresh(session, refresh, ['outline', 'projector']) // again each time the channel is ready

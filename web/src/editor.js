@@ -275,9 +275,10 @@ function articleGone() {
   announce(t('article_deleted'))
 }
 
-async function refresh() {
+async function refresh(current = () => true) {
   try {
     const { charter, me } = await loadCharter(slug)
+    if (!current()) return // older than an event shown meanwhile: another load follows
     const first = state.charter === null
     state.me = me
     if (first) {
@@ -310,4 +311,4 @@ session.on('projector', (event) => {
 })
 session.on('denied', () => showDenied(session))
 
-keepFresh(session, refresh) // again each time the channel is ready: missed events, a changed role
+keepFresh(session, refresh, ['outline', 'projector']) // again each time the channel is ready (a role too)

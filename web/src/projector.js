@@ -335,9 +335,10 @@ function updateStatus() {
   statusEl.textContent = session.status === CONNECTED ? '' : t('status_offline')
 }
 
-async function refresh() {
+async function refresh(current = () => true) {
   try {
     const { charter } = await loadCharter(slug)
+    if (!current()) return // older than an event shown meanwhile: another load follows
     const first = state.charter === null
     state.charter = charter
     if (first) layout()
@@ -366,4 +367,4 @@ document.addEventListener('keydown', (event) => {
 })
 
 updateStatus()
-keepFresh(session, refresh) // again each time the channel is ready: events may have been missed
+keepFresh(session, refresh, ['projector', 'outline']) // again each time the channel is ready

@@ -3,14 +3,21 @@
 // projector moved, an article added), or while the page was cut off, never reaches it. So
 // every time the channel is (re)authenticated — the first time included — the page loads
 // again, once the subscription is in place.
+//
+// The other way round, an answer can be older than an event: asked for before the
+// facilitator's change, it arrives after the event that announced it. A load is told
+// whether one of the `events` it covers came while it ran (`current()` is then false): it
+// should not show what it got, and another load follows.
 
-/** Call `load` now, and again each time the channel is ready. Never two at once: a `ready`
- * during a load runs one more after it, so the last thing shown was asked for after the last
- * subscription. Returns the function that stops it. */
-export function keepFresh(session, load) {
+/** Call `load(current)` now, and again each time the channel is ready. Never two at once:
+ * a `ready` or one of `events` during a load runs one more after it, so the last thing
+ * shown was asked for after the last subscription and the last such event. Returns the
+ * function that stops it. */
+export function keepFresh(session, load, events = []) {
   let running = false
   let again = false
   let stopped = false
+  let seen = 0 // events covered by the load, so far
   const run = async () => {
     if (running) {
       again = true
@@ -20,8 +27,9 @@ export function keepFresh(session, load) {
     try {
       do {
         again = false
+        const at = seen
         try {
-          await load()
+          await load(() => seen === at)
         } catch (error) {
           console.error(error) // each page shows its own errors; this is a last resort
         }
@@ -30,10 +38,16 @@ export function keepFresh(session, load) {
       running = false
     }
   }
-  const off = session.on('ready', run)
+  const offs = [
+    session.on('ready', run),
+    ...events.map((name) => session.on(name, () => {
+      seen += 1
+      if (running) again = true
+    })),
+  ]
   run()
   return () => {
     stopped = true
-    off()
+    for (const off of offs) off()
   }
 }
