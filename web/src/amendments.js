@@ -14,7 +14,7 @@ import { $, announce, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
-import { keepFresh } from './lib/reconnect.js'
+import { keepFresh, latestOnly } from './lib/reconnect.js'
 
 const { slug, language } = shellData()
 const session = startSession()
@@ -110,9 +110,12 @@ statusSelect.addEventListener('change', applyFilters)
 proposeButton.addEventListener('click', () =>
   proposeDialog({ slug, charter: state.charter, articleKey: null, language }))
 
+// Loads overlap (the page's own, and each event's): only the latest is shown.
+const askList = latestOnly(() => api('GET', amendmentApi.list(slug)))
+
 async function loadList() {
-  const { amendments } = await api('GET', amendmentApi.list(slug))
-  state.amendments = amendments
+  const answer = await askList()
+  if (answer) state.amendments = answer.amendments
 }
 
 async function refresh(current = () => true) {

@@ -10,7 +10,7 @@ import { $, h, fill } from './lib/dom.js'
 import { t, tn } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
-import { keepFresh } from './lib/reconnect.js'
+import { keepFresh, latestOnly } from './lib/reconnect.js'
 import { commentApi, quoteView, statusMark, stanceBadge } from './comments/common.js'
 
 const { slug, language } = shellData()
@@ -146,11 +146,16 @@ function render() {
   fill(logEl, entries.length ? entries.map((e) => e.el) : h('li', { class: 'empty' }, t('moderation_none')))
 }
 
+// Loads overlap (the page's own, and each `comment` event's): only the latest is shown.
+const askThreads = latestOnly(() => Promise.all([
+  api('GET', commentApi.list(slug)),
+  api('GET', commentApi.moderation(slug)),
+]))
+
 async function loadThreads() {
-  const [found, log] = await Promise.all([
-    api('GET', commentApi.list(slug)),
-    api('GET', commentApi.moderation(slug)),
-  ])
+  const answer = await askThreads()
+  if (!answer) return // a later load is under way
+  const [found, log] = answer
   state.threads = found.threads
   state.hidden = log.hidden
   state.reverts = log.reverts || []

@@ -51,3 +51,14 @@ export function keepFresh(session, load, events = []) {
     for (const off of offs) off()
   }
 }
+
+/** `ask` such that only the answer to the latest call counts: an earlier call's answer that
+ * arrives later may be older than the latest one, and resolves to `null` instead. */
+export function latestOnly(ask) {
+  let asked = 0
+  return async (...args) => {
+    const mine = ++asked
+    const answer = await ask(...args)
+    return mine === asked ? answer : null
+  }
+}
