@@ -2,17 +2,20 @@
 events. Whatever happens between the two (the facilitator puts an article on the projector,
 adds one to the outline) must still reach the page: the late channel is held back here, in
 the browser, until after the change, and the page must show it once the channel is ready.
-The other way round, an answer older than an event must not undo what the event showed."""
+The other way round, an answer older than an event must not undo what the event showed: a
+projected article, a new comment or amendment, a ballot, a vote closed. Each answer is held
+in the browser (answered by the server at once, handed to the page later)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from playwright.sync_api import APIResponse, Browser, Page, Route, WebSocketRoute, expect
 
 from tests.e2e.live import LiveServer
-from tests.e2e.workshop import Charter, Person, join, new_charter
+from tests.e2e.workshop import PHONE, Charter, Person, join, new_charter
 
 
 def hold_channel(page: Page) -> Callable[[], None]:
@@ -135,18 +138,71 @@ def test_an_older_list_of_amendments_does_not_hide_a_new_one(
     awa.context.close()
 
 
+def test_the_vote_on_the_projector_keeps_a_ballot_its_first_answer_missed(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The projector shows a vote: its first load is answered before a ballot comes in and
+    reaches it after that ballot's event; the count must stay at one."""
+    charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
+    subject = {"kind": "article", "article": charter.article(0, 0)["id"]}
+    vote = charter.api("POST", "/votes", {"subject": subject, "duration_seconds": 600})
+    awa = join(browser, live_server, charter.invite("editor"), "Awa")
+    held = HeldAnswer(awa.context.new_page(), which=1)
+    held.page.route(f"**/api/charters/{charter.slug}/votes/{vote['id']}", held.route)
+    held.page.goto(f"/charters/{charter.slug}/projector")
+    expect(held.page.locator(".projector-body .waiting")).to_be_visible()
+    charter.api(
+        "PUT", "/projector", {"article": None, "view": {"mode": "vote", "vote": vote["id"]}}
+    )
+    until(held.page, lambda: bool(held.kept))
+
+    charter.api("PUT", f"/votes/{vote['id']}/ballot", {"choice": "agree"})
+    agree = held.page.locator(".vote-screen .vote-count[data-choice='agree'] .vote-number")
+    expect(agree).to_have_text("1")
+    held.arrive()
+    expect(agree).to_have_text("1")
+    awa.context.close()
+
+
+def test_a_phone_does_not_reopen_a_vote_closed_while_it_was_loading(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A phone's vote panel loads the charter's votes twice as it opens (its role known,
+    its channel ready); one answer, from before the facilitator closes the vote, arrives
+    after the event that closes it: the panel must not offer the choices again."""
+    charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
+    subject = {"kind": "article", "article": charter.article(0, 0)["id"]}
+    vote = charter.api("POST", "/votes", {"subject": subject, "duration_seconds": 600})
+    awa = join(browser, live_server, charter.invite("editor"), "Awa", viewport=PHONE)
+    held = HeldAnswer(awa.context.new_page())
+    held.page.route(f"**/api/charters/{charter.slug}/votes", held.route)
+    held.page.goto(f"/charters/{charter.slug}")
+    until(held.page, lambda: bool(held.kept))
+    panel = held.page.locator(".vote-panel")
+    expect(panel.locator(".vote-choice").first).to_be_visible()
+
+    charter.api("POST", f"/votes/{vote['id']}/close", {})
+    expect(panel).to_have_class(re.compile(r"\bclosed\b"))
+    held.arrive()
+    expect(panel).to_have_class(re.compile(r"\bclosed\b"))
+    expect(panel.locator(".vote-choice")).to_have_count(0)
+    awa.context.close()
+
+
 @dataclass
 class HeldAnswer:
-    """A page whose second request to one address (its load once the channel is ready) is
-    answered at once, but whose answer reaches the page only on ``arrive()``."""
+    """A page whose second request to one address (its load once the channel is ready), or
+    ``which`` one, is answered at once, but whose answer reaches the page only on
+    ``arrive()``."""
 
     page: Page
+    which: int = 2  # which request's answer is held
     requests: int = 0
     kept: list[tuple[Route, APIResponse]] = field(default_factory=list)
 
     def route(self, route: Route) -> None:
         self.requests += 1
-        if self.requests == 2:
+        if self.requests == self.which:
             self.kept.append((route, route.fetch()))
         else:
             route.continue_()

@@ -19,9 +19,14 @@ export function ballotPanel({ session, slug }) {
   const el = h('section', { class: 'vote-panel box', 'aria-labelledby': titleId, hidden: true }, title, body)
   const state = { vote: null, mine: null, canVote: false, busy: false, error: '' }
 
+  // A `vote` event carries the vote as it is then: an answer to a load during which one came
+  // may be older (a vote shown open again after it closed), and is not shown.
+  let heard = 0
   async function load() {
+    const at = heard
     try {
       const { votes } = await api('GET', base)
+      if (heard !== at) return
       const open = votes.find((v) => v.status === 'open')
       if (open) {
         state.vote = open
@@ -53,6 +58,7 @@ export function ballotPanel({ session, slug }) {
   }
 
   function onEvent(event) {
+    heard += 1
     const vote = event.vote
     if (event.event === 'opened') {
       state.vote = vote

@@ -25,10 +25,14 @@ export function voteScreen({ session, slug }) {
       open ? null : changedNote(slug, vote))
   }
 
+  // A `vote` event carries the vote as it is then, and every later ballot has its own: an
+  // answer to a load during which one came may be older, and is not shown.
+  let heard = 0
   async function load(id) {
+    const at = heard
     try {
       const found = await api('GET', `${charterPath(slug)}/votes/${id}`)
-      if (shown === id) {
+      if (shown === id && heard === at) {
         vote = found
         render()
       }
@@ -39,6 +43,7 @@ export function voteScreen({ session, slug }) {
 
   session.on('vote', (event) => {
     if (shown !== null && event.vote.id === shown) {
+      heard += 1
       vote = event.vote
       render()
     }
