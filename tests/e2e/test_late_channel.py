@@ -122,6 +122,26 @@ def test_an_older_list_of_discussions_does_not_hide_a_new_comment(
     awa.context.close()
 
 
+def test_an_older_discussion_of_an_article_does_not_hide_a_new_thread(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The same in the editor's discussion panel, with a thread started in between."""
+    charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
+    key = charter.article(0, 0)["id"]
+    awa = join(browser, live_server, charter.invite("editor"), "Awa")
+    held = HeldAnswer(awa.context.new_page())
+    held.page.route(f"**/api/charters/{charter.slug}/articles/{key}/threads", held.route)
+    held.page.goto(charter.editor_path(key))
+    until(held.page, lambda: bool(held.kept))
+
+    charter.api("POST", f"/articles/{key}/threads", {"body": "Publions les comptes."})
+    thread = held.page.locator(".thread").filter(has_text="Publions les comptes.")
+    expect(thread).to_be_visible()
+    held.arrive()
+    expect(thread).to_be_visible()
+    awa.context.close()
+
+
 def test_an_older_list_of_amendments_does_not_hide_a_new_one(
     browser: Browser, live_server: LiveServer
 ) -> None:

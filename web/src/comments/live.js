@@ -11,9 +11,14 @@ import { commentApi } from './common.js'
 export function liveThreads(panel) {
   const { session, state, slug, amendment } = panel
 
+  // A `comment` event is followed by a fetch of its thread: an answer to a load during which
+  // one came may be older than that thread, and is replaced by another load.
+  let heard = 0
   async function load() {
+    const at = heard
     try {
       const found = await api('GET', panel.threadsUrl)
+      if (heard !== at) return load()
       state.threads = new Map(found.threads.map((thread) => [thread.id, thread]))
       state.latest = found.latest
       state.loaded = true
@@ -53,7 +58,9 @@ export function liveThreads(panel) {
   }
 
   session.on('comment', async (event) => {
-    if (!panel.ours(event) || !state.loaded) return
+    if (!panel.ours(event)) return
+    heard += 1
+    if (!state.loaded) return // the first load, under way or to come, will have it
     const before = state.threads.get(event.thread)
     await refreshThread(event.thread)
     const after = state.threads.get(event.thread)
