@@ -22,7 +22,7 @@ import { $, announce, h, fill } from './lib/dom.js'
 import { t } from './lib/i18n.js'
 import { loadCharter, pagePath, shellData, showMessage, startSession, topBar, showDenied } from './lib/page.js'
 import { withBadge } from './lib/presence.js'
-import { keepFresh } from './lib/reconnect.js'
+import { keepFresh, latestOnly } from './lib/reconnect.js'
 import { ballotPanel } from './votes/panel.js'
 import { followToggle } from './follows/panel.js'
 
@@ -402,9 +402,14 @@ async function loadCandidates() {
 
 // -- loading, and keeping up
 
+// Reloads overlap (events, the texts' changes, a reconnection): only the latest is shown.
+const askAmendment = latestOnly(() => api('GET', amendmentApi.one(slug, id)))
+
 async function reload() {
   try {
-    state.amendment = await api('GET', amendmentApi.one(slug, id))
+    const found = await askAmendment()
+    if (!found) return // a later reload is under way
+    state.amendment = found
     await loadCandidates()
     render()
   } catch (error) {
