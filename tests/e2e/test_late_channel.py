@@ -166,6 +166,28 @@ def test_an_older_list_of_amendments_does_not_hide_a_new_one(
     awa.context.close()
 
 
+def test_an_older_count_of_amendments_in_the_editor_does_not_hide_a_new_one(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The editor's "amendments of this article" link, with an amendment proposed while its
+    count was asked for."""
+    charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
+    key = charter.article(0, 0)["id"]
+    awa = join(browser, live_server, charter.invite("editor"), "Awa")
+    held = HeldAnswer(awa.context.new_page())
+    held.page.route(lambda url: f"/amendments?article={key}" in url, held.route)
+    held.page.goto(charter.editor_path(key))
+    until(held.page, lambda: bool(held.kept))
+
+    body = {"title": "Chaque mois", "rationale": "Plus souvent.", "open": True}
+    charter.api("POST", f"/articles/{key}/amendments", body)
+    count = held.page.locator(".amend-row a")
+    expect(count).to_have_text("1 amendement sur cet article (1 ouvert)")
+    held.arrive()
+    assert count.inner_text() == "1 amendement sur cet article (1 ouvert)"
+    awa.context.close()
+
+
 def test_an_older_answer_does_not_reopen_a_rejected_amendment(
     browser: Browser, live_server: LiveServer
 ) -> None:

@@ -8,6 +8,7 @@ import { groupBadge, groupName } from './subgroups.js'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, h, fill, held } from '../lib/dom.js'
 import { t, tn } from '../lib/i18n.js'
+import { latestOnly } from '../lib/reconnect.js'
 
 /**
  * `onChange()` runs when the lock changes (a phase event): the editor then asks
@@ -82,9 +83,13 @@ export function articleAmendments({ session, slug, key, language, onChange }) {
     }
   })
 
+  // Loads overlap (each `amendment` event's, a reconnection's): only the latest is shown.
+  const askCount = latestOnly(() => api('GET', `${amendmentApi.list(slug)}?article=${encodeURIComponent(key)}`))
   async function loadCount() {
     try {
-      const { amendments } = await api('GET', `${amendmentApi.list(slug)}?article=${encodeURIComponent(key)}`)
+      const answer = await askCount()
+      if (!answer) return // a later load is under way
+      const { amendments } = answer
       state.count = { all: amendments.length, open: amendments.filter((a) => a.status === 'open').length }
       showGroupDraft(amendments)
       render()
