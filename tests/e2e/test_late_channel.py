@@ -23,7 +23,9 @@ from playwright.sync_api import (
 )
 
 from tests.e2e.live import LiveServer
-from tests.e2e.workshop import PHONE, Charter, Person, join, new_charter
+from tests.e2e.test_heatmap import ANSWER, OPEN, comment_on
+from tests.e2e.test_heatmap import TEXT as HEAT_TEXT
+from tests.e2e.workshop import PHONE, Charter, Person, join, new_charter, open_editor
 
 
 def hold_channel(page: Page) -> Callable[[], None]:
@@ -208,6 +210,32 @@ def test_an_older_answer_does_not_reopen_a_rejected_amendment(
     expect(status).to_contain_text("Rejeté")
     held.arrive()
     assert "Rejeté" in status.inner_text()
+    awa.context.close()
+
+
+def test_the_heatmap_on_the_projector_keeps_the_latest_of_its_loads(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Two stances in quick succession: the projector's load for the first is answered at
+    once but arrives after its load for the second; the wall must keep both."""
+    charter = new_charter(live_server, [("Transparence", [("Données ouvertes", HEAT_TEXT)])])
+    key = charter.article(0, 0)["id"]
+    view = {"mode": "live", "heatmap": "all"}
+    charter.api("PUT", "/projector", {"article": key, "view": view})
+    awa = join(browser, live_server, charter.invite("commenter"), "Awa", badge="citizen")
+    page = open_editor(awa, charter, key)
+    held = HeldAnswer(awa.context.new_page())
+    held.page.route(f"**/api/charters/{charter.slug}/articles/{key}/stances", held.route)
+    held.page.goto(f"/charters/{charter.slug}/projector")
+    items = held.page.locator(".projector-heat-list li")
+    expect(held.page.locator(".projector-heat")).to_contain_text("Carte des avis")
+
+    comment_on(page, OPEN, "Pas pour tout.", "against")
+    until(held.page, lambda: bool(held.kept))
+    comment_on(page, ANSWER, "Trop lent.", "against")
+    expect(items).to_have_count(2)
+    held.arrive()
+    assert items.count() == 2
     awa.context.close()
 
 

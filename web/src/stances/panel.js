@@ -8,6 +8,7 @@ import '../css/heatmap.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, h, fill } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
+import { latestOnly } from '../lib/reconnect.js'
 import { editorTextNodes, highlightsSupported, paint, unpaint } from '../lib/authorship.js'
 import { HEAT_FILTERS, countsText, heatLegend, heatRuns, heatShade, mostContested, placed } from './heatmap.js'
 
@@ -45,9 +46,13 @@ export function heatmapPanel({ slug, key, language, session, onShow = () => {} }
     else draw()
   })
 
+  // Loads overlap (comment events in quick succession, a reconnection): only the latest is
+  // shown.
+  const ask = latestOnly(() => api('GET', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/stances`))
   async function load() {
     try {
-      const found = await api('GET', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/stances`)
+      const found = await ask()
+      if (!found) return
       state.threads = found.threads
       said.textContent = ''
     } catch (error) {

@@ -6,7 +6,7 @@ import '../css/heatmap.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { h, fill } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
-import { keepFresh } from '../lib/reconnect.js'
+import { keepFresh, latestOnly } from '../lib/reconnect.js'
 import { highlightsSupported, paint, renderedTextNodes, unpaint } from '../lib/authorship.js'
 import { countsText, heatLegend, heatRuns, heatShade, mostContested, placed } from './heatmap.js'
 
@@ -24,10 +24,12 @@ export function shadeByStances({ slug, key, session, entry, bodyEl, filter, lang
   let alive = true
   let timer = null
 
+  // Loads overlap (comment events in quick succession): only the latest is shown.
+  const ask = latestOnly(() => api('GET', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/stances`))
   async function load() {
     try {
-      const found = await api('GET', `${charterPath(slug)}/articles/${encodeURIComponent(key)}/stances`)
-      if (!alive) return
+      const found = await ask()
+      if (!alive || !found) return
       threads = found.threads
       render()
       draw()
