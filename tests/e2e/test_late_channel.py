@@ -190,6 +190,51 @@ def test_an_older_count_of_amendments_in_the_editor_does_not_hide_a_new_one(
     awa.context.close()
 
 
+def test_an_older_list_of_sub_groups_does_not_hide_a_new_one(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The sub-groups of an article, on its amendments page, with a group made in between."""
+    charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    held = HeldAnswer(fanny.context.new_page())
+    held.page.route(f"**/api/charters/{charter.slug}/articles/{key}/subgroups", held.route)
+    held.page.goto(f"/charters/{charter.slug}/amendments?article={key}")
+    until(held.page, lambda: bool(held.kept))
+
+    body = {"name": "Vélo", "colour": "blue", "members": []}
+    charter.api("POST", f"/articles/{key}/subgroups", body)
+    group = held.page.locator(".group-item").filter(has_text="Vélo")
+    expect(group).to_be_visible()
+    held.arrive()
+    assert group.is_visible()
+    fanny.context.close()
+
+
+def test_an_older_answer_does_not_hide_the_bundles_of_two_amendments(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The bundles panel shows from two open amendments; the second is proposed while the
+    panel's list is asked for."""
+    charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
+    key = charter.article(0, 0)["id"]
+    body = {"title": "Chaque mois", "rationale": "Plus souvent.", "open": True}
+    charter.api("POST", f"/articles/{key}/amendments", body)
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    held = HeldAnswer(fanny.context.new_page())
+    held.page.route(f"**/api/charters/{charter.slug}/articles/{key}/bundles", held.route)
+    held.page.goto(f"/charters/{charter.slug}/amendments?article={key}")
+    until(held.page, lambda: bool(held.kept))
+
+    body = {"title": "Chaque semaine", "rationale": "Encore plus.", "open": True}
+    charter.api("POST", f"/articles/{key}/amendments", body)
+    choice = held.page.locator(".bundle-panel .bundle-choice")
+    expect(choice).to_contain_text("Chaque semaine")
+    held.arrive()
+    assert choice.is_visible() and "Chaque semaine" in choice.inner_text()
+    fanny.context.close()
+
+
 def test_an_older_answer_does_not_reopen_a_rejected_amendment(
     browser: Browser, live_server: LiveServer
 ) -> None:

@@ -7,6 +7,7 @@ import { api, charterPath } from '../lib/api.js'
 import { diffView } from '../lib/diff-view.js'
 import { announce, fill, h } from '../lib/dom.js'
 import { t, tn } from '../lib/i18n.js'
+import { latestOnly } from '../lib/reconnect.js'
 import { amendError, field, missing, openDialog } from './common.js'
 
 export const bundleApi = {
@@ -108,13 +109,17 @@ export function bundlePanel({ slug, language }) {
     }
   }
 
+  // Shows overlap (the page's loads, each event's): only the latest answer is shown.
+  const ask = latestOnly((key) => api('GET', bundleApi.list(slug, key)))
   async function show(key, me) {
     state.key = key
     state.me = me
     el.hidden = !key
     if (!key) return
     try {
-      state.found = await api('GET', bundleApi.list(slug, key))
+      const found = await ask(key)
+      if (!found) return // a later show is under way
+      state.found = found
     } catch (error) {
       errorEl.textContent = amendError(error)
       return

@@ -7,6 +7,7 @@ import '../css/bundles.css'
 import { api, charterPath, errorText } from '../lib/api.js'
 import { announce, fill, h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
+import { latestOnly } from '../lib/reconnect.js'
 import { acceptDialog } from './bundles.js'
 import { amendmentPath, field, missing, openDialog } from './common.js'
 
@@ -151,6 +152,8 @@ export function subgroupPanel({ slug, language }) {
     }
   })
 
+  // Shows overlap (the page's loads, each event's): only the latest answer is shown.
+  const askGroups = latestOnly((key) => api('GET', groupApi.list(slug, key)))
   async function show(key, me) {
     state.key = key
     state.me = me
@@ -159,7 +162,8 @@ export function subgroupPanel({ slug, language }) {
       return
     }
     try {
-      const found = await api('GET', groupApi.list(slug, key))
+      const found = await askGroups(key)
+      if (!found) return // a later show is under way
       state.groups = found.groups
       state.palette = found.palette
     } catch (error) {
