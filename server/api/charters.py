@@ -16,6 +16,7 @@ from server.domain.charters import (
     charter_json,
     create_from_source,
     live_payload,
+    outline_event,
     visible_charters,
 )
 from server.domain.participation import create_invite, invite_json
@@ -28,8 +29,7 @@ MAX_MARKDOWN = 200_000
 async def _push_outline(request: Request, slug: str) -> None:
     """Tell everyone on the charter's channel (adding sections and articles)."""
     fresh = await services(request).repo.get_charter(slug)
-    payload = live_payload(fresh)
-    services(request).publish(fresh.id, {"type": "outline", "charter": payload})
+    services(request).publish(fresh.id, outline_event(fresh))
 
 
 async def list_charters(request: Request) -> Response:

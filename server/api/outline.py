@@ -15,7 +15,7 @@ from persistence.repo import CharterRecord, NotFound
 from server.access import Action
 from server.api.common import charter_or_404, require, services
 from server.api.validate import json_object, text_field
-from server.domain.charters import live_payload
+from server.domain.charters import live_payload, outline_event
 from server.errors import Invalid, NotFoundError
 from server.live import closecodes
 from server.live.keys import RoomKey
@@ -24,9 +24,8 @@ from server.live.keys import RoomKey
 async def _changed(request: Request, charter: CharterRecord) -> Response:
     """Read the charter again, push it to everyone, answer it."""
     fresh = await services(request).repo.get_charter(charter.slug)
-    payload = live_payload(fresh)
-    services(request).publish(fresh.id, {"type": "outline", "charter": payload})
-    return JSONResponse(payload)
+    services(request).publish(fresh.id, outline_event(fresh))
+    return JSONResponse(live_payload(fresh))
 
 
 def _outline(request: Request) -> Outline:

@@ -55,6 +55,16 @@ def live_payload(charter: CharterRecord) -> dict[str, Any]:
     }
 
 
+def outline_event(charter: CharterRecord) -> dict[str, Any]:
+    """The ``outline`` event pushed to open pages: the outline and its channel, without the
+    projector's state. That has its own ``projector`` event; an outline read before the
+    projector moved, pushed after its event, would put the old article back on every page."""
+    return {
+        "type": "outline",
+        "charter": {**charter_json(charter), "channel": charter_channel(charter.slug)},
+    }
+
+
 def charter_json(charter: CharterRecord) -> dict[str, Any]:
     return {
         "slug": charter.slug,

@@ -19,7 +19,7 @@ from crdt.versions import restore_edit
 from persistence.repo import ArticleRecord, CharterRecord
 from persistence.versions import VersionArticle, VersionRecord
 from server.access import Principal
-from server.domain.charters import live_payload
+from server.domain.charters import outline_event
 from server.domain.provenance import authorship_of
 from server.domain.versions import auto_version, version_json
 from server.errors import ConflictError, NotFoundError
@@ -183,5 +183,4 @@ async def _announce(services: Services, charter: CharterRecord, outcome: Outcome
     services.publish(charter.id, event)
     if any(r["renamed"] for r in outcome.restored):
         fresh = await services.repo.get_charter(charter.slug)
-        payload = live_payload(fresh)  # as the outline API sends it
-        services.publish(charter.id, {"type": "outline", "charter": payload})
+        services.publish(charter.id, outline_event(fresh))

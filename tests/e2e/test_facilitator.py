@@ -7,7 +7,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.e2e.live import LiveServer
-from tests.e2e.workshop import Charter, join, new_charter
+from tests.e2e.workshop import Charter, join, new_charter, open_editor
 
 
 def titles(page: Page, section: int) -> list[str]:
@@ -217,3 +217,20 @@ def test_a_title_being_typed_and_a_section_being_chosen_survive_an_update(
     expect(
         f.locator(f".article[data-key='{key}']").get_by_label("Titre de l’article")
     ).to_have_value("Données publiques")
+
+
+def test_the_editor_still_knows_its_article_is_on_screen_after_a_rename(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The outline's events carry no projector state (it has its own events): the
+    facilitator's editor keeps "Retirer de l’écran" when its article is renamed."""
+    charter = new_charter(live_server, [("Transparence", [("Données", "Publier.")])])
+    key = charter.article(0, 0)["id"]
+    fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
+    page = open_editor(fanny, charter, key)
+    page.get_by_role("button", name="Projeter").click()
+    expect(page.get_by_role("button", name="Retirer de l’écran")).to_be_visible()
+
+    charter.api("PATCH", f"/articles/{key}", {"title": "Données ouvertes"})
+    expect(page.get_by_role("heading", level=1)).to_have_text("Données ouvertes")
+    assert page.get_by_role("button", name="Retirer de l’écran").is_visible()

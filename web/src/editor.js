@@ -245,7 +245,9 @@ function findArticle(charter) {
 }
 
 function applyCharter(charter) {
-  state.charter = charter
+  // An outline event carries no projector state: it has its own events.
+  const kept = 'projector' in charter || !state.charter ? charter : state.charter
+  state.charter = { ...charter, projector: kept.projector, projector_view: kept.projector_view }
   const found = findArticle(charter)
   if (!found) return articleGone()
   state.article = found.article
