@@ -152,6 +152,21 @@ def test_an_older_discussion_of_an_article_does_not_hide_a_new_thread(
     awa.context.close()
 
 
+def test_an_older_count_of_discussions_on_the_charter_page_does_not_hide_a_new_one(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The charter page's count of discussions under each article, with a thread started
+    while it was asked for."""
+    charter, key, awa, held = answer_held(browser, live_server, "", "/threads")
+
+    charter.api("POST", f"/articles/{key}/threads", {"body": "Publions les comptes."})
+    count = held.page.locator(f".article[data-key='{key}'] .article-discussion")
+    expect(count).to_contain_text("1 fil")
+    held.arrive()
+    assert count.is_visible() and "1 fil" in count.inner_text()
+    awa.context.close()
+
+
 def test_an_older_list_of_amendments_does_not_hide_a_new_one(
     browser: Browser, live_server: LiveServer
 ) -> None:

@@ -5,6 +5,7 @@ import { api } from '../lib/api.js'
 import { h, fill } from '../lib/dom.js'
 import { t, tn } from '../lib/i18n.js'
 import { pagePath } from '../lib/page.js'
+import { latestOnly } from '../lib/reconnect.js'
 import { commentApi } from './common.js'
 
 export function discussionMarks({ session, slug }) {
@@ -24,9 +25,13 @@ export function discussionMarks({ session, slug }) {
     }
   }
 
+  // Loads overlap (the page's own, each `comment` event's): only the latest is shown.
+  const ask = latestOnly(() => api('GET', commentApi.list(slug)))
   async function load() {
     try {
-      const { threads } = await api('GET', commentApi.list(slug))
+      const answer = await ask()
+      if (!answer) return
+      const { threads } = answer
       counts = new Map()
       for (const thread of threads) {
         // An amendment's discussion is on its own page, not in the article's.
