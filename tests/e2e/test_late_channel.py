@@ -139,10 +139,7 @@ def test_an_older_discussion_of_an_article_does_not_hide_a_new_thread(
     charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
     key = charter.article(0, 0)["id"]
     awa = join(browser, live_server, charter.invite("editor"), "Awa")
-    held = HeldAnswer(awa.context.new_page())
-    held.page.route(f"**/api/charters/{charter.slug}/articles/{key}/threads", held.route)
-    held.page.goto(charter.editor_path(key))
-    until(held.page, lambda: bool(held.kept))
+    held = open_held(awa, charter, f"/articles/{key}", f"/articles/{key}/threads")
 
     charter.api("POST", f"/articles/{key}/threads", {"body": "Publions les comptes."})
     thread = held.page.locator(".thread").filter(has_text="Publions les comptes.")
@@ -191,10 +188,7 @@ def test_an_older_count_of_amendments_in_the_editor_does_not_hide_a_new_one(
     charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
     key = charter.article(0, 0)["id"]
     awa = join(browser, live_server, charter.invite("editor"), "Awa")
-    held = HeldAnswer(awa.context.new_page())
-    held.page.route(lambda url: f"/amendments?article={key}" in url, held.route)
-    held.page.goto(charter.editor_path(key))
-    until(held.page, lambda: bool(held.kept))
+    held = open_held(awa, charter, f"/articles/{key}", f"/amendments?article={key}")
 
     body = {"title": "Chaque mois", "rationale": "Plus souvent.", "open": True}
     charter.api("POST", f"/articles/{key}/amendments", body)
@@ -212,10 +206,7 @@ def test_an_older_list_of_sub_groups_does_not_hide_a_new_one(
     charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
     key = charter.article(0, 0)["id"]
     fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
-    held = HeldAnswer(fanny.context.new_page())
-    held.page.route(f"**/api/charters/{charter.slug}/articles/{key}/subgroups", held.route)
-    held.page.goto(f"/charters/{charter.slug}/amendments?article={key}")
-    until(held.page, lambda: bool(held.kept))
+    held = open_held(fanny, charter, f"/amendments?article={key}", f"/articles/{key}/subgroups")
 
     body = {"name": "Vélo", "colour": "blue", "members": []}
     charter.api("POST", f"/articles/{key}/subgroups", body)
@@ -236,10 +227,7 @@ def test_an_older_answer_does_not_hide_the_bundles_of_two_amendments(
     body = {"title": "Chaque mois", "rationale": "Plus souvent.", "open": True}
     charter.api("POST", f"/articles/{key}/amendments", body)
     fanny = join(browser, live_server, charter.invite("facilitator"), "Fanny")
-    held = HeldAnswer(fanny.context.new_page())
-    held.page.route(f"**/api/charters/{charter.slug}/articles/{key}/bundles", held.route)
-    held.page.goto(f"/charters/{charter.slug}/amendments?article={key}")
-    until(held.page, lambda: bool(held.kept))
+    held = open_held(fanny, charter, f"/amendments?article={key}", f"/articles/{key}/bundles")
 
     body = {"title": "Chaque semaine", "rationale": "Encore plus.", "open": True}
     charter.api("POST", f"/articles/{key}/amendments", body)
@@ -260,10 +248,7 @@ def test_an_older_answer_does_not_reopen_a_rejected_amendment(
     body = {"title": "Chaque mois", "rationale": "Plus souvent.", "open": True}
     number = charter.api("POST", f"/articles/{key}/amendments", body)["id"]
     awa = join(browser, live_server, charter.invite("editor"), "Awa")
-    held = HeldAnswer(awa.context.new_page())
-    held.page.route(f"**/api/charters/{charter.slug}/amendments/{number}", held.route)
-    held.page.goto(f"/charters/{charter.slug}/amendments/{number}")
-    until(held.page, lambda: bool(held.kept))
+    held = open_held(awa, charter, f"/amendments/{number}", f"/amendments/{number}")
 
     charter.api("POST", f"/amendments/{number}/reject", {"reason": "Hors sujet."})
     status = held.page.locator(".status-line")
@@ -284,9 +269,7 @@ def test_the_heatmap_on_the_projector_keeps_the_latest_of_its_loads(
     charter.api("PUT", "/projector", {"article": key, "view": view})
     awa = join(browser, live_server, charter.invite("commenter"), "Awa", badge="citizen")
     page = open_editor(awa, charter, key)
-    held = HeldAnswer(awa.context.new_page())
-    held.page.route(f"**/api/charters/{charter.slug}/articles/{key}/stances", held.route)
-    held.page.goto(f"/charters/{charter.slug}/projector")
+    held = open_held(awa, charter, "/projector", f"/articles/{key}/stances", kept=False)
     items = held.page.locator(".projector-heat-list li")
     expect(held.page.locator(".projector-heat")).to_contain_text("Carte des avis")
 
@@ -308,9 +291,7 @@ def test_the_vote_on_the_projector_keeps_a_ballot_its_first_answer_missed(
     subject = {"kind": "article", "article": charter.article(0, 0)["id"]}
     vote = charter.api("POST", "/votes", {"subject": subject, "duration_seconds": 600})
     awa = join(browser, live_server, charter.invite("editor"), "Awa")
-    held = HeldAnswer(awa.context.new_page(), which=1)
-    held.page.route(f"**/api/charters/{charter.slug}/votes/{vote['id']}", held.route)
-    held.page.goto(f"/charters/{charter.slug}/projector")
+    held = open_held(awa, charter, "/projector", f"/votes/{vote['id']}", which=1, kept=False)
     expect(held.page.locator(".projector-body .waiting")).to_be_visible()
     charter.api(
         "PUT", "/projector", {"article": None, "view": {"mode": "vote", "vote": vote["id"]}}
@@ -335,10 +316,7 @@ def test_a_phone_does_not_reopen_a_vote_closed_while_it_was_loading(
     subject = {"kind": "article", "article": charter.article(0, 0)["id"]}
     vote = charter.api("POST", "/votes", {"subject": subject, "duration_seconds": 600})
     awa = join(browser, live_server, charter.invite("editor"), "Awa", viewport=PHONE)
-    held = HeldAnswer(awa.context.new_page())
-    held.page.route(f"**/api/charters/{charter.slug}/votes", held.route)
-    held.page.goto(f"/charters/{charter.slug}")
-    until(held.page, lambda: bool(held.kept))
+    held = open_held(awa, charter, "", "/votes")
     panel = held.page.locator(".vote-panel")
     expect(panel.locator(".vote-choice").first).to_be_visible()
 
@@ -394,11 +372,21 @@ def answer_held(
     held: returns the charter, the article's key, Awa and the held answer."""
     charter = new_charter(live_server, [("Transparence", [("Rendre compte", "Un texte.")])])
     awa = join(browser, live_server, charter.invite("editor"), "Awa")
-    held = HeldAnswer(awa.context.new_page())
-    held.page.route(f"**/api/charters/{charter.slug}{api}", held.route)
+    return charter, charter.article(0, 0)["id"], awa, open_held(awa, charter, path, api)
+
+
+def open_held(
+    person: Person, charter: Charter, path: str, api: str, *, which: int = 2, kept: bool = True
+) -> HeldAnswer:
+    """``person`` opens the charter's page ``path`` in a new tab, the ``which``-th answer to
+    the charter's ``api`` held; returns once it is held, unless ``kept`` is false."""
+    held = HeldAnswer(person.context.new_page(), which=which)
+    address = f"/api/charters/{charter.slug}{api}"
+    held.page.route(lambda url: url.endswith(address), held.route)
     held.page.goto(f"/charters/{charter.slug}{path}")
-    until(held.page, lambda: bool(held.kept))
-    return charter, charter.article(0, 0)["id"], awa, held
+    if kept:
+        until(held.page, lambda: bool(held.kept))
+    return held
 
 
 def until(page: Page, condition: Callable[[], bool], timeout: float = 10) -> None:
